@@ -1,0 +1,207 @@
+// Package config reads Ampel's TOML configuration: defaults first, a strict
+// decode on top, then a validation that reports every problem at once with
+// the file, line and key path of each.
+package config
+
+import (
+	"time"
+)
+
+// Config is the whole configuration file.
+type Config struct {
+	Site       Site        `toml:"site" json:"-"`
+	Server     Server      `toml:"server" json:"-"`
+	Storage    Storage     `toml:"storage" json:"-"`
+	Scheduler  Scheduler   `toml:"scheduler" json:"-"`
+	Zones      []Zone      `toml:"zones" json:"-"`
+	Components []Component `toml:"components" json:"-"`
+
+	// Path is the file the config was read from; Dir its folder, against
+	// which relative paths in it are resolved.
+	Path string `toml:"-" json:"-"`
+	Dir  string `toml:"-" json:"-"`
+	// Location is Site.Timezone loaded.
+	Location *time.Location `toml:"-" json:"-"`
+}
+
+// Site describes the public status page.
+type Site struct {
+	Title     string `toml:"title"`
+	PublicURL string `toml:"public_url"`
+	// Timezone names the IANA zone whose midnights bound days and months.
+	Timezone string `toml:"timezone"`
+	// SLO is the availability target in percent (default 99.9).
+	SLO float64 `toml:"slo"`
+	// LogoURL is shown in the page header when set.
+	LogoURL string `toml:"logo_url"`
+}
+
+// Server is the HTTP listener.
+type Server struct {
+	Listen string `toml:"listen"`
+	// MetricsToken, if set, lets non-loopback clients read /metrics with
+	// "Authorization: Bearer <token>". MetricsTokenFile reads it from a file.
+	MetricsToken     Secret `toml:"metrics_token"`
+	MetricsTokenFile string `toml:"metrics_token_file"`
+	// ShutdownTimeout bounds how long in-flight probes and requests may run
+	// after SIGTERM.
+	ShutdownTimeout Duration `toml:"shutdown_timeout"`
+}
+
+// Storage is where history lives.
+type Storage struct {
+	// Path of the SQLite database, relative to the config file's folder.
+	Path string `toml:"path"`
+	// Retention of raw results; state changes and rollups are kept.
+	Retention Duration `toml:"retention"`
+}
+
+// Scheduler bounds probing.
+type Scheduler struct {
+	// MaxConcurrent caps the probes running at once in this process.
+	MaxConcurrent int `toml:"max_concurrent"`
+}
+
+// Zone is a place probes run from.
+type Zone struct {
+	Name string `toml:"name" json:"name"`
+	// Kind is "local" (runs inside ampel serve) or "remote" (an agent).
+	Kind string `toml:"kind" json:"kind"`
+}
+
+// Component is what customers see on the page.
+type Component struct {
+	Slug        string  `toml:"slug" json:"slug"`
+	Name        string  `toml:"name" json:"name"`
+	Group       string  `toml:"group" json:"group,omitempty"`
+	Description string  `toml:"description" json:"description,omitempty"`
+	Checks      []Check `toml:"checks" json:"checks"`
+}
+
+// Check is one thing probed. Its name is unique across the whole file.
+type Check struct {
+	Name     string   `toml:"name" json:"name"`
+	Kind     string   `toml:"kind" json:"kind"`
+	Target   string   `toml:"target" json:"target"`
+	Interval Duration `toml:"interval" json:"interval"`
+	Timeout  Duration `toml:"timeout" json:"timeout"`
+	// Zones lists where the check runs; empty means every zone.
+	Zones []string `toml:"zones" json:"zones,omitempty"`
+	// FailuresToDown consecutive failures in a zone flip it down (default 2);
+	// SuccessesToUp consecutive successes flip it back (default 1).
+	FailuresToDown int `toml:"failures_to_down" json:"failures_to_down"`
+	SuccessesToUp  int `toml:"successes_to_up" json:"successes_to_up"`
+	// Quorum is how many fresh zones must see the check down for it to be
+	// down rather than partial; 0 means a majority of the fresh zones.
+	Quorum int `toml:"quorum" json:"quorum,omitempty"`
+
+	// The component status this check imposes when it is down, partial
+	// (down in fewer zones than the quorum) or degraded. Values are
+	// Statuspage component statuses; defaults major_outage,
+	// partial_outage, degraded_performance. "operational" makes the check
+	// informational for that level.
+	OnDown     string `toml:"on_down" json:"on_down,omitempty"`
+	OnPartial  string `toml:"on_partial" json:"on_partial,omitempty"`
+	OnDegraded string `toml:"on_degraded" json:"on_degraded,omitempty"`
+
+	// Kind-specific settings: only the table named after Kind may be set.
+	HTTP *HTTP `toml:"http" json:"http,omitempty"`
+	TCP  *TCP  `toml:"tcp" json:"tcp,omitempty"`
+	DNS  *DNS  `toml:"dns" json:"dns,omitempty"`
+	TLS  *TLS  `toml:"tls" json:"tls,omitempty"`
+}
+
+// HTTP settings for kind "http". Target is the URL.
+type HTTP struct {
+	Method  string            `toml:"method" json:"method,omitempty"`
+	Headers map[string]string `toml:"headers" json:"headers,omitempty"`
+	Body    string            `toml:"body" json:"body,omitempty"`
+	// ExpectStatus lists acceptable status codes; empty means any 2xx.
+	ExpectStatus []int  `toml:"expect_status" json:"expect_status,omitempty"`
+	BodyContains string `toml:"body_contains" json:"body_contains,omitempty"`
+	BodyRegex    string `toml:"body_regex" json:"body_regex,omitempty"`
+	// JSONPath ("status" or "$.data.items[0].state") must equal JSONValue
+	// (compared as the JSON value's text form) when set.
+	JSONPath  string `toml:"json_path" json:"json_path,omitempty"`
+	JSONValue string `toml:"json_value" json:"json_value,omitempty"`
+	// ExpectHeaders: each named response header must contain the value.
+	ExpectHeaders map[string]string `toml:"expect_headers" json:"expect_headers,omitempty"`
+	// DegradedAfter: a successful response slower than this is degraded.
+	DegradedAfter Duration `toml:"degraded_after" json:"degraded_after,omitempty"`
+	// CertExpiryDays: a certificate expiring within this many days makes
+	// the result degraded (default 14; 0 keeps the default, -1 disables).
+	CertExpiryDays int `toml:"cert_expiry_days" json:"cert_expiry_days,omitempty"`
+	// FollowRedirects (default true) follows up to 10 redirects.
+	FollowRedirects *bool `toml:"follow_redirects" json:"follow_redirects,omitempty"`
+	// MaxBodyBytes caps how much of the body is read (default 1 MiB).
+	MaxBodyBytes int64 `toml:"max_body_bytes" json:"max_body_bytes,omitempty"`
+
+	// Client settings, mapped onto prometheus/common's HTTPClientConfig.
+	TLSClient       *TLSClient `toml:"tls" json:"tls,omitempty"`
+	BasicAuth       *BasicAuth `toml:"basic_auth" json:"basic_auth,omitempty"`
+	BearerToken     Secret     `toml:"bearer_token" json:"bearer_token,omitempty"`
+	BearerTokenFile string     `toml:"bearer_token_file" json:"bearer_token_file,omitempty"`
+	ProxyURL        string     `toml:"proxy_url" json:"proxy_url,omitempty"`
+}
+
+// TLSClient configures the TLS side of a probe's connection.
+type TLSClient struct {
+	CAFile             string `toml:"ca_file" json:"ca_file,omitempty"`
+	CertFile           string `toml:"cert_file" json:"cert_file,omitempty"`
+	KeyFile            string `toml:"key_file" json:"key_file,omitempty"`
+	ServerName         string `toml:"server_name" json:"server_name,omitempty"`
+	InsecureSkipVerify bool   `toml:"insecure_skip_verify" json:"insecure_skip_verify,omitempty"`
+}
+
+// BasicAuth credentials; PasswordFile is read at start-up.
+type BasicAuth struct {
+	Username     string `toml:"username" json:"username"`
+	Password     Secret `toml:"password" json:"password,omitempty"`
+	PasswordFile string `toml:"password_file" json:"password_file,omitempty"`
+}
+
+// TCP settings for kind "tcp". Target is host:port.
+type TCP struct {
+	// TLS performs a handshake after connecting.
+	TLS       bool       `toml:"tls" json:"tls,omitempty"`
+	TLSClient *TLSClient `toml:"tls_config" json:"tls_config,omitempty"`
+}
+
+// DNS settings for kind "dns". Target is the name to resolve.
+type DNS struct {
+	// Record type: A (default), AAAA, CNAME, MX, TXT, NS.
+	Record string `toml:"record" json:"record,omitempty"`
+	// Expect lists answers that must all be present; empty means any answer.
+	Expect []string `toml:"expect" json:"expect,omitempty"`
+	// Resolver is host:port of the DNS server to ask; empty uses the system's.
+	Resolver string `toml:"resolver" json:"resolver,omitempty"`
+}
+
+// TLS settings for kind "tls". Target is host:port.
+type TLS struct {
+	// ExpiryDays: a certificate expiring within this many days is degraded
+	// (default 14).
+	ExpiryDays int        `toml:"expiry_days" json:"expiry_days,omitempty"`
+	TLSClient  *TLSClient `toml:"tls_config" json:"tls_config,omitempty"`
+}
+
+// Secret is a string that never prints: fmt, logs and check-config show it
+// as "<secret>".
+type Secret string
+
+// String hides the value.
+func (s Secret) String() string {
+	if s == "" {
+		return ""
+	}
+	return "<secret>"
+}
+
+// GoString hides the value from %#v.
+func (s Secret) GoString() string { return s.String() }
+
+// Duration is a time.Duration written as "30s", "5m" or "30d" in TOML.
+type Duration time.Duration
+
+// D returns the value as a time.Duration.
+func (d Duration) D() time.Duration { return time.Duration(d) }

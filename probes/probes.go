@@ -1,0 +1,62 @@
+// Package probes holds one file per probe kind, all behind the Kind function
+// type, and the Kinds registry from which config validation takes the valid
+// kind names.
+package probes
+
+import (
+	"context"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/ampelstatus/ampel/pkg/config"
+	"github.com/ampelstatus/ampel/pkg/status"
+)
+
+// Version is the Ampel version named in the probes' User-Agent.
+const Version = "0.1"
+
+// Kind prepares a check for probing: it validates the kind-specific settings
+// and builds what can be reused across runs (clients, compiled patterns). It
+// returns an error naming the setting when the check cannot be probed.
+type Kind func(chk *config.Check) (Prober, error)
+
+// Prober runs one probe. It must return within ctx's deadline and never
+// panic on any target behaviour; the scheduler still recovers a panic as a
+// down result.
+type Prober func(ctx context.Context, env Env) Observation
+
+// Env is what varies between runs of one prepared check.
+type Env struct {
+	// Zone the probe runs in; named in the HTTP User-Agent.
+	Zone string
+	// Target overrides the check's target (one instance of a pod set);
+	// empty means the check's own target.
+	Target string
+}
+
+// Observation is what a probe saw.
+type Observation struct {
+	// Outcome is status.Up, status.Degraded or status.Down.
+	Outcome status.Level
+	// Reason is short and public-safe: "HTTP 503", "timeout after 5s".
+	Reason string
+	// Detail is the full error text for operators.
+	Detail string
+	// Duration is the probe's own measure of the round trip (for HTTP, until
+	// the body was read); zero lets the scheduler use its wall time.
+	Duration time.Duration
+}
+
+// Kinds maps each kind name to its constructor.
+var Kinds = map[string]Kind{
+	"http": HTTP,
+	"tcp":  TCP,
+	"dns":  DNS,
+	"tls":  TLS,
+}
+
+// KindNames returns the registered kind names, sorted.
+func KindNames() []string {
+	return slices.Sorted(maps.Keys(Kinds))
+}
