@@ -1,0 +1,72 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+
+	"github.com/ampelstatus/ampel/pkg/config"
+	"github.com/ampelstatus/ampel/probes"
+)
+
+// configFlag parses the flags of a command that takes --config PATH. ok is
+// false after a usage error, which has been reported.
+func configFlag(name string, args []string, stderr io.Writer) (fs *flag.FlagSet, path string, code int, ok bool) {
+	fs = flag.NewFlagSet("ampel "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	p := fs.String("config", "", "path of the TOML config file")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return fs, "", 0, false
+		}
+		return fs, "", 2, false
+	}
+	if *p == "" || fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "ampel %s: --config PATH is required and takes no other arguments\n", name)
+		return fs, "", 2, false
+	}
+	return fs, *p, 0, true
+}
+
+// loadConfig loads and validates a config, with the probe kinds this
+// binary has.
+func loadConfig(path string) (*config.Config, error) {
+	return config.Load(path, probes.KindNames())
+}
+
+// prepareChecks builds every check's prober, so that settings only a probe
+// can judge (a CA file that does not parse) fail before serving.
+func prepareChecks(cfg *config.Config) (map[string]probes.Prober, error) {
+	probers := make(map[string]probes.Prober)
+	var errs []error
+	for ci, comp := range cfg.Components {
+		for ki := range comp.Checks {
+			chk := &cfg.Components[ci].Checks[ki]
+			p, err := probes.Kinds[chk.Kind](chk)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s: components[%d].checks[%d] (%s): %w", cfg.Path, ci, ki, chk.Name, err))
+				continue
+			}
+			probers[chk.Name] = p
+		}
+	}
+	return probers, errors.Join(errs...)
+}
+
+func checkConfig(args []string, stdout, stderr io.Writer) int {
+	_, path, code, ok := configFlag("check-config", args, stderr)
+	if !ok {
+		return code
+	}
+	cfg, err := loadConfig(path)
+	if err == nil {
+		_, err = prepareChecks(cfg)
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "%s: ok: %s\n", path, cfg.Summary())
+	return 0
+}

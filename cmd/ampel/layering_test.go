@@ -1,0 +1,68 @@
+package main
+
+import (
+	"os/exec"
+	"slices"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/ampelstatus/ampel"
+
+// allowed lists, for each package of ours, the packages of ours it may
+// import: imports run one way, from cmd through ui and pkg to the domain.
+var allowed = map[string][]string{
+	"pkg/status":      {},
+	"pkg/config":      {"pkg/status"},
+	"probes":          {"pkg/status", "pkg/config"},
+	"probes/schedule": {"pkg/status", "probes"},
+	"store":           {"pkg/status"},
+	"pkg/state":       {"pkg/status", "pkg/config"},
+	"pkg/metrics":     {"pkg/status"},
+	"pkg/ingest":      {"pkg/status", "pkg/state", "store"},
+	"ui":              {"pkg/status", "pkg/config", "pkg/state"},
+}
+
+// onlyIn lists third-party imports confined to some packages of ours.
+var onlyIn = map[string][]string{
+	"github.com/labstack/echo/v4": {"ui"},
+	"github.com/mattn/go-sqlite3": {"store", "bench/loadtest"},
+}
+
+func TestImportsRunOneWay(t *testing.T) {
+	out, err := exec.Command("go", "list", "-f", `{{.ImportPath}}{{range .Imports}} {{.}}{{end}}`, module+"/...").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, out)
+	}
+	seen := map[string]bool{}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		fields := strings.Fields(line)
+		pkg := strings.TrimPrefix(strings.TrimPrefix(fields[0], module), "/")
+		seen[pkg] = true
+		for _, imp := range fields[1:] {
+			if ours, ok := strings.CutPrefix(imp, module+"/"); ok {
+				if pkg == "cmd/ampel" || strings.HasPrefix(pkg, "bench") {
+					continue
+				}
+				rules, known := allowed[pkg]
+				if !known {
+					t.Errorf("package %s has no layering rule: add it to allowed", pkg)
+					break
+				}
+				if !slices.Contains(rules, ours) {
+					t.Errorf("%s imports %s: not allowed (may import %v)", pkg, ours, rules)
+				}
+			}
+			for third, pkgs := range onlyIn {
+				if strings.HasPrefix(imp, third) && !slices.Contains(pkgs, pkg) {
+					t.Errorf("%s imports %s, which only %v may", pkg, imp, pkgs)
+				}
+			}
+		}
+	}
+	for pkg := range allowed {
+		if !seen[pkg] {
+			t.Errorf("rule for %s, which go list did not list", pkg)
+		}
+	}
+}

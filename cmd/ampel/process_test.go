@@ -1,0 +1,91 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/ampelstatus/ampel/pkg/status"
+)
+
+// startAmpel starts this test binary as a real "ampel serve" process and
+// returns it with its base URL.
+func startAmpel(t *testing.T, cfgPath string) (*exec.Cmd, string, *bytes.Buffer) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "serve", "--config", cfgPath)
+	cmd.Env = append(os.Environ(), "AMPEL_TEST_RUN_MAIN=1")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	line := readLine(t, stdout)
+	return cmd, baseURL(t, line), &stderr
+}
+
+// TestSIGTERMCommitsAndExitsZero stops a real process with SIGTERM: it
+// must exit 0 having committed its results and recorded that observation
+// ended.
+func TestSIGTERMCommitsAndExitsZero(t *testing.T) {
+	target, _ := flipTarget(t)
+	dir := t.TempDir()
+	cfgPath := writeConfig(t, dir, target.URL)
+	cmd, base, stderr := startAmpel(t, cfgPath)
+	eventually(t, 10*time.Second, "api observed up", func() bool { return observedUp(t, base, "api") })
+
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("exit after SIGTERM: %v\n%s", err, stderr.String())
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatalf("still running 15s after SIGTERM\n%s", stderr.String())
+	}
+	changes := componentTimeline(t, filepath.Join(dir, "ampel.db"), "api")
+	last := changes[len(changes)-1]
+	if last.To != status.NoData || last.Cause != "Ampel stopped" {
+		t.Fatalf("last change %+v, want the recorded stop", last)
+	}
+}
+
+// TestRestartAfterSIGKILLClosesTheGap kills a real process without warning
+// and starts it again: the time it was gone must be recorded as no data,
+// not as up.
+func TestRestartAfterSIGKILLClosesTheGap(t *testing.T) {
+	target, _ := flipTarget(t)
+	dir := t.TempDir()
+	cfgPath := writeConfig(t, dir, target.URL)
+	cmd, base, _ := startAmpel(t, cfgPath)
+	eventually(t, 10*time.Second, "api observed up", func() bool { return observedUp(t, base, "api") })
+	// Let a batch commit after the state change (batches commit within
+	// ~100ms) so the kill finds history to close.
+	eventually(t, 10*time.Second, "a committed up state", func() bool {
+		return strings.Contains(levels(componentTimeline(t, filepath.Join(dir, "ampel.db"), "api")), "no_data>up")
+	})
+	cmd.Process.Kill()
+	cmd.Wait()
+
+	_, base, stderr := startAmpel(t, cfgPath)
+	eventually(t, 10*time.Second, "gap recorded", func() bool {
+		return levels(componentTimeline(t, filepath.Join(dir, "ampel.db"), "api")) == "no_data>up up>no_data no_data>up"
+	})
+	changes := componentTimeline(t, filepath.Join(dir, "ampel.db"), "api")
+	if gap := changes[1]; gap.Cause != "no data: Ampel was not running" || gap.At.After(changes[2].At) {
+		t.Fatalf("gap change %+v\n%s", gap, stderr.String())
+	}
+}

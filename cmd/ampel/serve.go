@@ -1,0 +1,200 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/ampelstatus/ampel/pkg/config"
+	"github.com/ampelstatus/ampel/pkg/ingest"
+	"github.com/ampelstatus/ampel/pkg/metrics"
+	"github.com/ampelstatus/ampel/pkg/state"
+	"github.com/ampelstatus/ampel/probes"
+	"github.com/ampelstatus/ampel/probes/schedule"
+	"github.com/ampelstatus/ampel/store"
+	"github.com/ampelstatus/ampel/ui"
+)
+
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	_, path, code, ok := configFlag("serve", args, stderr)
+	if !ok {
+		return code
+	}
+	cfg, err := loadConfig(path)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	probers, err := prepareChecks(cfg)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, nil))
+	if err := runServer(ctx, cfg, probers, logger, stdout); err != nil {
+		logger.Error("serve failed", "err", err)
+		return 1
+	}
+	return 0
+}
+
+// runServer runs Ampel until ctx ends, then stops gracefully: probes in
+// flight finish or are abandoned at the shutdown deadline, observation is
+// recorded as ended, and the last batch is committed.
+func runServer(ctx context.Context, cfg *config.Config, probers map[string]probes.Prober, logger *slog.Logger, stdout io.Writer) error {
+	st, err := store.Open(ctx, cfg.Storage.Path)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	m := metrics.New()
+	writer := st.StartWriter(store.WriterOptions{
+		OnCommit: func(ci store.CommitInfo) { m.ObserveCommit(ci.Results, ci.Took, ci.Err) },
+		Logger:   logger,
+	})
+	m.Gauge("ampel_store_queued_results", "Results waiting to be committed.", func() float64 { return float64(writer.Queued()) })
+	m.Gauge("ampel_store_dropped_results", "Results dropped because the store could not write for too long.", func() float64 { return float64(writer.Dropped()) })
+
+	engine := state.New(cfg)
+	in := ingest.New(engine, writer, m.ObserveResult)
+	if n, err := in.Recover(ctx, st); err != nil {
+		return err
+	} else if n > 0 {
+		logger.Info("closed states left open by an unclean stop", "subjects", n)
+	}
+
+	sched := schedule.New(jobs(cfg, probers), schedule.Options{
+		MaxConcurrent: cfg.Scheduler.MaxConcurrent,
+		Emit:          in.Handle,
+		OnStart:       func(_ *schedule.Job, lag time.Duration) { m.ObserveLag(lag) },
+		OnSkip:        func(*schedule.Job) { m.Skipped() },
+		Logger:        logger,
+	})
+
+	ln, err := net.Listen("tcp", cfg.Server.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s (server.listen): %w", cfg.Server.Listen, err)
+	}
+	started := time.Now()
+	srv := ui.NewServer(ui.New(ui.Deps{
+		Config: cfg, Engine: engine, Gatherer: m.Registry, Logger: logger, Started: started,
+		Health: func() error { return health(writer, sched) },
+	}), logger)
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+
+	schedCtx, stopSched := context.WithCancel(context.Background())
+	schedDone := make(chan struct{})
+	go func() { sched.Run(schedCtx); close(schedDone) }()
+	houseCtx, stopHouse := context.WithCancel(context.Background())
+	houseDone := make(chan struct{})
+	go func() { housekeep(houseCtx, st, cfg, logger); close(houseDone) }()
+
+	logger.Info("serving", "addr", ln.Addr().String(), "jobs", sched.Jobs(), "db", cfg.Storage.Path)
+	fmt.Fprintf(stdout, "Ampel is serving http://%s (%s)\n", ln.Addr(), cfg.Summary())
+
+	var runErr error
+	select {
+	case <-ctx.Done():
+	case runErr = <-serveErr:
+		runErr = fmt.Errorf("http server: %w", runErr)
+	}
+
+	logger.Info("shutting down")
+	deadline, cancel := context.WithTimeout(context.Background(), cfg.Server.ShutdownTimeout.D())
+	defer cancel()
+	stopSched()
+	<-schedDone
+	sched.Wait(deadline)
+	in.Stop(time.Now())
+	if err := srv.Shutdown(deadline); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		logger.Warn("http shutdown", "err", err)
+	}
+	stopHouse()
+	<-houseDone
+	if err := writer.Close(deadline); err != nil {
+		return errors.Join(runErr, fmt.Errorf("commit last batch: %w", err))
+	}
+	if err := st.BuildRollups(deadline, cfg.Location, time.Now()); err != nil {
+		logger.Warn("final rollups", "err", err)
+	}
+	logger.Info("stopped")
+	return runErr
+}
+
+// jobs lists every check in every local zone it runs in; remote zones are
+// probed by their agents.
+func jobs(cfg *config.Config, probers map[string]probes.Prober) []schedule.Job {
+	local := map[string]bool{}
+	for _, z := range cfg.Zones {
+		local[z.Name] = z.Kind == "local"
+	}
+	var js []schedule.Job
+	for _, comp := range cfg.Components {
+		for _, chk := range comp.Checks {
+			for _, zone := range chk.Zones {
+				if !local[zone] {
+					continue
+				}
+				js = append(js, schedule.Job{
+					Check: chk.Name, Zone: zone,
+					Interval: chk.Interval.D(), Timeout: chk.Timeout.D(),
+					Probe: probers[chk.Name], Env: probes.Env{Zone: zone},
+				})
+			}
+		}
+	}
+	return js
+}
+
+// health is nil while the store commits and the scheduler's loop turns.
+func health(w *store.Writer, s *schedule.Scheduler) error {
+	var errs []error
+	if !w.Healthy() {
+		errs = append(errs, errors.New("store cannot write"))
+	}
+	if s.Jobs() > 0 && time.Since(s.LastBeat()) > 5*time.Second {
+		errs = append(errs, errors.New("scheduler is not running"))
+	}
+	return errors.Join(errs...)
+}
+
+// housekeep folds history into rollups every minute and prunes raw results
+// past the retention every hour.
+func housekeep(ctx context.Context, st *store.Store, cfg *config.Config, logger *slog.Logger) {
+	rollup := func() {
+		if err := st.BuildRollups(ctx, cfg.Location, time.Now()); err != nil && ctx.Err() == nil {
+			logger.Warn("build rollups", "err", err)
+		}
+	}
+	prune := func() {
+		n, err := st.PruneResults(ctx, time.Now().Add(-cfg.Storage.Retention.D()))
+		switch {
+		case err != nil && ctx.Err() == nil:
+			logger.Warn("prune results", "err", err)
+		case n > 0:
+			logger.Info("pruned results", "rows", n, "retention", cfg.Storage.Retention.D().String())
+		}
+	}
+	rollup()
+	prune()
+	minute, hour := time.NewTicker(time.Minute), time.NewTicker(time.Hour)
+	defer minute.Stop()
+	defer hour.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-minute.C:
+			rollup()
+		case <-hour.C:
+			prune()
+		}
+	}
+}

@@ -1,0 +1,132 @@
+// Package metrics holds Ampel's own Prometheus metrics, on a registry of
+// its own so that nothing is global and tests can build as many as they
+// like.
+package metrics
+
+import (
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/ampelstatus/ampel/pkg/status"
+)
+
+// Metrics are the collectors Ampel updates. Build them with New.
+type Metrics struct {
+	Registry *prometheus.Registry
+
+	checkUp        *prometheus.GaugeVec
+	probeLatency   *prometheus.HistogramVec
+	probeErrors    *prometheus.CounterVec
+	componentLevel *prometheus.GaugeVec
+	schedLag       prometheus.Histogram
+	schedSkipped   prometheus.Counter
+	batchResults   prometheus.Histogram
+	commitSeconds  prometheus.Histogram
+	commitErrors   prometheus.Counter
+}
+
+// New registers Ampel's metrics and the Go and process collectors.
+func New() *Metrics {
+	m := &Metrics{
+		Registry: prometheus.NewRegistry(),
+		checkUp: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "ampel_check_up",
+			Help: "Whether the last probe of a check in a zone succeeded (1: up or degraded, 0: down).",
+		}, []string{"check", "zone"}),
+		probeLatency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "ampel_probe_duration_seconds",
+			Help:    "Duration of probe runs.",
+			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
+		}, []string{"check"}),
+		probeErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "ampel_probe_failures_total",
+			Help: "Probe runs whose outcome was down.",
+		}, []string{"check"}),
+		componentLevel: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "ampel_component_status",
+			Help: "Current status of a component: 1 for its status, 0 for the others.",
+		}, []string{"component", "status"}),
+		schedLag: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "ampel_scheduler_lag_seconds",
+			Help:    "How late probe runs start against their due time.",
+			Buckets: []float64{.001, .005, .01, .025, .05, .1, .25, .5, 1, 5},
+		}),
+		schedSkipped: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "ampel_scheduler_skipped_total",
+			Help: "Probe runs skipped because the previous run was still going or the scheduler fell behind.",
+		}),
+		batchResults: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "ampel_store_batch_results",
+			Help:    "Results committed per store transaction.",
+			Buckets: prometheus.ExponentialBuckets(1, 4, 7),
+		}),
+		commitSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "ampel_store_commit_seconds",
+			Help:    "Time to commit one batch to SQLite.",
+			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, 1},
+		}),
+		commitErrors: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "ampel_store_commit_errors_total",
+			Help: "Failed store commits (the batch is kept and retried).",
+		}),
+	}
+	m.Registry.MustRegister(
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		m.checkUp, m.probeLatency, m.probeErrors, m.componentLevel,
+		m.schedLag, m.schedSkipped, m.batchResults, m.commitSeconds, m.commitErrors,
+	)
+	return m
+}
+
+// ObserveResult records a result and the component changes it caused.
+func (m *Metrics) ObserveResult(r status.Result, changes []status.Change) {
+	up := 1.0
+	if r.Outcome == status.Down {
+		up = 0
+		m.probeErrors.WithLabelValues(r.Check).Inc()
+	}
+	m.checkUp.WithLabelValues(r.Check, r.Zone).Set(up)
+	m.probeLatency.WithLabelValues(r.Check).Observe(r.Duration.Seconds())
+	for _, c := range changes {
+		if c.Kind == status.Component {
+			m.SetComponent(c.Subject, c.To)
+		}
+	}
+}
+
+var componentLevels = []status.Level{status.NoData, status.Up, status.Degraded, status.Partial, status.Down, status.Maintenance}
+
+// SetComponent sets a component's status gauge.
+func (m *Metrics) SetComponent(slug string, level status.Level) {
+	for _, l := range componentLevels {
+		v := 0.0
+		if l == level {
+			v = 1
+		}
+		m.componentLevel.WithLabelValues(slug, l.String()).Set(v)
+	}
+}
+
+// ObserveLag records how late a probe run started.
+func (m *Metrics) ObserveLag(lag time.Duration) { m.schedLag.Observe(lag.Seconds()) }
+
+// Skipped counts a skipped probe run.
+func (m *Metrics) Skipped() { m.schedSkipped.Inc() }
+
+// ObserveCommit records one store commit attempt.
+func (m *Metrics) ObserveCommit(results int, took time.Duration, err error) {
+	if err != nil {
+		m.commitErrors.Inc()
+		return
+	}
+	m.batchResults.Observe(float64(results))
+	m.commitSeconds.Observe(took.Seconds())
+}
+
+// Gauge registers a gauge read from f at scrape time.
+func (m *Metrics) Gauge(name, help string, f func() float64) {
+	m.Registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, f))
+}

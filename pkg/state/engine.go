@@ -1,0 +1,190 @@
+// Package state turns probe results into the levels of checks and
+// components, applying the consecutive-failure thresholds per zone, the
+// quorum rule across zones and each component's mapping of its checks. It
+// holds the current state of everything in memory and reports every change
+// as a status.Change, so callers can record it.
+package state
+
+import (
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/ampelstatus/ampel/pkg/config"
+	"github.com/ampelstatus/ampel/pkg/status"
+)
+
+// Engine holds the current state of every check in every zone, every check
+// across its zones and every component. Its methods are safe for concurrent
+// use; Apply calls are serialised.
+type Engine struct {
+	mu         sync.RWMutex
+	checks     map[string]*checkState     // guarded by mu
+	components map[string]*componentState // guarded by mu
+	order      []*componentState          // config order; guarded by mu
+	updated    time.Time                  // newest change of anything; guarded by mu
+}
+
+type checkState struct {
+	spec      *config.Check
+	component *componentState
+	zones     map[string]*zoneState
+	zoneOrder []string
+	onLevel   map[status.Level]status.Level // check level → component level
+	cur       subject
+}
+
+type zoneState struct {
+	cur   subject
+	fails int // consecutive failed results
+	oks   int // consecutive good results
+	last  status.Result
+}
+
+type componentState struct {
+	spec     *config.Component
+	position int
+	checks   []*checkState
+	cur      subject
+}
+
+// subject is the current level of anything tracked, with when and why it
+// began.
+type subject struct {
+	level status.Level
+	since time.Time
+	cause string
+}
+
+// New builds an engine for the checks and components of cfg, everything at
+// status.NoData. cfg must have passed validation.
+func New(cfg *config.Config) *Engine {
+	e := &Engine{
+		checks:     make(map[string]*checkState),
+		components: make(map[string]*componentState),
+	}
+	for i := range cfg.Components {
+		comp := &componentState{spec: &cfg.Components[i], position: i + 1}
+		e.components[comp.spec.Slug] = comp
+		e.order = append(e.order, comp)
+		for j := range comp.spec.Checks {
+			chk := &cfg.Components[i].Checks[j]
+			cs := &checkState{
+				spec:      chk,
+				component: comp,
+				zones:     make(map[string]*zoneState, len(chk.Zones)),
+				zoneOrder: chk.Zones,
+				onLevel: map[status.Level]status.Level{
+					status.Up:       status.Up,
+					status.Degraded: mapped(chk.OnDegraded, status.Degraded),
+					status.Partial:  mapped(chk.OnPartial, status.Partial),
+					status.Down:     mapped(chk.OnDown, status.Down),
+				},
+			}
+			for _, z := range chk.Zones {
+				cs.zones[z] = &zoneState{}
+			}
+			comp.checks = append(comp.checks, cs)
+			e.checks[chk.Name] = cs
+		}
+	}
+	return e
+}
+
+// mapped parses a validated Statuspage status, falling back to def when the
+// setting is empty.
+func mapped(s string, def status.Level) status.Level {
+	if s == "" {
+		return def
+	}
+	l, err := status.ParseStatuspage(s)
+	if err != nil {
+		return def
+	}
+	return l
+}
+
+// Apply folds one result into the state and returns the changes it caused,
+// zone first, then check, then component. A result for a check or zone the
+// engine does not know is ignored.
+func (e *Engine) Apply(r status.Result) []status.Change {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	cs := e.checks[r.Check]
+	if cs == nil {
+		return nil
+	}
+	zs := cs.zones[r.Zone]
+	if zs == nil {
+		return nil
+	}
+	zs.last = r
+	next, cause, ok := zs.next(r, cs.spec)
+	if !ok {
+		return nil
+	}
+	var changes []status.Change
+	changes = move(changes, &zs.cur, status.Change{
+		Kind: status.CheckZone, Subject: r.Check, Zone: r.Zone, At: r.Start, To: next, Cause: cause,
+	})
+	level, cause := cs.evaluate()
+	changes = move(changes, &cs.cur, status.Change{
+		Kind: status.Check, Subject: r.Check, At: r.Start, To: level, Cause: cause,
+	})
+	level, cause = cs.component.evaluate()
+	changes = move(changes, &cs.component.cur, status.Change{
+		Kind: status.Component, Subject: cs.component.spec.Slug, At: r.Start, To: level, Cause: cause,
+	})
+	for _, c := range changes {
+		if c.At.After(e.updated) {
+			e.updated = c.At
+		}
+	}
+	return changes
+}
+
+// move appends c to changes and makes it cur when it changes the level.
+// Times never run backwards for one subject: results of different checks
+// finish out of order, and a timeline must stay ordered to be summed.
+func move(changes []status.Change, cur *subject, c status.Change) []status.Change {
+	if c.To == cur.level {
+		return changes
+	}
+	if c.At.Before(cur.since) {
+		c.At = cur.since
+	}
+	c.From = cur.level
+	*cur = subject{level: c.To, since: c.At, cause: c.Cause}
+	return append(changes, c)
+}
+
+// next applies the thresholds: a zone goes down only after FailuresToDown
+// consecutive failures and comes back after SuccessesToUp consecutive good
+// results. Up and degraded follow each other at once: slowness is not an
+// outage and needs no confirmation. ok is false when the level stays.
+func (z *zoneState) next(r status.Result, spec *config.Check) (status.Level, string, bool) {
+	if r.Outcome == status.Down {
+		z.fails++
+		z.oks = 0
+		if z.cur.level == status.Down || z.fails < max(spec.FailuresToDown, 1) {
+			return 0, "", false
+		}
+		return status.Down, fmt.Sprintf("%d consecutive failures: %s", z.fails, r.Reason), true
+	}
+	z.oks++
+	z.fails = 0
+	if r.Outcome == z.cur.level {
+		return 0, "", false
+	}
+	if (z.cur.level == status.Down || z.cur.level == status.NoData) && z.oks < max(spec.SuccessesToUp, 1) {
+		return 0, "", false
+	}
+	cause := "up"
+	switch {
+	case r.Outcome == status.Degraded:
+		cause = r.Reason
+	case z.cur.level == status.Down:
+		cause = fmt.Sprintf("recovered after %d successful checks", z.oks)
+	}
+	return r.Outcome, cause, true
+}

@@ -1,0 +1,127 @@
+package state
+
+import (
+	"time"
+
+	"github.com/ampelstatus/ampel/pkg/status"
+)
+
+// Component is a copy of one component's current state, for pages and APIs.
+type Component struct {
+	Slug, Name, Group, Description string
+	// Position is the component's 1-based place in the config.
+	Position int
+	Level    status.Level
+	Since    time.Time
+	Cause    string
+	Checks   []Check
+}
+
+// Check is a copy of one check's current state across its zones.
+type Check struct {
+	Name  string
+	Level status.Level
+	Since time.Time
+	Cause string
+	Zones []Zone
+}
+
+// Zone is a copy of one check's state in one zone, with the last result.
+type Zone struct {
+	Zone  string
+	Level status.Level
+	Since time.Time
+	Cause string
+	Last  status.Result
+}
+
+// Components returns the current state of every component in config order.
+func (e *Engine) Components() []Component {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	out := make([]Component, 0, len(e.order))
+	for _, c := range e.order {
+		out = append(out, c.view())
+	}
+	return out
+}
+
+// Component returns one component's current state.
+func (e *Engine) Component(slug string) (Component, bool) {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	c, ok := e.components[slug]
+	if !ok {
+		return Component{}, false
+	}
+	return c.view(), true
+}
+
+// UpdatedAt is the time of the newest change of anything; zero before the
+// first.
+func (e *Engine) UpdatedAt() time.Time {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	return e.updated
+}
+
+func (c *componentState) view() Component {
+	v := Component{
+		Slug: c.spec.Slug, Name: c.spec.Name, Group: c.spec.Group, Description: c.spec.Description,
+		Position: c.position, Level: c.cur.level, Since: c.cur.since, Cause: c.cur.cause,
+		Checks: make([]Check, 0, len(c.checks)),
+	}
+	for _, cs := range c.checks {
+		cv := Check{Name: cs.spec.Name, Level: cs.cur.level, Since: cs.cur.since, Cause: cs.cur.cause}
+		for _, name := range cs.zoneOrder {
+			z := cs.zones[name]
+			cv.Zones = append(cv.Zones, Zone{Zone: name, Level: z.cur.level, Since: z.cur.since, Cause: z.cur.cause, Last: z.last})
+		}
+		v.Checks = append(v.Checks, cv)
+	}
+	return v
+}
+
+// Stop moves every subject that has data to status.NoData at the given
+// time and returns those changes: while Ampel is not running nothing is
+// observed, and the history must not count that time as up or down.
+func (e *Engine) Stop(at time.Time, cause string) []status.Change {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var changes []status.Change
+	for _, comp := range e.order {
+		for _, cs := range comp.checks {
+			for _, name := range cs.zoneOrder {
+				z := cs.zones[name]
+				changes = move(changes, &z.cur, status.Change{Kind: status.CheckZone, Subject: cs.spec.Name, Zone: name, At: at, Cause: cause})
+				z.fails, z.oks = 0, 0
+			}
+			changes = move(changes, &cs.cur, status.Change{Kind: status.Check, Subject: cs.spec.Name, At: at, Cause: cause})
+		}
+		changes = move(changes, &comp.cur, status.Change{Kind: status.Component, Subject: comp.spec.Slug, At: at, Cause: cause})
+	}
+	if len(changes) > 0 {
+		e.updated = at
+	}
+	return changes
+}
+
+// CloseOpen returns, for each latest recorded change whose level is not
+// status.NoData, a change to NoData at the given time. Run at start-up with
+// the time of the last stored result, it closes what a crash left open so
+// the time Ampel was down counts as no data. A subject is closed no earlier
+// than its latest change.
+func CloseOpen(latest []status.Change, at time.Time, cause string) []status.Change {
+	var out []status.Change
+	for _, c := range latest {
+		if c.To == status.NoData {
+			continue
+		}
+		t := at
+		if t.Before(c.At) {
+			t = c.At
+		}
+		out = append(out, status.Change{Kind: c.Kind, Subject: c.Subject, Zone: c.Zone, At: t, From: c.To, To: status.NoData, Cause: cause})
+	}
+	return out
+}

@@ -1,0 +1,144 @@
+package ui
+
+import (
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/ampelstatus/ampel/pkg/state"
+	"github.com/ampelstatus/ampel/pkg/status"
+)
+
+// Statuspage's timestamp layout: milliseconds and the zone offset.
+const timeLayout = "2006-01-02T15:04:05.000Z07:00"
+
+// page is the "page" object of Statuspage's public API.
+type page struct {
+	ID        string `json:"id"`
+	Name      string `json:"name"`
+	URL       string `json:"url"`
+	TimeZone  string `json:"time_zone"`
+	UpdatedAt string `json:"updated_at"`
+}
+
+// component is a component (or group) in Statuspage's public API shape.
+type component struct {
+	ID                 string   `json:"id"`
+	Name               string   `json:"name"`
+	Status             string   `json:"status"`
+	CreatedAt          string   `json:"created_at"`
+	UpdatedAt          string   `json:"updated_at"`
+	Position           int      `json:"position"`
+	Description        *string  `json:"description"`
+	Showcase           bool     `json:"showcase"`
+	StartDate          *string  `json:"start_date"`
+	GroupID            *string  `json:"group_id"`
+	PageID             string   `json:"page_id"`
+	Group              bool     `json:"group"`
+	OnlyShowIfDegraded bool     `json:"only_show_if_degraded"`
+	Components         []string `json:"components,omitempty"`
+}
+
+type componentsBody struct {
+	Page       page        `json:"page"`
+	Components []component `json:"components"`
+}
+
+func (h *handlers) components(c echo.Context) error {
+	c.Response().Header().Set("Cache-Control", "public, max-age=10")
+	return c.JSON(http.StatusOK, h.componentsBody(h.d.Engine.Components()))
+}
+
+// componentsBody builds the body in Statuspage's shape. Groups are
+// components with group=true listing their members, with the worst status
+// of those members, as on Statuspage.
+func (h *handlers) componentsBody(comps []state.Component) componentsBody {
+	loc := h.d.Config.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	pageID := h.pageID()
+	stamp := func(t time.Time) string {
+		if t.IsZero() {
+			t = h.d.Started
+		}
+		return t.In(loc).Format(timeLayout)
+	}
+	body := componentsBody{
+		Page: page{
+			ID: pageID, Name: h.d.Config.Site.Title, URL: h.d.Config.Site.PublicURL,
+			TimeZone: loc.String(), UpdatedAt: stamp(h.d.Engine.UpdatedAt()),
+		},
+		Components: []component{},
+	}
+	groups := map[string]int{}           // group name → index in body.Components
+	groupSince := map[string]time.Time{} // newest change among a group's members
+	for _, comp := range comps {
+		out := component{
+			ID: comp.Slug, Name: comp.Name, Status: comp.Level.Statuspage(),
+			CreatedAt: stamp(h.d.Started), UpdatedAt: stamp(comp.Since),
+			Position: comp.Position, Showcase: true, PageID: pageID,
+		}
+		if comp.Description != "" {
+			out.Description = &comp.Description
+		}
+		if comp.Group != "" {
+			gid := "group-" + slugify(comp.Group)
+			out.GroupID = &gid
+			i, ok := groups[comp.Group]
+			if !ok {
+				i = len(body.Components)
+				groups[comp.Group] = i
+				body.Components = append(body.Components, component{
+					ID: gid, Name: comp.Group, Status: status.NoData.Statuspage(),
+					CreatedAt: stamp(h.d.Started), UpdatedAt: stamp(comp.Since),
+					Position: comp.Position, PageID: pageID, Group: true,
+				})
+			}
+			g := &body.Components[i]
+			g.Components = append(g.Components, comp.Slug)
+			if l, _ := status.ParseStatuspage(g.Status); status.Worse(comp.Level, l) {
+				g.Status = comp.Level.Statuspage()
+			}
+			if comp.Since.After(groupSince[comp.Group]) {
+				groupSince[comp.Group] = comp.Since
+				g.UpdatedAt = stamp(comp.Since)
+			}
+		}
+		body.Components = append(body.Components, out)
+	}
+	return body
+}
+
+// pageID is a stable identifier for this page: its public host, or "ampel".
+func (h *handlers) pageID() string {
+	u := h.d.Config.Site.PublicURL
+	if _, rest, ok := strings.Cut(u, "://"); ok {
+		host, _, _ := strings.Cut(rest, "/")
+		if host != "" {
+			return slugify(host)
+		}
+	}
+	return "ampel"
+}
+
+// slugify lowercases s and keeps letters and digits, joining the rest with
+// single dashes.
+func slugify(s string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(s) {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
+			if dash && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			b.WriteRune(r)
+			dash = false
+		} else {
+			dash = true
+		}
+	}
+	return b.String()
+}

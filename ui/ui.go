@@ -1,0 +1,118 @@
+// Package ui serves Ampel over HTTP: the public status API, health and
+// metrics endpoints (and, as they arrive, the pages and the console). It is
+// the only package that imports echo.
+package ui
+
+import (
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/ampelstatus/ampel/pkg/config"
+	"github.com/ampelstatus/ampel/pkg/state"
+)
+
+// Deps is what the handlers read from.
+type Deps struct {
+	Config *config.Config
+	Engine *state.Engine
+	// Health reports why Ampel cannot do its job, or nil.
+	Health   func() error
+	Gatherer prometheus.Gatherer
+	Logger   *slog.Logger
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+	// Started is when serving began (the page's first updated_at).
+	Started time.Time
+}
+
+// New returns the HTTP handler for everything Ampel serves.
+func New(d Deps) http.Handler {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.Logger == nil {
+		d.Logger = slog.New(slog.DiscardHandler)
+	}
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	// The default trusts X-Forwarded-For from anyone; loopback-only
+	// /metrics and per-IP limits need the real peer.
+	e.IPExtractor = echo.ExtractIPDirect()
+	e.HTTPErrorHandler = errorHandler(d.Logger)
+	e.Use(secureHeaders)
+
+	h := &handlers{d: d}
+	e.GET("/healthz", h.healthz)
+	e.GET("/metrics", h.metrics)
+	e.GET("/api/v2/components.json", h.components)
+	return e
+}
+
+// NewServer wraps h in an http.Server with timeouts, so slow clients cannot
+// hold connections open forever.
+func NewServer(h http.Handler, logger *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelDebug),
+	}
+}
+
+type handlers struct {
+	d Deps
+}
+
+// secureHeaders sets the headers every response carries.
+func secureHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Response().Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
+		h.Set("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+		return next(c)
+	}
+}
+
+// apiError is the JSON body of every API error.
+type apiError struct {
+	Error string `json:"error"`
+	Field string `json:"field,omitempty"`
+}
+
+// errorHandler answers errors as JSON without internal detail, and logs
+// the unexpected ones.
+func errorHandler(logger *slog.Logger) echo.HTTPErrorHandler {
+	return func(err error, c echo.Context) {
+		if c.Response().Committed {
+			return
+		}
+		code, msg := http.StatusInternalServerError, "internal error"
+		if he, ok := err.(*echo.HTTPError); ok {
+			code = he.Code
+			if m, ok := he.Message.(string); ok {
+				msg = m
+			} else {
+				msg = http.StatusText(code)
+			}
+		}
+		if code >= 500 {
+			logger.Error("request failed", "path", c.Request().URL.Path, "err", err)
+		}
+		_ = c.JSON(code, apiError{Error: msg})
+	}
+}
+
+// isLoopback reports whether the request comes from this machine.
+func isLoopback(c echo.Context) bool {
+	ip := net.ParseIP(c.RealIP())
+	return ip != nil && ip.IsLoopback()
+}
