@@ -4,6 +4,7 @@
 package config
 
 import (
+	"fmt"
 	"time"
 )
 
@@ -205,3 +206,21 @@ type Duration time.Duration
 
 // D returns the value as a time.Duration.
 func (d Duration) D() time.Duration { return time.Duration(d) }
+
+// Summary describes the configuration in one line, for check-config:
+// "3 components, 5 checks, 2 zones".
+func (c *Config) Summary() string {
+	checks := 0
+	for _, comp := range c.Components {
+		checks += len(comp.Checks)
+	}
+	return fmt.Sprintf("%s, %s, %s",
+		count(len(c.Components), "component"), count(checks, "check"), count(len(c.Zones), "zone"))
+}
+
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}

@@ -38,8 +38,8 @@ type Job struct {
 type Options struct {
 	// MaxConcurrent caps probes running at once (default 256).
 	MaxConcurrent int
-	// Emit receives every result, from the probe's goroutine. It must not
-	// block for long: it holds a concurrency slot.
+	// Emit receives every result, from the probe's worker. It must not
+	// block for long: it holds one of the MaxConcurrent workers.
 	Emit func(status.Result)
 	// OnStart is told how late each run started against its due time.
 	OnStart func(job *Job, lag time.Duration)
@@ -54,8 +54,12 @@ type Options struct {
 type Scheduler struct {
 	opts  Options
 	queue runQueue
-	sem   chan struct{}
-	wg    sync.WaitGroup
+	// work hands due entries to a fixed pool of workers: long-lived
+	// goroutines keep their grown stacks, where a goroutine per run would
+	// grow a fresh one a thousand times a second.
+	work    chan *entry
+	workers sync.WaitGroup
+	wg      sync.WaitGroup // runs in flight
 	// probeCtx outlives Run's context so in-flight probes may finish during
 	// a graceful stop; cancelProbes abandons them.
 	probeCtx     context.Context
@@ -77,7 +81,7 @@ func New(jobs []Job, opts Options) *Scheduler {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Scheduler{opts: opts, sem: make(chan struct{}, opts.MaxConcurrent)}
+	s := &Scheduler{opts: opts, work: make(chan *entry)}
 	for i := range jobs {
 		j := jobs[i]
 		if j.Interval <= 0 {
@@ -105,6 +109,11 @@ func Offset(check, zone string, interval time.Duration) time.Duration {
 // Run dispatches jobs until ctx ends, then returns without waiting for
 // probes in flight; Wait finishes those.
 func (s *Scheduler) Run(ctx context.Context) {
+	for range s.opts.MaxConcurrent {
+		s.workers.Add(1)
+		go s.worker()
+	}
+	defer close(s.work)
 	start := time.Now()
 	for _, e := range s.queue {
 		e.due = start.Add(Offset(e.job.Check, e.job.Zone, e.job.Interval))
@@ -129,29 +138,41 @@ func (s *Scheduler) Run(ctx context.Context) {
 			}
 			continue
 		}
-		select {
-		case s.sem <- struct{}{}:
-		case <-ctx.Done():
+		if !s.dispatch(ctx, next) {
 			return
 		}
-		s.dispatch(next, time.Now())
 		s.advance(next, time.Now())
 		heap.Fix(&s.queue, 0)
 	}
 }
 
-// dispatch starts one run, unless the job's previous run is still going.
-func (s *Scheduler) dispatch(e *entry, now time.Time) {
+// dispatch hands one run to a free worker, waiting for one when all are
+// busy, unless the job's previous run is still going. It is false when ctx
+// ended first.
+func (s *Scheduler) dispatch(ctx context.Context, e *entry) bool {
 	if !e.running.CompareAndSwap(false, true) {
-		<-s.sem
 		s.skip(e)
-		return
-	}
-	if s.opts.OnStart != nil {
-		s.opts.OnStart(e.job, now.Sub(e.due))
+		return true
 	}
 	s.wg.Add(1)
-	go s.run(e)
+	select {
+	case s.work <- e:
+		if s.opts.OnStart != nil {
+			s.opts.OnStart(e.job, time.Since(e.due))
+		}
+		return true
+	case <-ctx.Done():
+		s.wg.Done()
+		e.running.Store(false)
+		return false
+	}
+}
+
+func (s *Scheduler) worker() {
+	defer s.workers.Done()
+	for e := range s.work {
+		s.run(e)
+	}
 }
 
 // advance moves the due time one interval along the job's grid; when the
@@ -176,7 +197,6 @@ func (s *Scheduler) skip(e *entry) {
 
 func (s *Scheduler) run(e *entry) {
 	defer s.wg.Done()
-	defer func() { <-s.sem }()
 	defer e.running.Store(false)
 	r, ok := s.probe(e.job)
 	if ok {
