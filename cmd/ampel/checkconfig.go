@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/ampelstatus/ampel/pkg/config"
 	"github.com/ampelstatus/ampel/probes"
@@ -36,22 +37,44 @@ func loadConfig(path string) (*config.Config, error) {
 }
 
 // prepareChecks builds every check's prober, so that settings only a probe
-// can judge (a CA file that does not parse) fail before serving.
+// can judge (a CA file that does not parse) fail before serving, reported
+// like any other config problem.
 func prepareChecks(cfg *config.Config) (map[string]probes.Prober, error) {
 	probers := make(map[string]probes.Prober)
-	var errs []error
+	var probs config.Problems
 	for ci, comp := range cfg.Components {
 		for ki := range comp.Checks {
 			chk := &cfg.Components[ci].Checks[ki]
 			p, err := probes.Kinds[chk.Kind](chk)
 			if err != nil {
-				errs = append(errs, fmt.Errorf("%s: components[%d].checks[%d] (%s): %w", cfg.Path, ci, ki, chk.Name, err))
+				probs = append(probs, checkProblems(cfg, fmt.Sprintf("components[%d].checks[%d]", ci, ki), err)...)
 				continue
 			}
 			probers[chk.Name] = p
 		}
 	}
-	return probers, errors.Join(errs...)
+	if len(probs) > 0 {
+		return nil, probs
+	}
+	return probers, nil
+}
+
+// checkProblems turns a probe constructor's errors, each "key: message"
+// relative to the check, into problems at their lines.
+func checkProblems(cfg *config.Config, check string, err error) config.Problems {
+	errs := []error{err}
+	if joined, ok := err.(interface{ Unwrap() []error }); ok {
+		errs = joined.Unwrap()
+	}
+	var probs config.Problems
+	for _, e := range errs {
+		key, msg := check, e.Error()
+		if k, m, ok := strings.Cut(msg, ": "); ok && !strings.ContainsAny(k, " \"") {
+			key, msg = check+"."+k, m
+		}
+		probs = append(probs, cfg.Problem(key, msg))
+	}
+	return probs
 }
 
 func checkConfig(args []string, stdout, stderr io.Writer) int {

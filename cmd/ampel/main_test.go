@@ -272,6 +272,10 @@ func TestCheckConfig(t *testing.T) {
 	good := writeConfig(t, dir, "http://127.0.0.1:1/")
 	bad := filepath.Join(dir, "bad.toml")
 	os.WriteFile(bad, []byte("[server]\nlisten = \"127.0.0.1:0\"\n\n[[components]]\nslug = \"Bad Slug\"\nname = \"X\"\n  [[components.checks]]\n  name = \"c\"\n  kind = \"carrier-pigeon\"\n  target = \"x\"\n  intervall = \"1s\"\n"), 0o600)
+	notPEM := filepath.Join(dir, "ca.pem")
+	os.WriteFile(notPEM, []byte("not a certificate"), 0o600)
+	probeBad := filepath.Join(dir, "probe.toml")
+	os.WriteFile(probeBad, []byte("[[components]]\nslug = \"api\"\nname = \"API\"\n  [[components.checks]]\n  name = \"api\"\n  kind = \"http\"\n  target = \"https://127.0.0.1:1/\"\n    [components.checks.http.tls]\n    ca_file = \"ca.pem\"\n"), 0o600)
 	cases := []struct {
 		name       string
 		args       []string
@@ -281,6 +285,7 @@ func TestCheckConfig(t *testing.T) {
 	}{
 		{name: "valid", args: []string{"check-config", "--config", good}, code: 0, out: "ok: 1 component, 1 check, 1 zone"},
 		{name: "invalid lists problems with line and key", args: []string{"check-config", "--config", bad}, code: 1, err: "bad.toml:11: components[0].checks[0].intervall"},
+		{name: "a setting only the probe can judge has its line too", args: []string{"check-config", "--config", probeBad}, code: 1, err: "probe.toml:9: components[0].checks[0].http.tls.ca_file: no PEM certificate"},
 		{name: "missing file", args: []string{"check-config", "--config", filepath.Join(dir, "nope.toml")}, code: 1, err: "nope.toml"},
 		{name: "no flag", args: []string{"check-config"}, code: 2, err: "--config PATH is required"},
 		{name: "unknown command", args: []string{"frobnicate"}, code: 2, err: "unknown command"},

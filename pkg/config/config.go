@@ -23,6 +23,19 @@ type Config struct {
 	Dir  string `toml:"-" json:"-"`
 	// Location is Site.Timezone loaded.
 	Location *time.Location `toml:"-" json:"-"`
+	// index locates keys in the file, for Problem.
+	index *index
+}
+
+// Problem places a mistake found after loading (a probe that cannot use
+// its settings) at the line of key, or of the closest enclosing table
+// written in the file.
+func (c *Config) Problem(key, msg string) Problem {
+	p := Problem{File: c.Path, Key: key, Msg: msg}
+	if c.index != nil {
+		p.Line = c.index.line(key)
+	}
+	return p
 }
 
 // Site describes the public status page.

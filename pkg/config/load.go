@@ -62,6 +62,7 @@ func Parse(path string, data []byte, kinds []string) (*Config, error) {
 	}
 	cfg.Path = path
 	cfg.Dir = folder(path)
+	cfg.index = ix
 	v := &checker{file: path, ix: ix, kinds: kinds}
 	v.complete(cfg)
 	v.validate(cfg)
