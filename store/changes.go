@@ -1,0 +1,134 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/ampelstatus/ampel/pkg/status"
+)
+
+// validChange reports whether a change can be stored: a known kind and
+// known levels. The writer rejects others up front, because a row the
+// schema refuses would fail its whole batch on every retry.
+func validChange(c status.Change) error {
+	if c.Kind < status.CheckZone || c.Kind > status.Component {
+		return fmt.Errorf("unknown kind %d", c.Kind)
+	}
+	for _, l := range []status.Level{c.From, c.To} {
+		if _, err := status.ParseLevel(l.String()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// changeZone is the zone column of a change: only a check in a zone has one.
+func changeZone(c status.Change) string {
+	if c.Kind == status.CheckZone {
+		return c.Zone
+	}
+	return ""
+}
+
+// Changes returns the changes of one subject with At in [from, to),
+// ordered by time, then by the order they were stored. For CheckZone it
+// returns the changes of the check in all its zones.
+func (s *Store) Changes(ctx context.Context, kind status.Kind, subject string, from, to time.Time) ([]status.Change, error) {
+	const q = `
+SELECT kind, subject, zone, at_ms, from_level, to_level, cause
+FROM state_changes
+WHERE kind = ?1 AND subject = ?2 AND at_ms >= ?3 AND at_ms < ?4
+ORDER BY at_ms, id`
+	rows, err := s.rdb.QueryContext(ctx, q, kind.String(), subject, ms(from), ms(to))
+	if err != nil {
+		return nil, fmt.Errorf("store: changes of %s %s: %w", kind, subject, err)
+	}
+	out, err := scanChanges(rows)
+	if err != nil {
+		return nil, fmt.Errorf("store: changes of %s %s: %w", kind, subject, err)
+	}
+	return out, nil
+}
+
+// LatestChanges returns the newest change of every subject (every kind,
+// subject and zone): the state each was last in, for a restart. The newest
+// is the one with the latest At, the last stored among equal times. It
+// reads all changes once.
+func (s *Store) LatestChanges(ctx context.Context) ([]status.Change, error) {
+	const q = `
+SELECT kind, subject, zone, at_ms, from_level, to_level, cause
+FROM (
+	SELECT kind, subject, zone, at_ms, from_level, to_level, cause,
+		row_number() OVER (PARTITION BY kind, subject, zone ORDER BY at_ms DESC, id DESC) AS n
+	FROM state_changes
+)
+WHERE n = 1
+ORDER BY kind, subject, zone`
+	rows, err := s.rdb.QueryContext(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("store: latest changes: %w", err)
+	}
+	out, err := scanChanges(rows)
+	if err != nil {
+		return nil, fmt.Errorf("store: latest changes: %w", err)
+	}
+	return out, nil
+}
+
+// scanChanges reads rows of (kind, subject, zone, at_ms, from_level,
+// to_level, cause) and closes them.
+func scanChanges(rows *sql.Rows) ([]status.Change, error) {
+	defer rows.Close()
+	var out []status.Change
+	for rows.Next() {
+		var (
+			c              status.Change
+			atMS           int64
+			kind, from, to string
+		)
+		if err := rows.Scan(&kind, &c.Subject, &c.Zone, &atMS, &from, &to, &c.Cause); err != nil {
+			return nil, err
+		}
+		var err error
+		if c.Kind, err = status.ParseKind(kind); err != nil {
+			return nil, err
+		}
+		if c.From, err = status.ParseLevel(from); err != nil {
+			return nil, err
+		}
+		if c.To, err = status.ParseLevel(to); err != nil {
+			return nil, err
+		}
+		c.At = fromMS(atMS)
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// insertChanges stores changes inside the writer's transaction and returns
+// the earliest At among them, in Unix ms.
+func insertChanges(ctx context.Context, tx *sql.Tx, changes []status.Change) (earliest int64, err error) {
+	const q = `
+INSERT INTO state_changes (kind, subject, zone, at_ms, from_level, to_level, cause)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)`
+	stmt, err := tx.PrepareContext(ctx, q)
+	if err != nil {
+		return 0, fmt.Errorf("insert changes: %w", err)
+	}
+	defer stmt.Close()
+	for i, c := range changes {
+		at := ms(c.At)
+		if i == 0 || at < earliest {
+			earliest = at
+		}
+		if _, err := stmt.ExecContext(ctx, c.Kind.String(), c.Subject, changeZone(c), at, c.From.String(), c.To.String(), c.Cause); err != nil {
+			return 0, fmt.Errorf("insert changes: %w", err)
+		}
+	}
+	return earliest, nil
+}

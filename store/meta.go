@@ -1,0 +1,81 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+)
+
+// Keys of the meta table.
+const (
+	// metaRollupFrom is the daily rollups' watermark, an instant in Unix
+	// ms: every day before the day that contains it is complete and up to
+	// date. BuildRollups sets it to a midnight; the writer lowers it to the
+	// time of a change committed before it.
+	metaRollupFrom = "rollup_from_ms"
+	// metaRollupZone is the name of the time zone the daily rollups were
+	// built in; another zone rebuilds them all.
+	metaRollupZone = "rollup_zone"
+	// metaLatencyFrom is the hourly latency watermark, the start of the
+	// first UTC hour not yet aggregated, in Unix ms. The writer lowers it
+	// to the hour of a result committed before it.
+	metaLatencyFrom = "latency_from_ms"
+	// metaPrunedBefore is the highest instant (Unix ms) results were
+	// pruned before: hours before it are not re-aggregated.
+	metaPrunedBefore = "pruned_before_ms"
+)
+
+// queryer is what both *sql.DB and *sql.Tx offer.
+type queryer interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// metaInt reads an integer from meta; ok is false when the key is absent.
+func metaInt(ctx context.Context, q queryer, key string) (v int64, ok bool, err error) {
+	const query = `SELECT value FROM meta WHERE key = ?1`
+	err = q.QueryRowContext(ctx, query, key).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, fmt.Errorf("read %s: %w", key, err)
+	}
+	return v, true, nil
+}
+
+// metaText reads a string from meta; "" when the key is absent.
+func metaText(ctx context.Context, q queryer, key string) (string, error) {
+	const query = `SELECT value FROM meta WHERE key = ?1`
+	var v string
+	err := q.QueryRowContext(ctx, query, key).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("read %s: %w", key, err)
+	}
+	return v, nil
+}
+
+// setMeta stores a value under key.
+func setMeta(ctx context.Context, q queryer, key string, value any) error {
+	const query = `
+INSERT INTO meta (key, value) VALUES (?1, ?2)
+ON CONFLICT (key) DO UPDATE SET value = excluded.value`
+	if _, err := q.ExecContext(ctx, query, key, value); err != nil {
+		return fmt.Errorf("write %s: %w", key, err)
+	}
+	return nil
+}
+
+// lowerMeta lowers the integer under key to v when it is higher; an
+// absent key stays absent (the first build starts from the oldest data).
+func lowerMeta(ctx context.Context, q queryer, key string, v int64) error {
+	const query = `UPDATE meta SET value = ?2 WHERE key = ?1 AND value > ?2`
+	if _, err := q.ExecContext(ctx, query, key, v); err != nil {
+		return fmt.Errorf("lower %s: %w", key, err)
+	}
+	return nil
+}

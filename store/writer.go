@@ -1,0 +1,324 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/ampelstatus/ampel/pkg/status"
+)
+
+// WriterOptions tune a Writer. Zero values take the defaults.
+type WriterOptions struct {
+	// MaxBatch is the number of results per transaction; default 1000.
+	// What one Write call passes is never split, so a larger call makes a
+	// larger transaction.
+	MaxBatch int
+	// MaxDelay is the longest a result waits before its batch commits;
+	// default 100ms.
+	MaxDelay time.Duration
+	// MaxQueue is the number of results kept waiting while the store
+	// cannot write, besides the batch being retried; default 1,000,000.
+	// Beyond it the oldest results are dropped and counted in Dropped.
+	// Changes are never dropped.
+	MaxQueue int
+	// OnCommit, when set, is called from the writer goroutine after every
+	// commit attempt (for metrics); it must return quickly.
+	OnCommit func(CommitInfo)
+	// Logger receives the start and the end of a failure episode; default:
+	// discard.
+	Logger *slog.Logger
+
+	// retryMin and retryMax bound the backoff between attempts to commit
+	// a failed batch (default 100ms to 5s); tests shorten them.
+	retryMin, retryMax time.Duration
+}
+
+// CommitInfo describes one attempt to commit a batch.
+type CommitInfo struct {
+	// Results and Changes are the numbers of each in the batch.
+	Results, Changes int
+	// Took is how long the attempt took.
+	Took time.Duration
+	// Err is nil when the batch committed.
+	Err error
+}
+
+// Writer stores results and state changes in batches from one goroutine,
+// so callers never wait for the disk. Its methods are safe for concurrent
+// use.
+type Writer struct {
+	s    *Store
+	opts WriterOptions
+	log  *slog.Logger
+
+	mu sync.Mutex
+	// pending are the items not yet taken into a batch, oldest first;
+	// pendingResults counts their results. Guarded by mu.
+	pending        []*item
+	pendingResults int
+	// inflightResults and inflightChanges count the batch being committed
+	// or retried. Guarded by mu.
+	inflightResults, inflightChanges int
+	// lastSeq numbers Write calls; committedSeq is the highest number
+	// whose item and every earlier one committed (or lost all it had to
+	// the MaxQueue bound); flushSeq is what a Flush waits for. Guarded by
+	// mu.
+	lastSeq, committedSeq, flushSeq uint64
+	// committedCh is closed and replaced after every commit. Guarded by mu.
+	committedCh chan struct{}
+	// lastErr is the error of the latest failed commit, nil after a
+	// success. Guarded by mu.
+	lastErr error
+	// closing is set by Close; closedWrite by the first Write after it;
+	// dropping from the first drop to the next commit. The last two log
+	// once. Guarded by mu.
+	closing, closedWrite, dropping bool
+
+	kick      chan struct{} // wakes the goroutine; capacity 1
+	abort     chan struct{} // closed when Close gives up
+	abortOnce sync.Once
+	done      chan struct{} // closed when the goroutine has returned
+	// ctx is cancelled on abort, interrupting a running statement.
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	healthy atomic.Bool
+	dropped atomic.Uint64
+
+	ids *nameIDs // owned by the goroutine
+}
+
+// item is what one Write call passed: it commits in one transaction.
+type item struct {
+	seq     uint64
+	arrived time.Time
+	results []status.Result
+	changes []status.Change
+}
+
+// StartWriter starts the store's one writer goroutine. Calling it again
+// returns the running Writer and ignores opts.
+func (s *Store) StartWriter(opts WriterOptions) *Writer {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.writer != nil {
+		return s.writer
+	}
+	if opts.MaxBatch <= 0 {
+		opts.MaxBatch = 1000
+	}
+	if opts.MaxDelay <= 0 {
+		opts.MaxDelay = 100 * time.Millisecond
+	}
+	if opts.MaxQueue <= 0 {
+		opts.MaxQueue = 1_000_000
+	}
+	if opts.retryMin <= 0 {
+		opts.retryMin = 100 * time.Millisecond
+	}
+	if opts.retryMax <= 0 {
+		opts.retryMax = 5 * time.Second
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	w := &Writer{
+		s: s, opts: opts, log: log,
+		committedCh: make(chan struct{}),
+		kick:        make(chan struct{}, 1),
+		abort:       make(chan struct{}),
+		done:        make(chan struct{}),
+		ctx:         ctx,
+		cancel:      cancel,
+		ids:         newNameIDs(),
+	}
+	w.healthy.Store(true)
+	s.writer = w
+	go w.run()
+	return w
+}
+
+// Write queues results and the state changes they caused; everything
+// passed in one call commits in one transaction. It never waits for the
+// database. It copies the slices, so the caller may reuse them. A result
+// with the same check, zone, instance and start (to the millisecond) as a
+// stored one is taken for a resend and not stored again. Changes of an
+// unknown kind or level are logged and left out. After Close, Write stores
+// nothing and counts the results as dropped.
+func (w *Writer) Write(results []status.Result, changes []status.Change) {
+	it := &item{arrived: time.Now(), results: slices.Clone(results)}
+	for _, c := range changes {
+		if err := validChange(c); err != nil {
+			w.log.Error("store: invalid state change not stored", "err", err,
+				"kind", c.Kind.String(), "subject", c.Subject, "zone", c.Zone)
+			continue
+		}
+		it.changes = append(it.changes, c)
+	}
+	if len(it.results) == 0 && len(it.changes) == 0 {
+		return
+	}
+
+	w.mu.Lock()
+	if w.closing {
+		first := !w.closedWrite
+		w.closedWrite = true
+		w.mu.Unlock()
+		w.dropped.Add(uint64(len(it.results)))
+		if first {
+			w.log.Error("store: write after close, not stored", "results", len(it.results), "changes", len(it.changes))
+		}
+		return
+	}
+	w.lastSeq++
+	it.seq = w.lastSeq
+	w.pending = append(w.pending, it)
+	w.pendingResults += len(it.results)
+	w.dropOldest()
+	w.mu.Unlock()
+
+	w.wake()
+}
+
+// dropOldest keeps pendingResults within MaxQueue by dropping the oldest
+// results. An item left without results hands its changes on to the next
+// one, so they still commit, in order. Called with mu held.
+func (w *Writer) dropOldest() {
+	for w.pendingResults > w.opts.MaxQueue {
+		if !w.dropping {
+			w.dropping = true
+			w.log.Warn("store: queue full, dropping oldest results", "max_queue", w.opts.MaxQueue)
+		}
+		it := w.pending[0]
+		n := min(len(it.results), w.pendingResults-w.opts.MaxQueue)
+		it.results = it.results[n:]
+		w.pendingResults -= n
+		w.dropped.Add(uint64(n))
+		if len(it.results) == 0 && len(w.pending) > 1 {
+			next := w.pending[1]
+			next.changes = append(it.changes, next.changes...)
+			next.arrived = it.arrived
+			w.pending[0] = nil
+			w.pending = w.pending[1:]
+		}
+	}
+}
+
+func (w *Writer) wake() {
+	select {
+	case w.kick <- struct{}{}:
+	default:
+	}
+}
+
+// Flush returns once everything passed to Write before the call has
+// committed (or was dropped at the MaxQueue bound), or ctx ends. It makes
+// the writer commit at once rather than after MaxDelay.
+func (w *Writer) Flush(ctx context.Context) error {
+	w.mu.Lock()
+	target := w.lastSeq
+	w.flushSeq = max(w.flushSeq, target)
+	w.mu.Unlock()
+	w.wake()
+	for {
+		w.mu.Lock()
+		if w.committedSeq >= target {
+			w.mu.Unlock()
+			return nil
+		}
+		ch, lastErr := w.committedCh, w.lastErr
+		w.mu.Unlock()
+		select {
+		case <-ch:
+		case <-w.done:
+			w.mu.Lock()
+			ok := w.committedSeq >= target
+			w.mu.Unlock()
+			if ok {
+				return nil
+			}
+			return fmt.Errorf("store: flush: writer stopped: %w", w.err())
+		case <-ctx.Done():
+			if lastErr != nil {
+				return fmt.Errorf("store: flush: %w (last commit: %w)", ctx.Err(), lastErr)
+			}
+			return fmt.Errorf("store: flush: %w", ctx.Err())
+		}
+	}
+}
+
+// Close commits what is queued, retrying failed commits until ctx ends,
+// then stops the writer. It returns an error when something could not be
+// committed. Write calls after Close store nothing.
+func (w *Writer) Close(ctx context.Context) error {
+	w.mu.Lock()
+	w.closing = true
+	w.mu.Unlock()
+	w.wake()
+	select {
+	case <-w.done:
+	case <-ctx.Done():
+		w.stop()
+		<-w.done
+	}
+	w.cancel()
+
+	w.s.mu.Lock()
+	if w.s.writer == w {
+		w.s.writer = nil
+	}
+	w.s.mu.Unlock()
+	return w.err()
+}
+
+// err describes what the stopped writer left uncommitted, or nil.
+func (w *Writer) err() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	results := w.pendingResults + w.inflightResults
+	changes := w.inflightChanges
+	for _, it := range w.pending {
+		changes += len(it.changes)
+	}
+	if results == 0 && changes == 0 {
+		return nil
+	}
+	cause := w.lastErr
+	if cause == nil {
+		cause = errors.New("stopped before committing")
+	}
+	return fmt.Errorf("store: writer closed with %d results and %d changes not committed: %w", results, changes, cause)
+}
+
+// stop makes the goroutine give up: it cancels the running transaction and
+// returns without committing the rest.
+func (w *Writer) stop() {
+	w.abortOnce.Do(func() {
+		close(w.abort)
+		w.cancel()
+	})
+}
+
+// Healthy reports whether the last commit succeeded: false from a failed
+// commit until the next successful one.
+func (w *Writer) Healthy() bool { return w.healthy.Load() }
+
+// Dropped returns the number of results dropped at the MaxQueue bound (or
+// written after Close).
+func (w *Writer) Dropped() uint64 { return w.dropped.Load() }
+
+// Queued returns the number of results waiting to commit, including the
+// batch being committed.
+func (w *Writer) Queued() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.pendingResults + w.inflightResults
+}
