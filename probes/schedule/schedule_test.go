@@ -208,6 +208,17 @@ func TestTimeoutNeverExceedsInterval(t *testing.T) {
 	})
 }
 
+// stopOnceStarted runs s until its first probe has started, then stops
+// dispatching; the probe stays in flight for Wait.
+func stopOnceStarted(s *Scheduler, started <-chan struct{}) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { s.Run(ctx); close(done) }()
+	<-started
+	cancel()
+	<-done
+}
+
 func TestWaitAbandonsAtDeadlineAndDiscards(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var c collector
@@ -220,12 +231,7 @@ func TestWaitAbandonsAtDeadlineAndDiscards(t *testing.T) {
 		js := jobs(1, time.Minute, hang)
 		js[0].Timeout = time.Minute
 		s := New(js, Options{Emit: c.emit})
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan struct{})
-		go func() { s.Run(ctx); close(done) }()
-		<-started
-		cancel()
-		<-done
+		stopOnceStarted(s, started)
 		waitCtx, stop := context.WithTimeout(context.Background(), 2*time.Second)
 		defer stop()
 		before := time.Now()
@@ -249,12 +255,7 @@ func TestWaitLetsProbesFinish(t *testing.T) {
 			return probes.Observation{Outcome: status.Up}
 		}
 		s := New(jobs(1, time.Minute, slow), Options{Emit: c.emit})
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan struct{})
-		go func() { s.Run(ctx); close(done) }()
-		<-started
-		cancel()
-		<-done
+		stopOnceStarted(s, started)
 		waitCtx, stop := context.WithTimeout(context.Background(), 5*time.Second)
 		defer stop()
 		s.Wait(waitCtx)
