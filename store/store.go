@@ -40,7 +40,8 @@ type Store struct {
 
 // Open opens the database at path, creating its folder and file when
 // missing, and brings its schema up to date. It refuses a database whose
-// schema is newer than this binary's.
+// schema is newer than this binary's, and one that PRAGMA quick_check
+// finds damaged (the error wraps a *CorruptError).
 func Open(ctx context.Context, path string) (*Store, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
@@ -73,7 +74,13 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	s.wdb.SetConnMaxIdleTime(0)
 	if err := s.checkWAL(ctx); err != nil {
 		s.wdb.Close()
-		return nil, err
+		return nil, openError(abs, err)
+	}
+	// Refuse damaged history before anything writes to it (see
+	// docs/performance.md for what the check costs).
+	if err := checkIntegrity(ctx, s.wdb, abs, false); err != nil {
+		s.wdb.Close()
+		return nil, fmt.Errorf("store: open: %w", err)
 	}
 	if err := migrate(ctx, s.wdb); err != nil {
 		s.wdb.Close()
