@@ -33,6 +33,9 @@ type Env struct {
 	// Target overrides the check's target (one instance of a pod set);
 	// empty means the check's own target.
 	Target string
+	// Record receives the result of each instance of a pod set, besides
+	// the set's own observation; nil drops them.
+	Record func(status.Result)
 }
 
 // Observation is what a probe saw.
@@ -54,6 +57,8 @@ var Kinds = map[string]Kind{
 	"tcp":  TCP,
 	"dns":  DNS,
 	"tls":  TLS,
+
+	"metrics": Metrics,
 }
 
 // KindNames returns the registered kind names, sorted.

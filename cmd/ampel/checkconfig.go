@@ -45,7 +45,7 @@ func prepareChecks(cfg *config.Config) (map[string]probes.Prober, error) {
 	for ci, comp := range cfg.Components {
 		for ki := range comp.Checks {
 			chk := &cfg.Components[ci].Checks[ki]
-			p, err := probes.Kinds[chk.Kind](chk)
+			p, err := probes.Prepare(chk)
 			if err != nil {
 				probs = append(probs, checkProblems(cfg, fmt.Sprintf("components[%d].checks[%d]", ci, ki), err)...)
 				continue

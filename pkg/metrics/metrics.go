@@ -25,6 +25,7 @@ type Metrics struct {
 	batchResults   prometheus.Histogram
 	commitSeconds  prometheus.Histogram
 	commitErrors   prometheus.Counter
+	agents         agentVecs
 }
 
 // New registers Ampel's metrics and the Go and process collectors.
@@ -78,11 +79,19 @@ func New() *Metrics {
 		m.checkUp, m.probeLatency, m.probeErrors, m.componentLevel,
 		m.schedLag, m.schedSkipped, m.batchResults, m.commitSeconds, m.commitErrors,
 	)
+	m.registerAgents()
 	return m
 }
 
 // ObserveResult records a result and the component changes it caused.
+// A zero Result (Check empty) carries changes that no result caused, such
+// as a zone going stale.
 func (m *Metrics) ObserveResult(r status.Result, changes []status.Change) {
+	if r.Check == "" || r.Instance != "" {
+		// A pod's own result: the set's result speaks for the check.
+		m.observeChanges(changes)
+		return
+	}
 	up := 1.0
 	if r.Outcome == status.Down {
 		up = 0
@@ -90,6 +99,10 @@ func (m *Metrics) ObserveResult(r status.Result, changes []status.Change) {
 	}
 	m.checkUp.WithLabelValues(r.Check, r.Zone).Set(up)
 	m.probeLatency.WithLabelValues(r.Check).Observe(r.Duration.Seconds())
+	m.observeChanges(changes)
+}
+
+func (m *Metrics) observeChanges(changes []status.Change) {
 	for _, c := range changes {
 		if c.Kind == status.Component {
 			m.SetComponent(c.Subject, c.To)
@@ -129,4 +142,10 @@ func (m *Metrics) ObserveCommit(results int, took time.Duration, err error) {
 // Gauge registers a gauge read from f at scrape time.
 func (m *Metrics) Gauge(name, help string, f func() float64) {
 	m.Registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, f))
+}
+
+// Counter registers a counter read from f at scrape time; f must never
+// decrease.
+func (m *Metrics) Counter(name, help string, f func() float64) {
+	m.Registry.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, f))
 }

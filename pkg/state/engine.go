@@ -23,6 +23,7 @@ type Engine struct {
 	components map[string]*componentState // guarded by mu
 	order      []*componentState          // config order; guarded by mu
 	updated    time.Time                  // newest change of anything; guarded by mu
+	lastTick   time.Time                  // the latest Tick's now; guarded by mu
 }
 
 type checkState struct {
@@ -39,6 +40,12 @@ type zoneState struct {
 	fails int // consecutive failed results
 	oks   int // consecutive good results
 	last  status.Result
+	// seen is the start of the newest result applied; stale is set by
+	// Tick when none came within three intervals, cleared by the next.
+	seen  time.Time
+	stale bool
+	// pods holds the last result of each instance of a pod set.
+	pods map[string]status.Result
 }
 
 type componentState struct {
@@ -106,7 +113,7 @@ func mapped(s string, def status.Level) status.Level {
 
 // Apply folds one result into the state and returns the changes it caused,
 // zone first, then check, then component. A result for a check or zone the
-// engine does not know is ignored.
+// engine does not know, or for one instance of a pod set, is ignored.
 func (e *Engine) Apply(r status.Result) []status.Change {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -114,11 +121,22 @@ func (e *Engine) Apply(r status.Result) []status.Change {
 	if cs == nil {
 		return nil
 	}
+	if r.Instance != "" {
+		// One pod's result moves no state: a zone is judged by the pod
+		// set's own result, which applies the minimum healthy.
+		if zs := cs.zones[r.Zone]; zs != nil {
+			zs.pod(r)
+		}
+		return nil
+	}
 	zs := cs.zones[r.Zone]
 	if zs == nil {
 		return nil
 	}
-	zs.last = r
+	if e.outdated(zs, cs.spec, r) {
+		return nil
+	}
+	zs.last, zs.seen, zs.stale = r, r.Start, false
 	next, cause, ok := zs.next(r, cs.spec)
 	if !ok {
 		return nil
@@ -148,6 +166,12 @@ func (e *Engine) Apply(r status.Result) []status.Change {
 // finish out of order, and a timeline must stay ordered to be summed.
 func move(changes []status.Change, cur *subject, c status.Change) []status.Change {
 	if c.To == cur.level {
+		// Same level, maybe for another reason now ("down in a, b" after
+		// "down in a"): the view says the current one; the timeline
+		// records levels only.
+		if c.Kind != status.CheckZone && c.Cause != "" {
+			cur.cause = c.Cause
+		}
 		return changes
 	}
 	if c.At.Before(cur.since) {

@@ -26,6 +26,11 @@ func (c *checkState) evaluate() (status.Level, string) {
 		known++
 	}
 	if known == 0 {
+		for _, name := range c.zoneOrder {
+			if c.zones[name].stale {
+				return status.NoData, "no data: no zone has sent fresh results"
+			}
+		}
 		return status.NoData, "no zone has data"
 	}
 	quorum := c.spec.Quorum

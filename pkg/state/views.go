@@ -33,6 +33,17 @@ type Zone struct {
 	Since time.Time
 	Cause string
 	Last  status.Result
+	// Fresh is true while the zone's results arrive within three
+	// intervals: the zone currently observes the check. Stale is true
+	// when it had results but they stopped (an agent gone silent); a
+	// stale zone has level NoData and counts in no quorum. Both are false
+	// before the first result.
+	Fresh, Stale bool
+	// LastSeen is the start of the zone's newest result; zero if none.
+	LastSeen time.Time
+	// Pods are the instances of a pod set probed in the zone's latest run,
+	// each with its own last result ("3/4 pods healthy" is in Last).
+	Pods []Pod
 }
 
 // Components returns the current state of every component in config order.
@@ -75,7 +86,10 @@ func (c *componentState) view() Component {
 		cv := Check{Name: cs.spec.Name, Level: cs.cur.level, Since: cs.cur.since, Cause: cs.cur.cause}
 		for _, name := range cs.zoneOrder {
 			z := cs.zones[name]
-			cv.Zones = append(cv.Zones, Zone{Zone: name, Level: z.cur.level, Since: z.cur.since, Cause: z.cur.cause, Last: z.last})
+			cv.Zones = append(cv.Zones, Zone{
+				Zone: name, Level: z.cur.level, Since: z.cur.since, Cause: z.cur.cause, Last: z.last,
+				Fresh: !z.seen.IsZero() && !z.stale, Stale: z.stale, LastSeen: z.seen, Pods: z.podViews(),
+			})
 		}
 		v.Checks = append(v.Checks, cv)
 	}
@@ -95,6 +109,7 @@ func (e *Engine) Stop(at time.Time, cause string) []status.Change {
 				z := cs.zones[name]
 				changes = move(changes, &z.cur, status.Change{Kind: status.CheckZone, Subject: cs.spec.Name, Zone: name, At: at, Cause: cause})
 				z.fails, z.oks = 0, 0
+				z.seen, z.stale = time.Time{}, false
 			}
 			changes = move(changes, &cs.cur, status.Change{Kind: status.Check, Subject: cs.spec.Name, At: at, Cause: cause})
 		}

@@ -1,0 +1,73 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/ampelstatus/ampel/pkg/remote"
+	"github.com/ampelstatus/ampel/store"
+)
+
+// token runs "ampel token create ...".
+func token(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] != "create" {
+		fmt.Fprintln(stderr, "Usage: ampel token create --config PATH --zone NAME --name NAME")
+		return 2
+	}
+	fs := flag.NewFlagSet("ampel token create", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfgPath := fs.String("config", "", "path of the TOML config file")
+	zone := fs.String("zone", "", "remote zone whose agents use the token")
+	name := fs.String("name", "", "name of the token, to recognise and revoke it")
+	if err := fs.Parse(args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if *cfgPath == "" || *zone == "" || *name == "" || fs.NArg() > 0 {
+		fmt.Fprintln(stderr, "ampel token create: --config, --zone and --name are required")
+		return 2
+	}
+	cfg, err := loadConfig(*cfgPath)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	if !isRemoteZone(cfg.Zones, *zone) {
+		fmt.Fprintf(stderr, "ampel token create: %s has no zone %q with kind = \"remote\"\n", *cfgPath, *zone)
+		return 1
+	}
+	st, err := store.Open(ctx, cfg.Storage.Path)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	defer st.Close()
+	secret := newZoneToken()
+	_, err = st.CreateToken(ctx, store.Token{Kind: store.TokenZone, Zone: *zone, Name: *name}, secret, time.Now())
+	if errors.Is(err, store.ErrTokenName) {
+		fmt.Fprintf(stderr, "ampel token create: a zone token named %q exists already\n", *name)
+		return 1
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	fmt.Fprintln(stdout, secret)
+	fmt.Fprintf(stderr, "Zone token %q for zone %s created. It is shown only this once: store it in the agent's --token-file.\n", *name, *zone)
+	return 0
+}
+
+// newZoneToken returns 256 random bits, recognisable by their prefix.
+func newZoneToken() string {
+	b := make([]byte, 32)
+	rand.Read(b)
+	return remote.TokenPrefix + base64.RawURLEncoding.EncodeToString(b)
+}

@@ -1,0 +1,110 @@
+package remote
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"strings"
+
+	"github.com/ampelstatus/ampel/pkg/agent"
+	"github.com/ampelstatus/ampel/pkg/config"
+)
+
+// zoneChecks is one zone's check list, encoded once.
+type zoneChecks struct {
+	list agent.Checks
+	body []byte
+	etag string
+}
+
+// buildZoneChecks lists, for every remote zone, the checks that run in it.
+// Secrets kept in files on the server (bearer_token_file,
+// basic_auth.password_file) are read here and sent inline: the paths mean
+// nothing on the agent's host, and the agent API is authenticated. TLS
+// files (ca_file, cert_file, key_file) are not sent: they are read on the
+// agent's host at the same path, so private keys never travel.
+func buildZoneChecks(cfg *config.Config) (map[string]zoneChecks, error) {
+	out := map[string]zoneChecks{}
+	for _, z := range cfg.Zones {
+		if z.Kind != "remote" {
+			continue
+		}
+		list := agent.Checks{Zone: z.Name, Checks: []config.Check{}}
+		for _, comp := range cfg.Components {
+			for _, chk := range comp.Checks {
+				if !runsIn(chk, z.Name) {
+					continue
+				}
+				c, err := inlineSecrets(chk)
+				if err != nil {
+					return nil, err
+				}
+				c.Zones = []string{z.Name}
+				list.Checks = append(list.Checks, c)
+			}
+		}
+		body, err := json.Marshal(list)
+		if err != nil {
+			return nil, fmt.Errorf("encode checks of zone %s: %w", z.Name, err)
+		}
+		sum := sha256.Sum256(body)
+		out[z.Name] = zoneChecks{list: list, body: body, etag: `"` + hex.EncodeToString(sum[:16]) + `"`}
+	}
+	return out, nil
+}
+
+func runsIn(chk config.Check, zone string) bool {
+	for _, z := range chk.Zones {
+		if z == zone {
+			return true
+		}
+	}
+	return false
+}
+
+// inlineSecrets returns a copy of chk whose secret files are read into the
+// settings themselves.
+func inlineSecrets(chk config.Check) (config.Check, error) {
+	if chk.HTTP == nil {
+		return chk, nil
+	}
+	h := *chk.HTTP
+	if h.BearerTokenFile != "" {
+		s, err := readSecret(h.BearerTokenFile)
+		if err != nil {
+			return chk, fmt.Errorf("check %s: http.bearer_token_file: %w", chk.Name, err)
+		}
+		h.BearerToken, h.BearerTokenFile = config.Secret(s), ""
+	}
+	if h.BasicAuth != nil && h.BasicAuth.PasswordFile != "" {
+		b := *h.BasicAuth
+		s, err := readSecret(b.PasswordFile)
+		if err != nil {
+			return chk, fmt.Errorf("check %s: http.basic_auth.password_file: %w", chk.Name, err)
+		}
+		b.Password, b.PasswordFile = config.Secret(s), ""
+		h.BasicAuth = &b
+	}
+	chk.HTTP = &h
+	return chk, nil
+}
+
+func readSecret(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", err
+	}
+	return strings.TrimSpace(string(b)), nil
+}
+
+// Checks returns the encoded check list of zone and its ETag.
+func (r *Receiver) Checks(zone string) (body []byte, etag string, err error) {
+	zc, ok := r.checks[zone]
+	if !ok {
+		return nil, "", refuse(http.StatusForbidden, "zone", "zone %q is not a remote zone of this server", zone)
+	}
+	return zc.body, zc.etag, nil
+}

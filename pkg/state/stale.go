@@ -1,0 +1,113 @@
+package state
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/ampelstatus/ampel/pkg/config"
+	"github.com/ampelstatus/ampel/pkg/status"
+)
+
+// staleAfter is how long a zone stays fresh for a check without a result:
+// three intervals. A check without an interval (never one from a validated
+// config) never goes stale.
+func staleAfter(spec *config.Check) time.Duration {
+	if spec.Interval <= 0 {
+		return 1<<63 - 1
+	}
+	return 3 * spec.Interval.D()
+}
+
+// outdated reports whether r must not move the state: it started no later
+// than the newest result already applied for its zone (it would reorder
+// the timeline, or it is that result sent again), or it was already stale
+// when it arrived (an agent's backlog after a cut, or a clock running
+// behind). It is still stored; it only does not rewrite the past. Called
+// with mu held.
+func (e *Engine) outdated(zs *zoneState, spec *config.Check, r status.Result) bool {
+	if !zs.seen.IsZero() && !r.Start.After(zs.seen) {
+		return true
+	}
+	return !e.lastTick.IsZero() && e.lastTick.Sub(r.Start) > staleAfter(spec)
+}
+
+// Tick moves every zone that has had no result for three of its check's
+// intervals to no data, as stale, and re-evaluates its check and
+// component, returning the changes. A stale zone never counts as down: an
+// agent that went silent is an operator's problem, not an outage. Call it
+// periodically (every second) with the current time.
+func (e *Engine) Tick(now time.Time) []status.Change {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if now.After(e.lastTick) {
+		e.lastTick = now
+	}
+	var changes []status.Change
+	for _, comp := range e.order {
+		for _, cs := range comp.checks {
+			changes = e.tickCheck(changes, cs, now)
+		}
+	}
+	for _, c := range changes {
+		if c.At.After(e.updated) {
+			e.updated = c.At
+		}
+	}
+	return changes
+}
+
+func (e *Engine) tickCheck(changes []status.Change, cs *checkState, now time.Time) []status.Change {
+	for _, name := range cs.zoneOrder {
+		zs := cs.zones[name]
+		if zs.stale || zs.seen.IsZero() {
+			continue
+		}
+		if now.Sub(zs.seen) <= staleAfter(cs.spec) {
+			continue
+		}
+		staleAt := zs.seen.Add(staleAfter(cs.spec))
+		zs.stale = true
+		zs.fails, zs.oks = 0, 0
+		cause := fmt.Sprintf("stale: no results from zone %s since %s", name, zs.seen.UTC().Format(time.RFC3339))
+		n := len(changes)
+		changes = move(changes, &zs.cur, status.Change{
+			Kind: status.CheckZone, Subject: cs.spec.Name, Zone: name, At: staleAt, To: status.NoData, Cause: cause,
+		})
+		if len(changes) == n {
+			continue // it had no level yet (thresholds not met)
+		}
+		level, why := cs.evaluate()
+		changes = move(changes, &cs.cur, status.Change{
+			Kind: status.Check, Subject: cs.spec.Name, At: staleAt, To: level, Cause: why,
+		})
+		level, why = cs.component.evaluate()
+		changes = move(changes, &cs.component.cur, status.Change{
+			Kind: status.Component, Subject: cs.component.spec.Slug, At: staleAt, To: level, Cause: why,
+		})
+	}
+	return changes
+}
+
+// Freshness counts, per zone, the checks the zone observes now (fresh)
+// and those it stopped reporting (stale), for operators.
+func (e *Engine) Freshness() map[string]ZoneFreshness {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	out := map[string]ZoneFreshness{}
+	for _, cs := range e.checks {
+		for name, zs := range cs.zones {
+			f := out[name]
+			switch {
+			case zs.stale:
+				f.Stale++
+			case !zs.seen.IsZero():
+				f.Fresh++
+			}
+			out[name] = f
+		}
+	}
+	return out
+}
+
+// ZoneFreshness is one zone's count of fresh and stale checks.
+type ZoneFreshness struct{ Fresh, Stale int }

@@ -1,0 +1,287 @@
+package ui
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ampelstatus/ampel/pkg/agent"
+	"github.com/ampelstatus/ampel/pkg/config"
+	"github.com/ampelstatus/ampel/pkg/ingest"
+	"github.com/ampelstatus/ampel/pkg/remote"
+	"github.com/ampelstatus/ampel/pkg/state"
+	"github.com/ampelstatus/ampel/store"
+)
+
+// agentFixture is a real store, engine and ingest behind the agent API.
+type agentFixture struct {
+	h        http.Handler
+	receiver *remote.Receiver
+	st       *store.Store
+	engine   *state.Engine
+	now      time.Time
+	tokens   map[string]string // zone → token
+}
+
+func newAgentFixture(t testing.TB) *agentFixture {
+	t.Helper()
+	dir := t.TempDir()
+	secret := filepath.Join(dir, "bearer")
+	if err := os.WriteFile(secret, []byte("from-a-file\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	toml := fmt.Sprintf(`
+[site]
+title = "T"
+[storage]
+path = "ampel.db"
+[[zones]]
+name = "eu"
+kind = "remote"
+[[zones]]
+name = "us"
+kind = "remote"
+[[zones]]
+name = "local"
+kind = "local"
+[[components]]
+slug = "api"
+name = "API"
+  [[components.checks]]
+  name = "api-health"
+  kind = "http"
+  target = "http://127.0.0.1:1/health"
+  zones = ["eu", "us"]
+    [components.checks.http]
+    bearer_token_file = %q
+  [[components.checks]]
+  name = "us-only"
+  kind = "tcp"
+  target = "127.0.0.1:1"
+  zones = ["us", "local"]
+`, secret)
+	cfg, err := config.Parse(filepath.Join(dir, "ampel.toml"), []byte(toml), []string{"http", "tcp"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	st, err := store.Open(ctx, cfg.Storage.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	w := st.StartWriter(store.WriterOptions{})
+	t.Cleanup(func() { w.Close(context.Background()) })
+	f := &agentFixture{st: st, engine: state.New(cfg), now: time.Now().UTC().Truncate(time.Second), tokens: map[string]string{}}
+	in := ingest.New(f.engine, w, nil)
+	r, err := remote.New(remote.Options{Config: cfg, Store: st, Writer: w, Ingest: in, Now: func() time.Time { return f.now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, z := range []string{"eu", "us"} {
+		f.tokens[z] = remote.TokenPrefix + "test-" + z
+		if _, err := st.CreateToken(ctx, store.Token{Kind: store.TokenZone, Zone: z, Name: z}, f.tokens[z], f.now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.receiver = r
+	f.h = New(Deps{Config: cfg, Engine: f.engine, Agents: r, Started: f.now})
+	return f
+}
+
+func (f *agentFixture) do(method, path, token string, body []byte, header map[string]string) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(method, path, bytes.NewReader(body))
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	rec := httptest.NewRecorder()
+	f.h.ServeHTTP(rec, req)
+	return rec
+}
+
+func (f *agentFixture) push(t *testing.T, zone string, p agent.Push) *httptest.ResponseRecorder {
+	t.Helper()
+	b, err := json.Marshal(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f.do(http.MethodPost, agent.ResultsPath, f.tokens[zone], b, nil)
+}
+
+func wantAPIError(t *testing.T, rec *httptest.ResponseRecorder, code int, field string) {
+	t.Helper()
+	var e apiError
+	if rec.Code != code || json.Unmarshal(rec.Body.Bytes(), &e) != nil || e.Error == "" || e.Field != field {
+		t.Fatalf("got %d %s, want %d with field %q", rec.Code, rec.Body, code, field)
+	}
+}
+
+func TestAgentChecksPerZoneWithETag(t *testing.T) {
+	f := newAgentFixture(t)
+	rec := f.do(http.MethodGet, agent.ChecksPath+"?zone=eu", f.tokens["eu"], nil, nil)
+	if rec.Code != http.StatusOK {
+		t.Fatalf("checks: %d %s", rec.Code, rec.Body)
+	}
+	var cs agent.Checks
+	if err := json.Unmarshal(rec.Body.Bytes(), &cs); err != nil {
+		t.Fatal(err)
+	}
+	if cs.Zone != "eu" || len(cs.Checks) != 1 || cs.Checks[0].Name != "api-health" {
+		t.Fatalf("eu checks: %+v", cs)
+	}
+	h := cs.Checks[0].HTTP
+	if h == nil || h.BearerToken != "from-a-file" || h.BearerTokenFile != "" || cs.Checks[0].Interval.D() != time.Minute {
+		t.Fatalf("secret file not inlined or defaults lost: %+v", h)
+	}
+	etag := rec.Header().Get("ETag")
+	if rec := f.do(http.MethodGet, agent.ChecksPath+"?zone=eu", f.tokens["eu"], nil, map[string]string{"If-None-Match": etag}); rec.Code != http.StatusNotModified {
+		t.Fatalf("same etag: %d", rec.Code)
+	}
+	rec = f.do(http.MethodGet, agent.ChecksPath, f.tokens["us"], nil, map[string]string{"If-None-Match": etag})
+	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), `"us-only"`) {
+		t.Fatalf("us checks: %d %s", rec.Code, rec.Body)
+	}
+	// A token reads only its own zone.
+	wantAPIError(t, f.do(http.MethodGet, agent.ChecksPath+"?zone=us", f.tokens["eu"], nil, nil), http.StatusForbidden, "zone")
+	wantAPIError(t, f.do(http.MethodGet, agent.ChecksPath, "", nil, nil), http.StatusUnauthorized, "")
+	wantAPIError(t, f.do(http.MethodGet, agent.ChecksPath, "ampel_zone_wrong", nil, nil), http.StatusUnauthorized, "")
+}
+
+func (f *agentFixture) results(zone string, from, to int64) []agent.Result {
+	var rs []agent.Result
+	for seq := from; seq <= to; seq++ {
+		rs = append(rs, agent.Result{Seq: seq, Check: "api-health", Start: f.now.Add(time.Duration(seq-30) * time.Second), DurationUS: 1500, Outcome: "up"})
+	}
+	return rs
+}
+
+func TestAgentPushIsIdempotentAndCountsGaps(t *testing.T) {
+	f := newAgentFixture(t)
+	ctx := context.Background()
+	p := agent.Push{Agent: "a1", Zone: "eu", SentAt: f.now, SpoolDepth: 3, Results: f.results("eu", 1, 3)}
+	ack := func(rec *httptest.ResponseRecorder) int64 {
+		t.Helper()
+		var a agent.Ack
+		if rec.Code != http.StatusOK || json.Unmarshal(rec.Body.Bytes(), &a) != nil {
+			t.Fatalf("push: %d %s", rec.Code, rec.Body)
+		}
+		return a.Acked
+	}
+	if got := ack(f.push(t, "eu", p)); got != 3 {
+		t.Fatalf("acked %d, want 3", got)
+	}
+	// The same batch again (the answer was lost): acknowledged, not stored
+	// twice, not applied twice.
+	if got := ack(f.push(t, "eu", p)); got != 3 {
+		t.Fatalf("resend acked %d, want 3", got)
+	}
+	// 4 and 5 were dropped by the agent's spool: a gap of 2.
+	p.Results = f.results("eu", 6, 7)
+	if got := ack(f.push(t, "eu", p)); got != 7 {
+		t.Fatalf("acked %d, want 7", got)
+	}
+	rs, err := f.st.Results(ctx, "api-health", time.Unix(0, 0), f.now.Add(time.Hour), 100)
+	if err != nil || len(rs) != 5 {
+		t.Fatalf("stored %d results (%v), want 5", len(rs), err)
+	}
+	a, ok, err := f.st.Agent(ctx, "a1")
+	if err != nil || !ok || a.AckedSeq != 7 || a.Results != 5 || a.Resent != 3 || a.Gap != 2 || a.SpoolDepth != 3 {
+		t.Fatalf("agent row %+v %v", a, err)
+	}
+	// The agent id is bound to its zone.
+	p.Zone = "us"
+	wantAPIError(t, f.push(t, "us", p), http.StatusConflict, "agent")
+	// A token pushes only for its own zone.
+	wantAPIError(t, f.push(t, "eu", agent.Push{Agent: "a2", Zone: "us", SentAt: f.now}), http.StatusForbidden, "zone")
+}
+
+func TestAgentPushRejectsWhatCannotBeTrue(t *testing.T) {
+	f := newAgentFixture(t)
+	ctx := context.Background()
+	rs := []agent.Result{
+		{Seq: 1, Check: "us-only", Start: f.now, Outcome: "down"},                       // not assigned to eu
+		{Seq: 2, Check: "api-health", Start: f.now.Add(2 * time.Minute), Outcome: "up"}, // from the future
+		{Seq: 3, Check: "api-health", Start: f.now, Outcome: "maintenance"},             // not a probe outcome
+		{Seq: 4, Check: "api-health", Start: f.now.Add(-10 * time.Second), Outcome: "down", Reason: "HTTP 503"},
+	}
+	rec := f.push(t, "eu", agent.Push{Agent: "skewed", Zone: "eu", SentAt: f.now.Add(2 * time.Minute), Results: rs})
+	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), `"acked":4`) {
+		t.Fatalf("push: %d %s", rec.Code, rec.Body)
+	}
+	a, _, err := f.st.Agent(ctx, "skewed")
+	if err != nil || a.Rejected != 3 || a.Results != 1 || a.ClockOffset != 2*time.Minute {
+		t.Fatalf("agent row %+v %v", a, err)
+	}
+	c, _ := f.engine.Component("api")
+	if c.Checks[0].Zones[0].Last.Reason != "HTTP 503" {
+		t.Fatalf("accepted result not applied: %+v", c.Checks[0].Zones[0])
+	}
+}
+
+func TestAgentPushBadInput(t *testing.T) {
+	f := newAgentFixture(t)
+	tok := f.tokens["eu"]
+	wantAPIError(t, f.do(http.MethodPost, agent.ResultsPath, tok, []byte(`{"agent":`), nil), http.StatusBadRequest, "")
+	wantAPIError(t, f.do(http.MethodPost, agent.ResultsPath, tok, nil, nil), http.StatusBadRequest, "")
+	wantAPIError(t, f.do(http.MethodPost, agent.ResultsPath, tok, []byte(`{"agent":"a","zone":"eu","sent_at":"2026-01-01T00:00:00Z","results":[{"seq":"x"}]}`), nil), http.StatusBadRequest, "results.seq")
+	wantAPIError(t, f.push(t, "eu", agent.Push{Agent: "bad id!", Zone: "eu", SentAt: f.now}), http.StatusBadRequest, "agent")
+	wantAPIError(t, f.push(t, "eu", agent.Push{Agent: "a", Zone: "eu"}), http.StatusBadRequest, "sent_at")
+	wantAPIError(t, f.push(t, "eu", agent.Push{Agent: "a", Zone: "eu", SentAt: f.now, Results: []agent.Result{{Seq: 0}}}), http.StatusBadRequest, "results[0].seq")
+	big := make([]agent.Result, agent.MaxPushResults+1)
+	wantAPIError(t, f.push(t, "eu", agent.Push{Agent: "a", Zone: "eu", SentAt: f.now, Results: big}), http.StatusRequestEntityTooLarge, "results")
+	huge := bytes.Repeat([]byte(" "), maxPushBytes+1)
+	wantAPIError(t, f.do(http.MethodPost, agent.ResultsPath, tok, huge, nil), http.StatusRequestEntityTooLarge, "results")
+}
+
+// FuzzAgentPush: no push body makes the server fail (5xx) or panic.
+func FuzzAgentPush(f *testing.F) {
+	fx := newAgentFixture(f)
+	f.Add([]byte(`{"agent":"a","zone":"eu","sent_at":"2026-01-01T00:00:00Z","results":[{"seq":1,"check":"api-health","start":"2026-01-01T00:00:00Z","outcome":"up"}]}`))
+	f.Add([]byte(`{"agent":"a","zone":"eu","sent_at":"2026-01-01T00:00:00Z","results":[{"seq":9,"check":"us-only","outcome":"down","duration_us":-5}]}`))
+	f.Add([]byte(`{"results":null}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		rec := fx.do(http.MethodPost, agent.ResultsPath, fx.tokens["eu"], body, nil)
+		if rec.Code >= 500 {
+			t.Fatalf("%d %s for %q", rec.Code, rec.Body, body)
+		}
+	})
+}
+
+func TestAgentPushRefusedWhileStopping(t *testing.T) {
+	f := newAgentFixture(t)
+	rec := f.push(t, "eu", agent.Push{Agent: "a", Zone: "eu", SentAt: f.now, Results: f.results("eu", 1, 1)})
+	if rec.Code != http.StatusOK {
+		t.Fatalf("push: %d", rec.Code)
+	}
+	f.receiver.Stop()
+	rec = f.push(t, "eu", agent.Push{Agent: "a", Zone: "eu", SentAt: f.now, Results: f.results("eu", 2, 2)})
+	wantAPIError(t, rec, http.StatusServiceUnavailable, "")
+	if rec.Header().Get("Retry-After") != "5" {
+		t.Fatalf("Retry-After %q, want 5", rec.Header().Get("Retry-After"))
+	}
+}
+
+func TestAgentWrongTokensAreLimited(t *testing.T) {
+	f := newAgentFixture(t)
+	for i := range 20 {
+		if rec := f.do(http.MethodGet, agent.ChecksPath, "ampel_zone_guess", nil, nil); rec.Code != http.StatusUnauthorized {
+			t.Fatalf("guess %d: %d", i, rec.Code)
+		}
+	}
+	rec := f.do(http.MethodGet, agent.ChecksPath, "ampel_zone_guess", nil, nil)
+	wantAPIError(t, rec, http.StatusTooManyRequests, "")
+	if rec.Header().Get("Retry-After") != "60" {
+		t.Fatalf("Retry-After %q", rec.Header().Get("Retry-After"))
+	}
+}
