@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"net/http"
 	"strings"
 	"time"
 
@@ -47,38 +46,51 @@ type componentsBody struct {
 }
 
 func (h *handlers) components(c echo.Context) error {
-	c.Response().Header().Set("Cache-Control", "public, max-age=10")
-	return c.JSON(http.StatusOK, h.componentsBody(h.d.Engine.Components()))
+	return h.site.serveJSON(c, "components.json", func() any {
+		return componentsBodyOf(h.d, h.d.Engine.Components())
+	})
 }
 
-// componentsBody builds the body in Statuspage's shape. Groups are
-// components with group=true listing their members, with the worst status
-// of those members, as on Statuspage.
-func (h *handlers) componentsBody(comps []state.Component) componentsBody {
-	loc := h.d.Config.Location
-	if loc == nil {
-		loc = time.UTC
+// pageOf is the "page" object every Statuspage response starts with.
+func pageOf(d Deps) page {
+	return page{
+		ID: pageID(d), Name: d.Config.Site.Title, URL: d.Config.Site.PublicURL,
+		TimeZone: locOf(d).String(), UpdatedAt: stampOf(d)(d.Engine.UpdatedAt()),
 	}
-	pageID := h.pageID()
-	stamp := func(t time.Time) string {
+}
+
+func locOf(d Deps) *time.Location {
+	if d.Config.Location != nil {
+		return d.Config.Location
+	}
+	return time.UTC
+}
+
+// stampOf formats times in Statuspage's layout in the site's zone; the
+// zero time (nothing observed yet) is when serving began.
+func stampOf(d Deps) func(time.Time) string {
+	loc := locOf(d)
+	return func(t time.Time) string {
 		if t.IsZero() {
-			t = h.d.Started
+			t = d.Started
 		}
 		return t.In(loc).Format(timeLayout)
 	}
-	body := componentsBody{
-		Page: page{
-			ID: pageID, Name: h.d.Config.Site.Title, URL: h.d.Config.Site.PublicURL,
-			TimeZone: loc.String(), UpdatedAt: stamp(h.d.Engine.UpdatedAt()),
-		},
-		Components: []component{},
-	}
+}
+
+// componentsBodyOf builds the body in Statuspage's shape. Groups are
+// components with group=true listing their members, with the worst status
+// of those members, as on Statuspage.
+func componentsBodyOf(d Deps, comps []state.Component) componentsBody {
+	pageID := pageID(d)
+	stamp := stampOf(d)
+	body := componentsBody{Page: pageOf(d), Components: []component{}}
 	groups := map[string]int{}           // group name → index in body.Components
 	groupSince := map[string]time.Time{} // newest change among a group's members
 	for _, comp := range comps {
 		out := component{
 			ID: comp.Slug, Name: comp.Name, Status: comp.Level.Statuspage(),
-			CreatedAt: stamp(h.d.Started), UpdatedAt: stamp(comp.Since),
+			CreatedAt: stamp(d.Started), UpdatedAt: stamp(comp.Since),
 			Position: comp.Position, Showcase: true, PageID: pageID,
 		}
 		if comp.Description != "" {
@@ -93,7 +105,7 @@ func (h *handlers) componentsBody(comps []state.Component) componentsBody {
 				groups[comp.Group] = i
 				body.Components = append(body.Components, component{
 					ID: gid, Name: comp.Group, Status: status.NoData.Statuspage(),
-					CreatedAt: stamp(h.d.Started), UpdatedAt: stamp(comp.Since),
+					CreatedAt: stamp(d.Started), UpdatedAt: stamp(comp.Since),
 					Position: comp.Position, PageID: pageID, Group: true,
 				})
 			}
@@ -113,8 +125,8 @@ func (h *handlers) componentsBody(comps []state.Component) componentsBody {
 }
 
 // pageID is a stable identifier for this page: its public host, or "ampel".
-func (h *handlers) pageID() string {
-	u := h.d.Config.Site.PublicURL
+func pageID(d Deps) string {
+	u := d.Config.Site.PublicURL
 	if _, rest, ok := strings.Cut(u, "://"); ok {
 		host, _, _ := strings.Cut(rest, "/")
 		if host != "" {

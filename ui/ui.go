@@ -1,6 +1,7 @@
-// Package ui serves Ampel over HTTP: the public status API, health and
-// metrics endpoints (and, as they arrive, the pages and the console). It is
-// the only package that imports echo.
+// Package ui serves Ampel over HTTP: the public status pages, live updates
+// (/events), badges and the Statuspage-compatible JSON, health and metrics
+// endpoints (and, as it arrives, the console). It is the only package that
+// imports echo.
 package ui
 
 import (
@@ -13,7 +14,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/ampelstatus/ampel/pkg/config"
+	"github.com/ampelstatus/ampel/pkg/remote"
 	"github.com/ampelstatus/ampel/pkg/state"
+	"github.com/ampelstatus/ampel/store"
 )
 
 // Deps is what the handlers read from.
@@ -28,12 +31,26 @@ type Deps struct {
 	Now func() time.Time
 	// Started is when serving began (the page's first updated_at).
 	Started time.Time
+	// Agents serves the agent API of remote zones; nil leaves it out.
+	Agents *remote.Receiver
+	// Store is read for history (bars, charts, state changes); nil shows
+	// no history.
+	Store *store.Store
+	// Feed carries live updates to /events and versions the page cache;
+	// nil turns live updates off (pages then follow Engine.UpdatedAt).
+	Feed *Feed
+	// Heartbeat is how often an idle /events stream sends a comment line
+	// so proxies keep it open; 15 s when zero.
+	Heartbeat time.Duration
 }
 
 // New returns the HTTP handler for everything Ampel serves.
 func New(d Deps) http.Handler {
 	if d.Now == nil {
 		d.Now = time.Now
+	}
+	if d.Heartbeat <= 0 {
+		d.Heartbeat = heartbeat
 	}
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
@@ -46,7 +63,15 @@ func New(d Deps) http.Handler {
 	e.HTTPErrorHandler = errorHandler(d.Logger)
 	e.Use(secureHeaders)
 
-	h := &handlers{d: d}
+	s, err := newSite(d)
+	if err != nil {
+		// Templates and assets are embedded: this is a build defect,
+		// caught by every test that calls New.
+		panic(err)
+	}
+	h := &handlers{d: d, site: s}
+	s.routes(e)
+	agentRoutes(e, d.Agents)
 	e.GET("/healthz", h.healthz)
 	e.GET("/metrics", h.metrics)
 	e.GET("/api/v2/components.json", h.components)
@@ -68,8 +93,13 @@ func NewServer(h http.Handler, logger *slog.Logger) *http.Server {
 }
 
 type handlers struct {
-	d Deps
+	d    Deps
+	site *site
 }
+
+// csp allows scripts, styles and connections from this origin only (no
+// inline script or style), images also over https (a logo) and as data:.
+const csp = "default-src 'self'; img-src 'self' https: data:; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 
 // secureHeaders sets the headers every response carries.
 func secureHeaders(next echo.HandlerFunc) echo.HandlerFunc {
@@ -77,7 +107,10 @@ func secureHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 		h := c.Response().Header()
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
-		h.Set("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+		h.Set("Content-Security-Policy", csp)
+		if c.Request().TLS != nil {
+			h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+		}
 		return next(c)
 	}
 }

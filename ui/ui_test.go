@@ -18,7 +18,7 @@ import (
 
 var t0 = time.Date(2026, 11, 23, 11, 0, 0, 0, time.UTC)
 
-func testConfig(t *testing.T) *config.Config {
+func testConfig(t testing.TB) *config.Config {
 	t.Helper()
 	berlin, err := time.LoadLocation("Europe/Berlin")
 	if err != nil {
@@ -39,7 +39,7 @@ func testConfig(t *testing.T) *config.Config {
 	}
 }
 
-func newHandler(t *testing.T, health func() error) (http.Handler, *state.Engine) {
+func newHandler(t testing.TB, health func() error) (http.Handler, *state.Engine) {
 	t.Helper()
 	cfg := testConfig(t)
 	engine := state.New(cfg)

@@ -12,21 +12,28 @@ const module = "github.com/ampelstatus/ampel"
 // allowed lists, for each package of ours, the packages of ours it may
 // import: imports run one way, from cmd through ui and pkg to the domain.
 var allowed = map[string][]string{
-	"pkg/status":      {},
-	"pkg/config":      {"pkg/status"},
-	"probes":          {"pkg/status", "pkg/config"},
-	"probes/schedule": {"pkg/status", "probes"},
-	"store":           {"pkg/status"},
-	"pkg/state":       {"pkg/status", "pkg/config"},
-	"pkg/metrics":     {"pkg/status"},
-	"pkg/ingest":      {"pkg/status", "pkg/state", "store"},
-	"ui":              {"pkg/status", "pkg/config", "pkg/state"},
+	"pkg/status":       {},
+	"pkg/config":       {"pkg/status"},
+	"probes":           {"pkg/status", "pkg/config"},
+	"probes/schedule":  {"pkg/status", "probes"},
+	"store":            {"pkg/status"},
+	"pkg/state":        {"pkg/status", "pkg/config"},
+	"pkg/metrics":      {"pkg/status"},
+	"pkg/ingest":       {"pkg/status", "pkg/state", "store"},
+	"pkg/backup":       {"store"},
+	"pkg/live":         {},
+	"pkg/availability": {"pkg/status", "store"},
+	"pkg/demo":         {"pkg/status", "pkg/config", "pkg/state", "store"},
+	"pkg/spool":        {},
+	"pkg/agent":        {"pkg/status", "pkg/config", "pkg/spool", "probes", "probes/schedule"},
+	"pkg/remote":       {"pkg/status", "pkg/config", "pkg/agent", "pkg/ingest", "store"},
+	"ui":               {"pkg/status", "pkg/config", "pkg/state", "store", "pkg/live", "pkg/availability", "pkg/remote", "pkg/agent"},
 }
 
 // onlyIn lists third-party imports confined to some packages of ours.
 var onlyIn = map[string][]string{
 	"github.com/labstack/echo/v4": {"ui"},
-	"github.com/mattn/go-sqlite3": {"store", "bench/loadtest"},
+	"github.com/mattn/go-sqlite3": {"store", "bench/loadtest", "bench/siteload"},
 }
 
 func TestImportsRunOneWay(t *testing.T) {

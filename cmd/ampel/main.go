@@ -26,7 +26,16 @@ const usage = `Usage: ampel <command> [flags]
 
 Commands:
   serve --config PATH         run the status site, probes and history
+  demo [--listen ADDR]        run a demo with a simulated fleet and 90 days of history
   check-config --config PATH  validate a config file
+  backup --config PATH --out FILE
+                              write a verified snapshot of the database (safe while serving)
+  restore --config PATH --from FILE
+                              install a snapshot as the database (the server must be stopped)
+  agent --server URL --zone NAME --token-file PATH [--spool DIR]
+                              probe from a remote zone and push results
+  token create --config PATH --zone NAME --name NAME
+                              create a zone token for agents (printed once)
   version                     print the version
 
 Run "ampel <command> -h" for a command's flags.
@@ -43,8 +52,18 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	switch cmd {
 	case "serve":
 		return serve(ctx, rest, stdout, stderr)
+	case "demo":
+		return demoCmd(ctx, rest, stdout, stderr)
 	case "check-config":
 		return checkConfig(rest, stdout, stderr)
+	case "backup":
+		return backupCmd(ctx, rest, stdout, stderr)
+	case "restore":
+		return restoreCmd(ctx, rest, stdout, stderr)
+	case "agent":
+		return agentCmd(ctx, rest, stderr)
+	case "token":
+		return token(ctx, rest, stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintf(stdout, "ampel %s\n", version)
 		return 0

@@ -36,7 +36,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
-	if err := runServer(ctx, cfg, probers, logger, stdout); err != nil {
+	if err := runServer(ctx, cfg, probers, logger, stdout, nil); err != nil {
 		logger.Error("serve failed", "err", err)
 		return 1
 	}
@@ -45,13 +45,16 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 // runServer runs Ampel until ctx ends, then stops gracefully: probes in
 // flight finish or are abandoned at the shutdown deadline, observation is
-// recorded as ended, and the last batch is committed.
-func runServer(ctx context.Context, cfg *config.Config, probers map[string]probes.Prober, logger *slog.Logger, stdout io.Writer) error {
-	st, err := store.Open(ctx, cfg.Storage.Path)
+// recorded as ended, and the last batch is committed. engine, when not
+// nil, holds the state of history its caller has just written (the demo's
+// backfill): the server continues it, and there is no unclean stop to
+// recover from.
+func runServer(ctx context.Context, cfg *config.Config, probers map[string]probes.Prober, logger *slog.Logger, stdout io.Writer, engine *state.Engine) error {
+	st, closeStore, err := openStore(ctx, cfg, logger)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	defer closeStore()
 
 	m := metrics.New()
 	writer := st.StartWriter(store.WriterOptions{
@@ -60,16 +63,36 @@ func runServer(ctx context.Context, cfg *config.Config, probers map[string]probe
 	})
 	m.Gauge("ampel_store_queued_results", "Results waiting to be committed.", func() float64 { return float64(writer.Queued()) })
 	m.Gauge("ampel_store_dropped_results", "Results dropped because the store could not write for too long.", func() float64 { return float64(writer.Dropped()) })
+	stopBackups, err := startBackups(cfg, st.Path(), m, logger)
+	if err != nil {
+		return err
+	}
+	defer stopBackups()
 
-	engine := state.New(cfg)
-	in := ingest.New(engine, writer, m.ObserveResult)
-	if n, err := in.Recover(ctx, st); err != nil {
+	continued := engine != nil
+	if !continued {
+		engine = state.New(cfg)
+	}
+	feed, observe := liveFeed(engine, m.ObserveResult)
+	in := ingest.New(engine, writer, observe)
+	if continued {
+		for _, c := range engine.Components() {
+			m.SetComponent(c.Slug, c.Level)
+		}
+	} else if n, err := in.Recover(ctx, st); err != nil {
 		return err
 	} else if n > 0 {
 		logger.Info("closed states left open by an unclean stop", "subjects", n)
 	}
 
-	sched := schedule.New(jobs(cfg, probers), schedule.Options{
+	tickCtx, stopTick := context.WithCancel(context.Background())
+	defer stopTick()
+	agents, err := startRemote(tickCtx, cfg, st, writer, engine, in, m, logger)
+	if err != nil {
+		return err
+	}
+
+	sched := schedule.New(recordInstances(jobs(cfg, probers), in.Handle), schedule.Options{
 		MaxConcurrent: cfg.Scheduler.MaxConcurrent,
 		Emit:          in.Handle,
 		OnStart:       func(_ *schedule.Job, lag time.Duration) { m.ObserveLag(lag) },
@@ -85,7 +108,9 @@ func runServer(ctx context.Context, cfg *config.Config, probers map[string]probe
 	srv := ui.NewServer(ui.New(ui.Deps{
 		Config: cfg, Engine: engine, Gatherer: m.Registry, Logger: logger, Started: started,
 		Health: func() error { return health(writer, sched) },
+		Store:  st, Feed: feed, Agents: agents,
 	}), logger)
+	srv.RegisterOnShutdown(feed.Hub().Close)
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 
@@ -110,6 +135,8 @@ func runServer(ctx context.Context, cfg *config.Config, probers map[string]probe
 	deadline, cancel := context.WithTimeout(context.Background(), cfg.Server.ShutdownTimeout.D())
 	defer cancel()
 	stopSched()
+	stopTick()
+	agents.Stop()
 	<-schedDone
 	sched.Wait(deadline)
 	in.Stop(time.Now())

@@ -78,6 +78,10 @@ func completeKind(dir string, chk *Check) {
 		if chk.TLS == nil {
 			chk.TLS = &TLS{}
 		}
+	case "metrics":
+		if chk.Metrics == nil {
+			chk.Metrics = &Metrics{}
+		}
 	}
 	if h := chk.HTTP; h != nil {
 		h.BearerTokenFile = resolve(dir, h.BearerTokenFile)
@@ -92,6 +96,7 @@ func completeKind(dir string, chk *Check) {
 	if chk.TLS != nil {
 		resolveTLS(dir, chk.TLS.TLSClient)
 	}
+	resolvePods(dir, chk.Pods)
 	if chk.DNS != nil {
 		// Record types are case-insensitive in DNS.
 		chk.DNS.Record = strings.ToUpper(chk.DNS.Record)
@@ -127,6 +132,7 @@ func (v *checker) check(path string, chk *Check, zones map[string]bool, names ma
 	v.componentStatus(path+".on_degraded", chk.OnDegraded)
 	if kindOK {
 		v.kindTables(path, chk)
+		v.pods(path, chk)
 	}
 }
 
@@ -156,9 +162,9 @@ func (v *checker) target(path string, chk *Check, kindOK bool) {
 		return // its shape depends on the kind
 	}
 	switch chk.Kind {
-	case "http":
+	case "http", "metrics":
 		if !isWebURL(t) {
-			v.addf(p, "must be an absolute http:// or https:// URL for kind \"http\"")
+			v.addf(p, "must be an absolute http:// or https:// URL for kind %q", chk.Kind)
 		}
 	case "tcp", "tls":
 		if !isHostPort(t, false) {

@@ -14,6 +14,7 @@ type Config struct {
 	Server     Server      `toml:"server" json:"-"`
 	Storage    Storage     `toml:"storage" json:"-"`
 	Scheduler  Scheduler   `toml:"scheduler" json:"-"`
+	Backup     Backup      `toml:"backup" json:"-"`
 	Zones      []Zone      `toml:"zones" json:"-"`
 	Components []Component `toml:"components" json:"-"`
 
@@ -48,6 +49,14 @@ type Site struct {
 	SLO float64 `toml:"slo"`
 	// LogoURL is shown in the page header when set.
 	LogoURL string `toml:"logo_url"`
+	// FooterLinks are shown at the foot of every public page.
+	FooterLinks []FooterLink `toml:"footer_links"`
+}
+
+// FooterLink is one link in the public pages' footer.
+type FooterLink struct {
+	Name string `toml:"name"`
+	URL  string `toml:"url"`
 }
 
 // Server is the HTTP listener.
@@ -123,6 +132,19 @@ type Check struct {
 	TCP  *TCP  `toml:"tcp" json:"tcp,omitempty"`
 	DNS  *DNS  `toml:"dns" json:"dns,omitempty"`
 	TLS  *TLS  `toml:"tls" json:"tls,omitempty"`
+
+	Metrics *Metrics `toml:"metrics" json:"metrics,omitempty"`
+
+	// Pods, when set, probes every instance of a set (see Pods).
+	Pods *Pods `toml:"pods" json:"pods,omitempty"`
+}
+
+// Metrics settings for kind "metrics". Target is the URL of a Prometheus
+// text exposition (/metrics).
+type Metrics struct {
+	// Condition every matching series must meet, such as
+	// "http_requests_errors_ratio < 0.05" or `up{job="api"} == 1`.
+	Condition string `toml:"condition" json:"condition"`
 }
 
 // HTTP settings for kind "http". Target is the URL.

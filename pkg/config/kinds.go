@@ -9,8 +9,8 @@ import (
 // kindTables checks that only the table named after the kind is set, then
 // that table's settings.
 func (v *checker) kindTables(path string, chk *Check) {
-	set := map[string]bool{"http": chk.HTTP != nil, "tcp": chk.TCP != nil, "dns": chk.DNS != nil, "tls": chk.TLS != nil}
-	for _, name := range []string{"http", "tcp", "dns", "tls"} {
+	set := map[string]bool{"http": chk.HTTP != nil, "tcp": chk.TCP != nil, "dns": chk.DNS != nil, "tls": chk.TLS != nil, "metrics": chk.Metrics != nil}
+	for _, name := range []string{"http", "tcp", "dns", "tls", "metrics"} {
 		if set[name] && name != chk.Kind {
 			v.addf(path+"."+name, "not allowed for kind %q", chk.Kind)
 		}
@@ -22,6 +22,10 @@ func (v *checker) kindTables(path string, chk *Check) {
 		v.tcp(path+".tcp", chk.TCP)
 	case "dns":
 		v.dns(path+".dns", chk.DNS)
+	case "metrics":
+		if strings.TrimSpace(chk.Metrics.Condition) == "" {
+			v.addf(path+".metrics.condition", "required, such as \"up == 1\" or \"http_requests_errors_ratio < 0.05\"")
+		}
 	case "tls":
 		if chk.TLS.ExpiryDays < 0 {
 			v.addf(path+".tls.expiry_days", "must not be negative")

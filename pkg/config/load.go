@@ -93,6 +93,7 @@ func defaults() *Config {
 		Server:    Server{Listen: "127.0.0.1:8080", ShutdownTimeout: Duration(10 * time.Second)},
 		Storage:   Storage{Path: "data/ampel.db", Retention: Duration(30 * day)},
 		Scheduler: Scheduler{MaxConcurrent: 256},
+		Backup:    defaultBackup(),
 	}
 }
 

@@ -44,6 +44,7 @@ func (v *checker) complete(c *Config) {
 		c.Storage.Path = resolve(c.Dir, p)
 	}
 	c.Server.MetricsTokenFile = resolve(c.Dir, c.Server.MetricsTokenFile)
+	c.Backup.Dir = resolve(c.Dir, c.Backup.Dir)
 	v.metricsToken(&c.Server)
 	for i := range c.Components {
 		comp := &c.Components[i]
@@ -76,6 +77,7 @@ func (v *checker) validate(c *Config) {
 	v.site(c)
 	v.server(&c.Server)
 	v.storage(&c.Storage)
+	v.backup(&c.Backup)
 	if c.Scheduler.MaxConcurrent < 1 {
 		v.addf("scheduler.max_concurrent", "must be at least 1")
 	}
@@ -96,6 +98,15 @@ func (v *checker) site(c *Config) {
 	}
 	if !(s.SLO > 0 && s.SLO < 100) {
 		v.addf("site.slo", "must be a percentage above 0 and below 100, got %v", s.SLO)
+	}
+	for i, l := range s.FooterLinks {
+		path := elem("site.footer_links", i)
+		if strings.TrimSpace(l.Name) == "" {
+			v.addf(path+".name", "must not be empty")
+		}
+		if !isWebURL(l.URL) && !strings.HasPrefix(l.URL, "/") && !strings.HasPrefix(l.URL, "mailto:") {
+			v.addf(path+".url", "must be an absolute http:// or https:// URL, a mailto: address or a path starting with /")
+		}
 	}
 	loc, err := time.LoadLocation(s.Timezone)
 	if err != nil || s.Timezone == "" {

@@ -1,0 +1,161 @@
+package ui
+
+import (
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/labstack/echo/v4"
+)
+
+// pageCacheControl lets a CDN and browsers keep a page briefly and serve a
+// stale copy while fetching a fresh one: during an outage the crowd is
+// served from caches, and the origin renders a page once per state change.
+const pageCacheControl = "public, max-age=10, stale-while-revalidate=30, stale-if-error=300"
+
+// refreshEvery bounds how old a cached page may grow while nothing
+// changes, for its relative times and today's bar.
+const refreshEvery = time.Minute
+
+// rendered is a response body built once and served many times.
+type rendered struct {
+	body, gz    []byte
+	etag        string
+	contentType string
+	version     uint64 // state version it was built from
+	built       time.Time
+}
+
+// cache holds rendered responses by key. A key is rebuilt when the state
+// version differs from its build's or the build is older than
+// refreshEvery. One request rebuilds; meanwhile the others get the
+// previous build at once rather than waiting or rendering too (only the
+// very first build is waited for).
+type cache struct {
+	mu      sync.Mutex
+	entries map[string]*cacheEntry
+}
+
+type cacheEntry struct {
+	build sync.Mutex // held while building
+	r     atomic.Pointer[rendered]
+}
+
+func newCache() *cache { return &cache{entries: map[string]*cacheEntry{}} }
+
+// maxEntries bounds the cache: keys come from config (component slugs),
+// but a bound keeps a mistake from growing it without end.
+const maxEntries = 4096
+
+func (r *rendered) fresh(version uint64, now time.Time) bool {
+	return r != nil && r.version == version && now.Sub(r.built) < refreshEvery && !now.Before(r.built)
+}
+
+// get returns the cached response for key, rebuilding it with build when
+// stale.
+func (c *cache) get(key string, version uint64, now time.Time, contentType string, build func() ([]byte, error)) (*rendered, error) {
+	c.mu.Lock()
+	e, ok := c.entries[key]
+	if !ok {
+		if len(c.entries) >= maxEntries {
+			clear(c.entries)
+		}
+		e = &cacheEntry{}
+		c.entries[key] = e
+	}
+	c.mu.Unlock()
+
+	if r := e.r.Load(); r.fresh(version, now) {
+		return r, nil
+	}
+	if !e.build.TryLock() {
+		if r := e.r.Load(); r != nil {
+			return r, nil // being rebuilt: the previous build will do
+		}
+		e.build.Lock()
+	}
+	defer e.build.Unlock()
+	if r := e.r.Load(); r.fresh(version, now) {
+		return r, nil
+	}
+	body, err := build()
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(body)
+	r := &rendered{
+		body: body, gz: gzipBytes(body), contentType: contentType,
+		etag: `"` + hex.EncodeToString(sum[:12]) + `"`, version: version, built: now,
+	}
+	e.r.Store(r)
+	return r, nil
+}
+
+// sendCached answers with body (or its gzip form when the client takes
+// it), or 304 when the client's If-None-Match names the entity tag.
+func sendCached(c echo.Context, body, gz []byte, contentType, etag string) error {
+	req, h := c.Request(), c.Response().Header()
+	h.Add("Vary", "Accept-Encoding")
+	useGz := gz != nil && acceptsGzip(req.Header.Get("Accept-Encoding"))
+	tag := etag
+	if useGz {
+		tag = strings.TrimSuffix(etag, `"`) + `-gz"`
+	}
+	h.Set("ETag", tag)
+	if etagMatch(req.Header.Get("If-None-Match"), etag, tag) {
+		return c.NoContent(http.StatusNotModified)
+	}
+	if useGz {
+		h.Set("Content-Encoding", "gzip")
+		body = gz
+	}
+	if req.Method == http.MethodHead {
+		h.Set("Content-Type", contentType)
+		return c.NoContent(http.StatusOK)
+	}
+	return c.Blob(http.StatusOK, contentType, body)
+}
+
+func acceptsGzip(ae string) bool {
+	for part := range strings.SplitSeq(ae, ",") {
+		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if strings.EqualFold(strings.TrimSpace(name), "gzip") {
+			return strings.ReplaceAll(strings.TrimSpace(params), " ", "") != "q=0"
+		}
+	}
+	return false
+}
+
+// etagMatch reports whether an If-None-Match header names one of tags
+// (weakly: a W/ prefix, as proxies add after recompressing, still counts).
+func etagMatch(header string, tags ...string) bool {
+	if header == "" {
+		return false
+	}
+	if strings.TrimSpace(header) == "*" {
+		return true
+	}
+	for part := range strings.SplitSeq(header, ",") {
+		p := strings.TrimPrefix(strings.TrimSpace(part), "W/")
+		for _, t := range tags {
+			if p == t {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func gzipBytes(b []byte) []byte {
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	_, _ = zw.Write(b)
+	_ = zw.Close()
+	return buf.Bytes()
+}

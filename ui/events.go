@@ -1,0 +1,190 @@
+package ui
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/ampelstatus/ampel/pkg/live"
+	"github.com/ampelstatus/ampel/pkg/state"
+	"github.com/ampelstatus/ampel/pkg/status"
+)
+
+// maxStreams caps the open /events streams by default.
+const maxStreams = 50000
+
+// heartbeat is how often, by default, an idle stream sends a comment
+// line, so proxies and load balancers do not close it.
+const heartbeat = 15 * time.Second
+
+// stateEvent is the data of a "state" event: everything the front page's
+// script needs to update the banner, groups and rows in place.
+type stateEvent struct {
+	Banner     liveItem   `json:"banner"`
+	Groups     []liveItem `json:"groups"`
+	Components []liveItem `json:"components"`
+	Updated    string     `json:"updated"`
+}
+
+type liveItem struct {
+	ID    string `json:"id"`
+	Level string `json:"level"`
+	Text  string `json:"text"`
+}
+
+// Feed turns ingest's state changes into page updates: it versions the
+// page cache and publishes the page's state to the hub whenever a
+// component changes. It never blocks: the hub keeps events and each
+// stream reads at its own pace.
+type Feed struct {
+	engine *state.Engine
+	hub    *live.Hub
+	// mu orders snapshots: ingest calls observers concurrently, and
+	// reading the state and publishing it under one lock makes the last
+	// event the newest state.
+	mu  sync.Mutex
+	rev atomic.Uint64
+}
+
+// NewFeed returns a Feed publishing engine's state to hub.
+func NewFeed(engine *state.Engine, hub *live.Hub) *Feed {
+	return &Feed{engine: engine, hub: hub}
+}
+
+// Hub is where the feed publishes.
+func (f *Feed) Hub() *live.Hub { return f.hub }
+
+// Revision increases with every observed change of anything, so cached
+// pages are rebuilt even for changes at equal or earlier times.
+func (f *Feed) Revision() uint64 { return f.rev.Load() }
+
+// Observe is an ingest observer.
+func (f *Feed) Observe(_ status.Result, changes []status.Change) {
+	if len(changes) == 0 {
+		return
+	}
+	f.rev.Add(1)
+	for _, ch := range changes {
+		if ch.Kind == status.Component {
+			f.mu.Lock()
+			defer f.mu.Unlock()
+			data, err := json.Marshal(stateEventOf(f.engine.Components(), ch.At))
+			if err == nil {
+				f.hub.Publish("state", data)
+			}
+			return
+		}
+	}
+}
+
+func stateEventOf(comps []state.Component, at time.Time) stateEvent {
+	ov := overallOf(comps)
+	ev := stateEvent{
+		Banner:  liveItem{ID: "banner", Level: classOf(ov.Level), Text: ov.Description},
+		Updated: at.UTC().Format(time.RFC3339),
+	}
+	for _, g := range groupsOf(comps, nil) {
+		if g.Grouped {
+			ev.Groups = append(ev.Groups, liveItem{ID: g.ID, Level: g.Class, Text: g.Text})
+		}
+	}
+	for _, c := range comps {
+		ev.Components = append(ev.Components, liveItem{ID: c.Slug, Level: classOf(c.Level), Text: textOf(c.Level)})
+	}
+	return ev
+}
+
+// events streams state changes as Server-Sent Events. A client that
+// reconnects with Last-Event-ID gets what it missed, or a "reload" event
+// when that is no longer kept (or the server restarted).
+func (s *site) events(c echo.Context) error {
+	if s.d.Feed == nil {
+		return echo.NewHTTPError(http.StatusNotFound, "live updates are off")
+	}
+	// Streams are cheap but not free: past the cap a stranger's flood
+	// is refused, and the page falls back to its Reload button.
+	if n := s.streams.Add(1); n > s.maxStreams {
+		s.streams.Add(-1)
+		c.Response().Header().Set("Retry-After", "60")
+		return c.JSON(http.StatusTooManyRequests, apiError{Error: "too many live streams; reload the page instead"})
+	}
+	defer s.streams.Add(-1)
+	hub := s.d.Feed.Hub()
+	w := c.Response()
+	rc := http.NewResponseController(w)
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+
+	last := hub.Last()
+	// A reconnecting EventSource sends Last-Event-ID; a page's first
+	// connection names, in ?since=, the last event its HTML includes.
+	id := c.Request().Header.Get("Last-Event-ID")
+	if id == "" {
+		id = c.QueryParam("since")
+	}
+	if id != "" {
+		if n, ok := hub.ParseID(id); ok {
+			last = n
+		} else if err := s.send(rc, w, live.Event{ID: last, Name: "reload", Data: []byte("{}")}); err != nil {
+			return nil
+		}
+	}
+	// The retry hint spreads a crowd's reconnects after a restart.
+	if err := write(rc, w, fmt.Sprintf("retry: %d\n\n", 2000+rand.IntN(3000))); err != nil {
+		return nil
+	}
+	tick := time.NewTicker(s.d.Heartbeat)
+	defer tick.Stop()
+	ctx := c.Request().Context()
+	for {
+		evs, wake, ok := hub.Since(last)
+		if !ok {
+			_ = s.send(rc, w, live.Event{ID: hub.Last(), Name: "reload", Data: []byte("{}")})
+			return nil
+		}
+		for _, ev := range evs {
+			if err := s.send(rc, w, ev); err != nil {
+				return nil
+			}
+			last = ev.ID
+		}
+		select {
+		case <-wake:
+		case <-tick.C:
+			if err := write(rc, w, ": keep-alive\n\n"); err != nil {
+				return nil
+			}
+		case <-ctx.Done():
+			return nil
+		case <-hub.Done():
+			return nil
+		}
+	}
+}
+
+func (s *site) send(rc *http.ResponseController, w io.Writer, ev live.Event) error {
+	return write(rc, w, fmt.Sprintf("id: %s\nevent: %s\ndata: %s\n\n", s.d.Feed.Hub().FormatID(ev.ID), ev.Name, ev.Data))
+}
+
+// writeWait bounds one write to a stream: a client that stops reading is
+// dropped instead of holding its goroutine forever. (The server's
+// WriteTimeout, which would cut every stream, is replaced by it.)
+const writeWait = 2 * heartbeat
+
+func write(rc *http.ResponseController, w io.Writer, msg string) error {
+	_ = rc.SetWriteDeadline(time.Now().Add(writeWait))
+	if _, err := io.WriteString(w, msg); err != nil {
+		return err
+	}
+	return rc.Flush()
+}

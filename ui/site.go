@@ -1,0 +1,141 @@
+package ui
+
+import (
+	"context"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/ampelstatus/ampel/pkg/availability"
+	"github.com/ampelstatus/ampel/pkg/state"
+	"github.com/ampelstatus/ampel/store"
+)
+
+// site serves the public pages, badges and Statuspage JSON from a cache
+// rebuilt when the state changes.
+type site struct {
+	d      Deps
+	assets *assets
+	pages  pages
+	cache  *cache
+	// streams counts open /events streams, at most maxStreams.
+	streams    atomic.Int64
+	maxStreams int64
+}
+
+func newSite(d Deps) (*site, error) {
+	a, err := loadAssets()
+	if err != nil {
+		return nil, err
+	}
+	ps, err := parsePages("home", "component", "notfound")
+	if err != nil {
+		return nil, err
+	}
+	return &site{d: d, assets: a, pages: ps, cache: newCache(), maxStreams: maxStreams}, nil
+}
+
+// routes registers the public site.
+func (s *site) routes(e *echo.Echo) {
+	get := func(path string, h echo.HandlerFunc) {
+		e.Match([]string{http.MethodGet, http.MethodHead}, path, h)
+	}
+	get("/", s.home)
+	get("/components/:slug", s.component)
+	get("/static/:name", s.assets.serve)
+	get("/badge/:file", s.badge)
+	e.GET("/events", s.events) // a stream: GET only
+	get("/api/v2/summary.json", s.summary)
+	get("/api/v2/status.json", s.statusJSON)
+	get("/api/v2/incidents.json", s.emptyList("incidents"))
+	get("/api/v2/incidents/unresolved.json", s.emptyList("incidents"))
+	get("/api/v2/scheduled-maintenances.json", s.emptyList("scheduled_maintenances"))
+	get("/api/v2/scheduled-maintenances/upcoming.json", s.emptyList("scheduled_maintenances"))
+	get("/api/v2/scheduled-maintenances/active.json", s.emptyList("scheduled_maintenances"))
+}
+
+func (s *site) loc() *time.Location {
+	if s.d.Config.Location != nil {
+		return s.d.Config.Location
+	}
+	return time.UTC
+}
+
+// now is the clock in the site's zone.
+func (s *site) now() time.Time { return s.d.Now().In(s.loc()) }
+
+// version changes whenever anything's state changes.
+func (s *site) version() uint64 {
+	if s.d.Feed != nil {
+		return s.d.Feed.Revision()
+	}
+	return uint64(s.d.Engine.UpdatedAt().UnixNano())
+}
+
+// serve answers from the cache, building with build on a miss.
+func (s *site) serve(c echo.Context, key, contentType, cacheControl string, build func() ([]byte, error)) error {
+	r, err := s.cache.get(key, s.version(), s.d.Now(), contentType, build)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("Cache-Control", cacheControl)
+	return sendCached(c, r.body, r.gz, r.contentType, r.etag)
+}
+
+func (s *site) siteView(now time.Time) siteView {
+	cfg := s.d.Config.Site
+	v := siteView{
+		Title: cfg.Title, LogoURL: cfg.LogoURL, PublicURL: cfg.PublicURL,
+		CSS: s.assets.url("style.css"), JS: s.assets.url("app.js"),
+		Zone: s.loc().String(), Now: now,
+	}
+	if s.d.Feed != nil {
+		hub := s.d.Feed.Hub()
+		v.Events = "/events?since=" + hub.FormatID(hub.Last())
+	}
+	for _, l := range cfg.FooterLinks {
+		v.Footer = append(v.Footer, linkView{Name: l.Name, URL: l.URL})
+	}
+	return v
+}
+
+// history returns the last historyDays of every component, by slug.
+func (s *site) history(ctx context.Context, now time.Time) (map[string][]availability.Day, error) {
+	rows := map[string][]store.DayRollup{}
+	if s.d.Store != nil {
+		var err error
+		if rows, err = s.d.Store.ComponentDays(ctx, s.loc(), now, historyDays); err != nil {
+			return nil, err
+		}
+	}
+	out := map[string][]availability.Day{}
+	for _, comp := range s.d.Config.Components {
+		out[comp.Slug] = availability.Days(rows[comp.Slug], s.loc(), now, historyDays)
+	}
+	return out, nil
+}
+
+// rowOf is a component's line on a page.
+func rowOf(comp state.Component, days []availability.Day) rowView {
+	w := availability.DefaultPartialWeight
+	return rowView{
+		Slug: comp.Slug, Name: comp.Name, Description: comp.Description,
+		Text: textOf(comp.Level), Class: classOf(comp.Level), Since: comp.Since,
+		Bar: barOf(days, w, comp.Level), Uptime: uptimeText(days, w),
+	}
+}
+
+// notFound renders the HTML 404 page.
+func (s *site) notFound(c echo.Context, what string) error {
+	body, err := s.pages.render("notfound", struct {
+		Site siteView
+		What string
+	}{s.siteView(s.now()), what})
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("Cache-Control", "public, max-age=10")
+	return c.HTMLBlob(http.StatusNotFound, body)
+}

@@ -1,0 +1,90 @@
+// Ampel status page: progressive enhancement only. Without this script
+// the page is complete and offers a Reload button.
+(function () {
+  "use strict";
+
+  // Show times in the viewer's own zone; the server wrote the site's zone.
+  var fmt = null;
+  try {
+    fmt = new Intl.DateTimeFormat(undefined, { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", timeZoneName: "short" });
+  } catch (e) { /* keep the server's text */ }
+
+  function localTimes(root) {
+    if (!fmt) { return; }
+    root.querySelectorAll("time[datetime]").forEach(function (el) {
+      var d = new Date(el.getAttribute("datetime"));
+      if (!isNaN(d)) { el.textContent = fmt.format(d); }
+    });
+    root.querySelectorAll(".tz").forEach(function (el) {
+      try { el.textContent = Intl.DateTimeFormat().resolvedOptions().timeZone + " (your time zone)"; } catch (e) { /* keep the site zone */ }
+    });
+  }
+
+  function setLevel(el, level) {
+    el.className = el.className.replace(/\bs-[a-z_]+/g, "").trim() + " " + level;
+  }
+
+  function setText(el, text) {
+    var t = el.querySelector('[data-live="text"]');
+    if (t) { t.textContent = text; }
+  }
+
+  // Apply one "state" event: banner, groups, component rows and today's
+  // cell of each bar.
+  function apply(ev) {
+    var banner = document.getElementById("banner");
+    if (banner) { setLevel(banner, ev.banner.level); setText(banner, ev.banner.text); }
+    (ev.groups || []).forEach(function (g) {
+      var el = document.getElementById(g.id);
+      if (!el) { return; }
+      setLevel(el, g.level);
+      var s = el.querySelector("summary");
+      if (s) { setText(s, g.text); }
+      if (g.level !== "s-up") { el.open = true; }
+    });
+    (ev.components || []).forEach(function (c) {
+      document.querySelectorAll('[data-component="' + c.id + '"]').forEach(function (el) {
+        setLevel(el, c.level);
+        setText(el, c.text);
+        var cells = el.querySelectorAll(".bar rect");
+        var today = cells[cells.length - 1];
+        if (today) {
+          today.classList.remove("now-partial", "now-down");
+          if (c.level === "s-partial" || c.level === "s-down") { today.classList.add("now-" + c.level.slice(2)); }
+        }
+      });
+    });
+    var updated = document.getElementById("updated");
+    if (updated) {
+      var t = document.createElement("time");
+      t.setAttribute("datetime", ev.updated);
+      t.textContent = ev.updated;
+      updated.replaceChildren(t);
+      localTimes(updated);
+      var ago = updated.parentNode.querySelector(".ago");
+      if (ago) { ago.textContent = "(just now)"; }
+    }
+  }
+
+  function connect() {
+    var url = document.body.getAttribute("data-events");
+    if (!window.EventSource || !url) { return; }
+    var es = new EventSource(url);
+    es.addEventListener("state", function (e) {
+      try { apply(JSON.parse(e.data)); } catch (err) { /* a malformed event changes nothing */ }
+    });
+    es.addEventListener("reload", function () { es.close(); window.location.reload(); });
+    es.addEventListener("open", function () {
+      document.documentElement.classList.add("js-live");
+      document.querySelectorAll(".live-note").forEach(function (n) { n.hidden = false; });
+    });
+    es.addEventListener("error", function () {
+      document.documentElement.classList.remove("js-live");
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    localTimes(document);
+    connect();
+  });
+})();

@@ -1,0 +1,202 @@
+package ui
+
+import (
+	"encoding/json"
+	"net/http"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ampelstatus/ampel/pkg/state"
+	"github.com/ampelstatus/ampel/pkg/status"
+)
+
+// statuspageSpec is testdata/statuspage-v2.json.
+type statuspageSpec struct {
+	Objects   map[string]map[string]string `json:"objects"`
+	Enums     map[string][]string          `json:"enums"`
+	Endpoints map[string]map[string]string `json:"endpoints"`
+}
+
+// TestStatuspageShapes checks every public JSON endpoint field by field
+// against the shapes written down from Statuspage's documentation: the
+// same keys (none missing, none extra), JSON types, time format and
+// vocabularies.
+func TestStatuspageShapes(t *testing.T) {
+	raw, err := os.ReadFile("testdata/statuspage-v2.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var spec statuspageSpec
+	if err := json.Unmarshal(raw, &spec); err != nil {
+		t.Fatal(err)
+	}
+	f := newFixture(t)
+	for path, fields := range spec.Endpoints {
+		t.Run(strings.TrimPrefix(path, "/api/v2/"), func(t *testing.T) {
+			rec := get(f.h, path, "192.0.2.1:1", nil)
+			if rec.Code != http.StatusOK || rec.Header().Get("Content-Type") != "application/json" {
+				t.Fatalf("status %d, type %q", rec.Code, rec.Header().Get("Content-Type"))
+			}
+			if rec.Header().Get("Access-Control-Allow-Origin") != "*" {
+				t.Errorf("no CORS header")
+			}
+			var body map[string]any
+			if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
+				t.Fatal(err)
+			}
+			checkObject(t, spec, "", fields, body)
+		})
+	}
+}
+
+func checkObject(t *testing.T, spec statuspageSpec, at string, fields map[string]string, obj map[string]any) {
+	t.Helper()
+	for key, typ := range fields {
+		v, ok := obj[key]
+		if !ok {
+			t.Errorf("%s%s missing", at, key)
+			continue
+		}
+		checkValue(t, spec, at+key, typ, v)
+	}
+	for key := range obj {
+		if _, ok := fields[key]; !ok && !(key == "components" && obj["group"] == true) {
+			t.Errorf("%s%s is not in Statuspage's shape", at, key)
+		}
+	}
+}
+
+func checkValue(t *testing.T, spec statuspageSpec, at, typ string, v any) {
+	t.Helper()
+	if base, ok := strings.CutSuffix(typ, "|null"); ok {
+		if v == nil {
+			return
+		}
+		typ = base
+	}
+	if elem, ok := strings.CutPrefix(typ, "[]"); ok {
+		list, ok := v.([]any)
+		if !ok {
+			t.Errorf("%s: %T, want an array", at, v)
+			return
+		}
+		for _, item := range list {
+			m, ok := item.(map[string]any)
+			if !ok {
+				t.Errorf("%s[]: %T, want an object", at, item)
+				continue
+			}
+			checkObject(t, spec, at+"[].", spec.Objects[elem], m)
+			checkEnums(t, spec, elem, m)
+		}
+		return
+	}
+	if fields, ok := spec.Objects[typ]; ok {
+		m, ok := v.(map[string]any)
+		if !ok {
+			t.Errorf("%s: %T, want an object", at, v)
+			return
+		}
+		checkObject(t, spec, at+".", fields, m)
+		checkEnums(t, spec, typ, m)
+		return
+	}
+	switch typ {
+	case "string":
+		_, ok := v.(string)
+		if !ok {
+			t.Errorf("%s: %T, want a string", at, v)
+		}
+	case "time":
+		s, _ := v.(string)
+		if _, err := time.Parse(time.RFC3339, s); err != nil {
+			t.Errorf("%s: %q is not an ISO 8601 time with offset", at, s)
+		}
+	case "number":
+		if _, ok := v.(float64); !ok {
+			t.Errorf("%s: %T, want a number", at, v)
+		}
+	case "boolean":
+		if _, ok := v.(bool); !ok {
+			t.Errorf("%s: %T, want a boolean", at, v)
+		}
+	case "array":
+		if _, ok := v.([]any); !ok {
+			t.Errorf("%s: %T, want an array", at, v)
+		}
+	default:
+		t.Fatalf("%s: unknown type %q in the spec", at, typ)
+	}
+}
+
+func checkEnums(t *testing.T, spec statuspageSpec, object string, m map[string]any) {
+	t.Helper()
+	for key, values := range spec.Enums {
+		obj, field, _ := strings.Cut(key, ".")
+		if obj != object {
+			continue
+		}
+		if s, _ := m[field].(string); !slices.Contains(values, s) {
+			t.Errorf("%s.%s = %q, not one of %v", obj, field, s, values)
+		}
+	}
+}
+
+// TestOverallStatus: Statuspage's indicator and description from the
+// worst component.
+func TestOverallStatus(t *testing.T) {
+	cases := []struct {
+		levels    []status.Level
+		indicator string
+		desc      string
+	}{
+		{[]status.Level{status.Up, status.Up}, "none", "All Systems Operational"},
+		{[]status.Level{status.Up, status.Degraded}, "minor", "Degraded System Service"},
+		{[]status.Level{status.Degraded, status.Partial}, "major", "Partial System Outage"},
+		{[]status.Level{status.Partial, status.Down, status.Up}, "critical", "Major System Outage"},
+		{[]status.Level{status.Up, status.Maintenance}, "none", "Service Under Maintenance"},
+		{[]status.Level{status.Down, status.Maintenance}, "critical", "Major System Outage"},
+		{[]status.Level{status.NoData}, "none", "Awaiting First Checks"},
+		{nil, "none", "Awaiting First Checks"},
+	}
+	for _, c := range cases {
+		var comps []state.Component
+		for _, l := range c.levels {
+			comps = append(comps, state.Component{Level: l})
+		}
+		got := statusOf(overallOf(comps))
+		if got.Indicator != c.indicator || got.Description != c.desc {
+			t.Errorf("%v: %+v, want %s %q", c.levels, got, c.indicator, c.desc)
+		}
+	}
+}
+
+// TestSummaryReflectsState: the summary's status and components follow
+// the engine.
+func TestSummaryReflectsState(t *testing.T) {
+	f := newFixture(t)
+	var body struct {
+		Status     statusObject `json:"status"`
+		Components []component  `json:"components"`
+	}
+	rec := get(f.h, "/api/v2/summary.json", "192.0.2.1:1", nil)
+	if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
+		t.Fatal(err)
+	}
+	if body.Status != (statusObject{"major", "Partial System Outage"}) {
+		t.Errorf("status %+v", body.Status)
+	}
+	got := map[string]string{}
+	for _, c := range body.Components {
+		got[c.ID] = c.Status
+	}
+	want := map[string]string{"group-core": "partial_outage", "api": "operational", "web": "partial_outage", "docs": "degraded_performance"}
+	for id, s := range want {
+		if got[id] != s {
+			t.Errorf("%s: %q, want %q", id, got[id], s)
+		}
+	}
+}

@@ -1,0 +1,184 @@
+package ui
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/ampelstatus/ampel/pkg/availability"
+	"github.com/ampelstatus/ampel/pkg/state"
+	"github.com/ampelstatus/ampel/pkg/status"
+)
+
+// historyDays is how many days the uptime bars show.
+const historyDays = 90
+
+// levelText is a level as the public pages say it.
+var levelText = [...]string{
+	status.NoData:      "No data",
+	status.Up:          "Operational",
+	status.Degraded:    "Degraded Performance",
+	status.Partial:     "Partial Outage",
+	status.Down:        "Major Outage",
+	status.Maintenance: "Under Maintenance",
+}
+
+func textOf(l status.Level) string {
+	if int(l) < len(levelText) {
+		return levelText[l]
+	}
+	return levelText[status.NoData]
+}
+
+// classOf is the CSS class that colours a level.
+func classOf(l status.Level) string { return "s-" + l.String() }
+
+// overall is the page's status: Statuspage's indicator, its description
+// (the banner text) and the level that colours the banner.
+type overall struct {
+	Indicator   string
+	Description string
+	Level       status.Level
+}
+
+// overallOf derives the page status from the worst component, in
+// Statuspage's wording.
+func overallOf(comps []state.Component) overall {
+	levels := make([]status.Level, 0, len(comps))
+	for _, c := range comps {
+		levels = append(levels, c.Level)
+	}
+	w := status.Worst(levels...)
+	switch w {
+	case status.Down:
+		return overall{"critical", "Major System Outage", w}
+	case status.Partial:
+		return overall{"major", "Partial System Outage", w}
+	case status.Degraded:
+		return overall{"minor", "Degraded System Service", w}
+	case status.Maintenance:
+		return overall{"none", "Service Under Maintenance", w}
+	case status.Up:
+		return overall{"none", "All Systems Operational", w}
+	}
+	return overall{"none", "Awaiting First Checks", w}
+}
+
+// siteView is what the layout shows on every page.
+type siteView struct {
+	Title, LogoURL, PublicURL string
+	CSS, JS                   string
+	Zone                      string
+	Footer                    []linkView
+	// Events is the stream URL, naming the last event the page includes.
+	Events string
+	Now    time.Time
+}
+
+type linkView struct{ Name, URL string }
+
+// barView is a 90-day uptime bar: one cell per day, oldest first.
+type barView struct {
+	Cells []cellView
+	// Width is the SVG's viewBox width.
+	Width int
+}
+
+type cellView struct {
+	X     int
+	Class string
+	Title string
+}
+
+// cellPitch is the horizontal step of bar cells in viewBox units.
+const cellPitch = 5
+
+// barOf builds the bar of a component's days. Today is as of the last
+// rollup (at most a minute old); before its first rollup, a component
+// already observed shows its current level there.
+func barOf(days []availability.Day, w float64, now status.Level) barView {
+	bar := barView{Width: len(days)*cellPitch - 1}
+	for i, d := range days {
+		bar.Cells = append(bar.Cells, cellView{X: i * cellPitch, Class: dayClass(d), Title: dayTitle(d, w)})
+	}
+	if n := len(days); n > 0 && !days[n-1].Data && now != status.NoData {
+		last := &bar.Cells[n-1]
+		last.Class = liveDayClass[now]
+		last.Title = days[n-1].Date.Format("Jan 2, 2006") + ": monitoring began today; now " + strings.ToLower(textOf(now))
+	}
+	return bar
+}
+
+// liveDayClass colours today by the current level until it is rolled up.
+var liveDayClass = map[status.Level]string{
+	status.Up: "d-ok", status.Degraded: "d-ok", status.Partial: "d-mid",
+	status.Down: "d-high", status.Maintenance: "d-maint",
+}
+
+// dayClass colours a day by the share of its observed time in outage.
+func dayClass(d availability.Day) string {
+	obs := d.Observed()
+	if !d.Data || obs <= 0 {
+		if d.Maintenance > 0 {
+			return "d-maint"
+		}
+		return "d-none"
+	}
+	share := float64(d.Major+d.Partial) / float64(obs)
+	switch {
+	case share == 0 && d.Maintenance > 0:
+		return "d-maint"
+	case share == 0:
+		return "d-ok"
+	case share < 0.01:
+		return "d-low"
+	case share < 0.1:
+		return "d-mid"
+	}
+	return "d-high"
+}
+
+func dayTitle(d availability.Day, w float64) string {
+	date := d.Date.Format("Jan 2, 2006")
+	u, ok := d.Uptime(w)
+	if !ok {
+		if d.Maintenance > 0 {
+			return fmt.Sprintf("%s: maintenance %s, no data otherwise", date, minutes(d.Maintenance))
+		}
+		return date + ": no data"
+	}
+	s := fmt.Sprintf("%s: %s uptime", date, pct(u))
+	if d.Partial > 0 {
+		s += ", partial outage " + minutes(d.Partial)
+	}
+	if d.Major > 0 {
+		s += ", major outage " + minutes(d.Major)
+	}
+	if d.Maintenance > 0 {
+		s += ", maintenance " + minutes(d.Maintenance)
+	}
+	if d.Partial == 0 && d.Major == 0 {
+		s += ", no outage"
+	}
+	return s
+}
+
+// minutes rounds up, so that a 20-second outage is never shown as 0 min.
+func minutes(d time.Duration) string {
+	return fmt.Sprintf("%d min", int(math.Ceil(d.Minutes())))
+}
+
+// pct formats a share as a percentage with two decimals, rounding down:
+// 99.999 % is shown as 99.99 %, never as 100.00 %.
+func pct(u float64) string {
+	return fmt.Sprintf("%.2f%%", math.Floor(u*10000+1e-9)/100)
+}
+
+// uptimeText is the uptime over the days, or says there is none yet.
+func uptimeText(days []availability.Day, w float64) string {
+	if u, ok := availability.Period(days, w); ok {
+		return pct(u) + " uptime"
+	}
+	return "No uptime data yet"
+}
