@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -74,11 +75,16 @@ func requestReason(ctx context.Context, err error) string {
 }
 
 // judge reads the exposition and applies the condition to every matching
-// series.
+// series. The observation's value is the one that decided: the first
+// series that fails the condition, else the series nearest to failing it
+// (closest to the threshold, so the highest under "<" and the lowest under
+// ">"). A NaN or infinite value is judged but never recorded.
 func (p *metricsProbe) judge(r io.Reader) Observation {
 	dec := expfmt.NewDecoder(r, expfmt.NewFormat(expfmt.TypeTextPlain))
 	found := 0
 	var values []string
+	var nearest, margin float64
+	hasNearest := false
 	for {
 		var mf dto.MetricFamily
 		err := dec.Decode(&mf)
@@ -96,17 +102,35 @@ func (p *metricsProbe) judge(r io.Reader) Observation {
 			found++
 			values = append(values, strconv.FormatFloat(v, 'g', 4, 64))
 			if !p.cond.holds(v) {
-				return Observation{Outcome: status.Down,
+				return withValue(Observation{Outcome: status.Down,
 					Reason: fmt.Sprintf("%s = %s, want %s %s", p.cond.name, strconv.FormatFloat(v, 'g', 4, 64), p.cond.op, strconv.FormatFloat(p.cond.value, 'g', -1, 64)),
-					Detail: "series " + seriesName(p.cond.name, m)}
+					Detail: "series " + seriesName(p.cond.name, m)}, v)
+			}
+			if d := math.Abs(v - p.cond.value); finite(v) && (!hasNearest || d < margin) {
+				nearest, margin, hasNearest = v, d, true
 			}
 		}
 	}
 	if found == 0 {
 		return Observation{Outcome: status.Down, Reason: "metric not found", Detail: "no series matches " + p.cond.String()}
 	}
-	return Observation{Outcome: status.Up, Detail: p.cond.name + " = " + strings.Join(values, ", ")}
+	obs := Observation{Outcome: status.Up, Detail: p.cond.name + " = " + strings.Join(values, ", ")}
+	if hasNearest {
+		obs.Value, obs.HasValue = nearest, true
+	}
+	return obs
 }
+
+// withValue records v in o when it is finite: results travel as JSON,
+// which has no NaN or infinity.
+func withValue(o Observation, v float64) Observation {
+	if finite(v) {
+		o.Value, o.HasValue = v, true
+	}
+	return o
+}
+
+func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 
 // sampleValue is the value of a series for name: the family's own value,
 // or a summary's or histogram's _sum and _count.

@@ -122,3 +122,64 @@ func FuzzParseCondition(f *testing.F) {
 		}
 	})
 }
+
+// TestMetricsValue: the observation carries the value that decided the
+// outcome, so the component page can chart it.
+func TestMetricsValue(t *testing.T) {
+	srv := startHTTP(t, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Write([]byte(exposition + "# TYPE queue_depth gauge\nqueue_depth{q=\"a\"} 3\nqueue_depth{q=\"b\"} 9\nqueue_depth{q=\"c\"} 5\n# TYPE odd gauge\nodd NaN\nodd{x=\"1\"} +Inf\n"))
+	}))
+	cases := []struct {
+		cond  string
+		value float64
+		has   bool
+	}{
+		{"http_requests_errors_ratio < 0.1", 0.07, true},
+		{"http_requests_errors_ratio < 0.05", 0.07, true}, // failing
+		{"queue_depth < 10", 9, true},                     // all hold: the highest, nearest the bound
+		{"queue_depth > 1", 3, true},                      // all hold: the lowest
+		{"queue_depth < 4", 9, true},                      // the first failing series
+		{"rpc_duration_seconds_count >= 350", 350, true},
+		{"odd != 1", 0, false},          // NaN and +Inf are judged, never recorded
+		{"queue_depth < +Inf", 3, true}, // an infinite bound: the first series
+		{"absent_metric == 1", 0, false},
+	}
+	for _, c := range cases {
+		o := metricsCheck(t, srv.URL, c.cond)(context.Background(), Env{})
+		if o.HasValue != c.has || o.Value != c.value {
+			t.Errorf("%s: value %v (set %v), want %v (set %v); %+v", c.cond, o.Value, o.HasValue, c.value, c.has, o)
+		}
+	}
+}
+
+// TestMetricsPodsRecordEachValue: each instance of a pod set is scraped on
+// its own and its result carries its own value.
+func TestMetricsPodsRecordEachValue(t *testing.T) {
+	var addrs []string
+	for _, ratio := range []string{"0.01", "0.2"} {
+		srv := startHTTP(t, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			w.Write([]byte("errors_ratio " + ratio + "\n"))
+		}))
+		addrs = append(addrs, strings.TrimPrefix(srv.URL, "http://"))
+	}
+	chk := &config.Check{Name: "m", Kind: "metrics", Target: "http://api.prod.svc/metrics", Timeout: config.Duration(2 * time.Second),
+		Metrics: &config.Metrics{Condition: "errors_ratio < 0.05"}, Pods: &config.Pods{Static: addrs}}
+	p, err := Prepare(chk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := &recorder{}
+	if o := p(context.Background(), Env{Zone: "eu", Record: rec.record}); o.Reason != "1/2 pods healthy" {
+		t.Fatalf("set: %+v", o)
+	}
+	got := map[string]float64{}
+	for _, r := range rec.results {
+		if !r.HasValue {
+			t.Fatalf("instance result without a value: %+v", r)
+		}
+		got[r.Instance] = r.Value
+	}
+	if len(got) != 2 || got[addrs[0]] != 0.01 || got[addrs[1]] != 0.2 {
+		t.Fatalf("per-instance values %v", got)
+	}
+}

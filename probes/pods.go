@@ -164,7 +164,7 @@ func (p *podsProbe) probeAll(ctx context.Context, env Env, instances []Instance)
 			if env.Record != nil {
 				env.Record(status.Result{
 					Check: p.check, Zone: env.Zone, Instance: in.ID, Start: started, Duration: o.Duration,
-					Outcome: o.Outcome, Reason: o.Reason, Detail: o.Detail,
+					Outcome: o.Outcome, Reason: o.Reason, Detail: o.Detail, Value: o.Value, HasValue: o.HasValue,
 				})
 			}
 		}()

@@ -49,6 +49,12 @@ type Observation struct {
 	// Duration is the probe's own measure of the round trip (for HTTP, until
 	// the body was read); zero lets the scheduler use its wall time.
 	Duration time.Duration
+	// Value is a measured number, set (HasValue) only by kinds that read
+	// one: for "metrics", the value of the metric the condition judged,
+	// in the metric's own unit (of several matching series, the one that
+	// decided; see metricsProbe.judge). Never NaN or infinite.
+	Value    float64
+	HasValue bool
 }
 
 // Kinds maps each kind name to its constructor.

@@ -153,8 +153,8 @@ func (r *resultInserter) add(ctx context.Context, res *status.Result) error {
 		// A result already stored (same check, start, zone and instance)
 		// is a resend: keep the first.
 		const q = `
-INSERT INTO results (check_id, zone_id, instance, started_at_ms, duration_us, outcome, reason, detail)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+INSERT INTO results (check_id, zone_id, instance, started_at_ms, duration_us, outcome, reason, detail, value)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
 ON CONFLICT DO NOTHING`
 		if r.stmt, err = r.tx.PrepareContext(ctx, q); err != nil {
 			return fmt.Errorf("insert results: %w", err)
@@ -162,7 +162,8 @@ ON CONFLICT DO NOTHING`
 	}
 	start := ms(res.Start)
 	if _, err := r.stmt.ExecContext(ctx, checkID, zoneID, res.Instance, start,
-		res.Duration.Microseconds(), outcomeCode(res.Outcome), res.Reason, res.Detail); err != nil {
+		res.Duration.Microseconds(), outcomeCode(res.Outcome), res.Reason, res.Detail,
+		sql.NullFloat64{Float64: res.Value, Valid: res.HasValue}); err != nil {
 		return fmt.Errorf("insert results: %w", err)
 	}
 	if r.n == 0 || start < r.earliest {

@@ -65,7 +65,7 @@ func (s *Store) Results(ctx context.Context, check string, from, to time.Time, l
 		limit = -1
 	}
 	const q = `
-SELECT z.name, r.instance, r.started_at_ms, r.duration_us, r.outcome, r.reason, r.detail
+SELECT z.name, r.instance, r.started_at_ms, r.duration_us, r.outcome, r.reason, r.detail, r.value
 FROM results AS r
 JOIN zones AS z ON z.id = r.zone_id
 WHERE r.check_id = (SELECT id FROM checks WHERE name = ?1)
@@ -81,12 +81,14 @@ LIMIT ?4`
 	for rows.Next() {
 		r := status.Result{Check: check}
 		var startMS, durUS, outcome int64
-		if err := rows.Scan(&r.Zone, &r.Instance, &startMS, &durUS, &outcome, &r.Reason, &r.Detail); err != nil {
+		var value sql.NullFloat64
+		if err := rows.Scan(&r.Zone, &r.Instance, &startMS, &durUS, &outcome, &r.Reason, &r.Detail, &value); err != nil {
 			return nil, fmt.Errorf("store: results of %s: %w", check, err)
 		}
 		r.Start = fromMS(startMS)
 		r.Duration = time.Duration(durUS) * time.Microsecond
 		r.Outcome = outcomeLevel(outcome)
+		r.Value, r.HasValue = value.Float64, value.Valid
 		out = append(out, r)
 	}
 	if err := rows.Err(); err != nil {

@@ -19,6 +19,7 @@ func TestResultsQuery(t *testing.T) {
 		Start:    t0.Add(1500*time.Millisecond + 999*time.Microsecond), // stored to the ms
 		Duration: 2*time.Second + 345678*time.Nanosecond,               // stored to the µs
 		Outcome:  status.Down, Reason: "HTTP 503", Detail: "GET https://10.0.0.7:8080/healthz: 503",
+		Value: -0.25, HasValue: true,
 	}
 	w.Write([]status.Result{want}, nil)
 	w.Write(numbered("api", t0, 0, 1), nil)
@@ -50,6 +51,9 @@ func TestResultsQuery(t *testing.T) {
 	want.Duration = 2*time.Second + 345*time.Microsecond
 	if r != want {
 		t.Errorf("round trip:\n got %+v\nwant %+v", r, want)
+	}
+	if got[0].HasValue || got[0].Value != 0 {
+		t.Errorf("a result without a value came back with one: %+v", got[0])
 	}
 	if r.Start.Location() != time.UTC {
 		t.Errorf("Start in %v, want UTC", r.Start.Location())

@@ -235,6 +235,8 @@ func TestAgentPushBadInput(t *testing.T) {
 	wantAPIError(t, f.do(http.MethodPost, agent.ResultsPath, tok, []byte(`{"agent":`), nil), http.StatusBadRequest, "")
 	wantAPIError(t, f.do(http.MethodPost, agent.ResultsPath, tok, nil, nil), http.StatusBadRequest, "")
 	wantAPIError(t, f.do(http.MethodPost, agent.ResultsPath, tok, []byte(`{"agent":"a","zone":"eu","sent_at":"2026-01-01T00:00:00Z","results":[{"seq":"x"}]}`), nil), http.StatusBadRequest, "results.seq")
+	wantAPIError(t, f.do(http.MethodPost, agent.ResultsPath, tok, []byte(`{"agent":"a","zone":"eu","sent_at":"2026-01-01T00:00:00Z","results":[{"seq":1,"value":"high"}]}`), nil), http.StatusBadRequest, "results.value")
+	wantAPIError(t, f.do(http.MethodPost, agent.ResultsPath, tok, []byte(`{"agent":"a","zone":"eu","sent_at":"2026-01-01T00:00:00Z","results":[{"seq":1,"value":1e999}]}`), nil), http.StatusBadRequest, "results.value")
 	wantAPIError(t, f.push(t, "eu", agent.Push{Agent: "bad id!", Zone: "eu", SentAt: f.now}), http.StatusBadRequest, "agent")
 	wantAPIError(t, f.push(t, "eu", agent.Push{Agent: "a", Zone: "eu"}), http.StatusBadRequest, "sent_at")
 	wantAPIError(t, f.push(t, "eu", agent.Push{Agent: "a", Zone: "eu", SentAt: f.now, Results: []agent.Result{{Seq: 0}}}), http.StatusBadRequest, "results[0].seq")
@@ -283,5 +285,25 @@ func TestAgentWrongTokensAreLimited(t *testing.T) {
 	wantAPIError(t, rec, http.StatusTooManyRequests, "")
 	if rec.Header().Get("Retry-After") != "60" {
 		t.Fatalf("Retry-After %q", rec.Header().Get("Retry-After"))
+	}
+}
+
+// TestAgentPushStoresValue: a remote zone's measured values arrive in the
+// store like a local zone's.
+func TestAgentPushStoresValue(t *testing.T) {
+	f := newAgentFixture(t)
+	v := 0.125
+	rs := f.results("eu", 1, 2)
+	rs[0].Value = &v
+	if rec := f.push(t, "eu", agent.Push{Agent: "a1", Zone: "eu", SentAt: f.now, Results: rs}); rec.Code != http.StatusOK {
+		t.Fatalf("push: %d %s", rec.Code, rec.Body)
+	}
+	got, err := f.st.Results(context.Background(), "api-health", time.Unix(0, 0), f.now.Add(time.Hour), 0)
+	if err != nil || len(got) != 2 {
+		t.Fatalf("stored %+v %v", got, err)
+	}
+	// Newest first: seq 2 has no value, seq 1 has 0.125.
+	if got[0].HasValue || !got[1].HasValue || got[1].Value != v {
+		t.Fatalf("values not carried: %+v", got)
 	}
 }

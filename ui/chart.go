@@ -11,19 +11,30 @@ import (
 	"github.com/ampelstatus/ampel/store"
 )
 
-// chartView is a response-time chart drawn as inline SVG: one point per
-// hour, p50 and p95 lines, gaps where an hour has no data.
+// chartView is a chart of hourly figures drawn as inline SVG: one point
+// per hour, a few lines, gaps where an hour has no data.
 type chartView struct {
-	Title    string
-	Width    int
-	Height   int
-	P50, P95 []string // polyline point lists, one per unbroken run
-	YMax     string   // label of the top gridline
+	Title  string
+	Width  int
+	Height int
+	// Lines are drawn in order (the last on top); Keys is the legend.
+	Lines    []chartLine
+	Keys     []chartLine
+	YMax     string // label of the top gridline
 	YMid     string
 	From, To time.Time
 	Empty    bool
+	// EmptyText says why there is nothing to draw.
+	EmptyText string
 	// Summary describes the chart for screen readers.
 	Summary string
+}
+
+// chartLine is one line of a chart: its CSS class, its legend text, and
+// its polyline point lists, one per unbroken run of hours.
+type chartLine struct {
+	Class, Text string
+	Points      []string
 }
 
 const (
@@ -57,45 +68,60 @@ func latencyChart(title string, rows []store.LatencyHour, from, to time.Time) ch
 		p.p50sum += ms(r.P50) * float64(r.Count)
 		p.p95 = math.Max(p.p95, ms(r.P95))
 	}
-	c := chartView{Title: title, Width: chartW, Height: chartH, From: from, To: to}
-	top := 0.0
-	for _, p := range points {
-		top = math.Max(top, p.p95)
+	c := chartView{Title: title, Width: chartW, Height: chartH, From: from, To: to,
+		Keys:      []chartLine{{Class: "p50", Text: "p50"}, {Class: "p95", Text: "p95"}},
+		EmptyText: "No response times in this period yet: each hour's figures appear once the hour is over."}
+	p50, p95 := gaps(n), gaps(n)
+	var p50s []float64
+	for i, p := range points {
+		if p.observed {
+			p50[i], p95[i] = p.p50sum/float64(p.count), p.p95
+			p50s = append(p50s, p50[i])
+		}
 	}
+	top := maxP95(points)
 	if top == 0 {
 		c.Empty = true
 		c.Summary = title + ": no response times recorded"
 		return c
 	}
-	top = niceCeil(top * 1.15) // headroom above the slowest hour
-	c.YMax, c.YMid = msLabel(top), msLabel(top/2)
-	step := float64(chartW) / float64(max(n-1, 1))
-	y := func(v float64) float64 { return chartBottom - v/top*(chartBottom-chartTop) }
-	var p50, p95 []string
-	var cur50, cur95 []string
-	flush := func() {
-		if len(cur50) > 0 {
-			p50, p95 = append(p50, strings.Join(cur50, " ")), append(p95, strings.Join(cur95, " "))
-		}
-		cur50, cur95 = nil, nil
+	hi := niceCeil(top * 1.15) // headroom above the slowest hour
+	c.YMax, c.YMid = msLabel(hi), msLabel(hi/2)
+	c.Lines = []chartLine{{Class: "p95", Points: polylines(p95, 0, hi)}, {Class: "p50", Points: polylines(p50, 0, hi)}}
+	sort.Float64s(p50s)
+	c.Summary = fmt.Sprintf("%s: typical response time %s, slowest hour's p95 %s", title, msLabel(p50s[len(p50s)/2]), msLabel(top))
+	return c
+}
+
+// gaps returns n hours without data (NaN).
+func gaps(n int) []float64 {
+	out := make([]float64, n)
+	for i := range out {
+		out[i] = math.NaN()
 	}
-	var p50s []float64
-	for i, p := range points {
-		if !p.observed {
-			flush()
+	return out
+}
+
+// polylines draws one value per hour, NaN for none, scaled so lo is on
+// the axis and hi on the top gridline; each unbroken run is one polyline.
+func polylines(vs []float64, lo, hi float64) []string {
+	step := float64(chartW) / float64(max(len(vs)-1, 1))
+	y := func(v float64) float64 { return chartBottom - (v-lo)/(hi-lo)*(chartBottom-chartTop) }
+	var out, cur []string
+	for i, v := range vs {
+		if math.IsNaN(v) {
+			if len(cur) > 0 {
+				out = append(out, strings.Join(cur, " "))
+			}
+			cur = nil
 			continue
 		}
-		x := float64(i) * step
-		v50 := p.p50sum / float64(p.count)
-		p50s = append(p50s, v50)
-		cur50 = append(cur50, xy(x, y(v50)))
-		cur95 = append(cur95, xy(x, y(p.p95)))
+		cur = append(cur, xy(float64(i)*step, y(v)))
 	}
-	flush()
-	c.P50, c.P95 = p50, p95
-	sort.Float64s(p50s)
-	c.Summary = fmt.Sprintf("%s: typical response time %s, slowest hour's p95 %s", title, msLabel(p50s[len(p50s)/2]), msLabel(maxP95(points)))
-	return c
+	if len(cur) > 0 {
+		out = append(out, strings.Join(cur, " "))
+	}
+	return out
 }
 
 func maxP95(ps []hourPoint) float64 {

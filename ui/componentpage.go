@@ -27,6 +27,7 @@ type componentView struct {
 	Updated time.Time
 	Checks  []checkView
 	Charts  []chartView
+	Metrics []metricView
 	Changes []changeView
 }
 
@@ -97,6 +98,9 @@ func (s *site) componentView(ctx context.Context, comp state.Component) (compone
 		v.Checks = append(v.Checks, cv)
 	}
 	if v.Charts, err = s.charts(ctx, comp, now); err != nil {
+		return componentView{}, err
+	}
+	if v.Metrics, err = s.metrics(ctx, comp, now); err != nil {
 		return componentView{}, err
 	}
 	if v.Changes, err = s.changes(ctx, comp.Slug, now); err != nil {

@@ -17,10 +17,14 @@ import (
 // encodeResult is the spooled form of a result (the sequence number is
 // the spool's).
 func encodeResult(r status.Result) []byte {
-	b, _ := json.Marshal(Result{
+	w := Result{
 		Check: r.Check, Instance: r.Instance, Start: r.Start.UTC(), DurationUS: r.Duration.Microseconds(),
 		Outcome: r.Outcome.String(), Reason: r.Reason, Detail: r.Detail,
-	})
+	}
+	if r.HasValue {
+		w.Value = &r.Value
+	}
+	b, _ := json.Marshal(w)
 	return b
 }
 

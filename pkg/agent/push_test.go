@@ -182,3 +182,30 @@ func TestPushStopsWhenTheAgentIsRefused(t *testing.T) {
 		t.Fatalf("spool after the refusal: %+v", st)
 	}
 }
+
+// TestPushCarriesValue: a measured value goes through the spool and the
+// push body; a result without one carries none (not a zero).
+func TestPushCarriesValue(t *testing.T) {
+	var got []Result
+	f := &fakeServer{answer: func(_ int, p *Push) (int, string) {
+		got = append(got, p.Results...)
+		return http.StatusOK, ""
+	}}
+	a := newPushAgent(t, f, 0)
+	for _, r := range []status.Result{
+		{Check: "m", Zone: "eu", Start: time.Unix(1, 0), Outcome: status.Up, Value: 0.07, HasValue: true},
+		{Check: "m", Zone: "eu", Start: time.Unix(2, 0), Outcome: status.Up},
+	} {
+		if _, err := a.spool.Append(encodeResult(r)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := drain(t, a); err != nil {
+		t.Fatal(err)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(got) != 2 || got[0].Value == nil || *got[0].Value != 0.07 || got[1].Value != nil {
+		t.Fatalf("pushed %+v", got)
+	}
+}

@@ -37,6 +37,9 @@ type Result struct {
 	Outcome string `json:"outcome"`
 	Reason  string `json:"reason,omitempty"`
 	Detail  string `json:"detail,omitempty"`
+	// Value is the measured number (status.Result.Value); absent when
+	// the probe measured none.
+	Value *float64 `json:"value,omitempty"`
 }
 
 // Push is the body of POST ResultsPath.

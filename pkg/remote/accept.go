@@ -169,11 +169,16 @@ func (r *Receiver) result(zone string, wr agent.Result, now time.Time) (status.R
 	if wr.Start.After(now.Add(MaxClockOffset)) || wr.Start.Before(now.Add(-r.opts.Config.Storage.Retention.D())) {
 		return status.Result{}, false
 	}
-	return status.Result{
+	res := status.Result{
 		Check: wr.Check, Zone: zone, Instance: clip(wr.Instance, 256), Start: wr.Start.UTC(),
 		Duration: time.Duration(max(wr.DurationUS, 0)) * time.Microsecond,
 		Outcome:  out, Reason: clip(wr.Reason, 200), Detail: clip(wr.Detail, 4000),
-	}, true
+	}
+	if wr.Value != nil {
+		// JSON has no NaN or infinity, so a decoded value is finite.
+		res.Value, res.HasValue = *wr.Value, true
+	}
+	return res, true
 }
 
 func clip(s string, n int) string {

@@ -116,6 +116,11 @@ type Result struct {
 	Reason string
 	// Detail is the full error for operators; it may name internal targets.
 	Detail string
+	// Value is the number the probe measured, when HasValue: for a
+	// "metrics" check, the value of the metric its condition judged, in
+	// the metric's own unit. It is always finite.
+	Value    float64
+	HasValue bool
 }
 
 // Kind says what a Change is about.

@@ -225,6 +225,7 @@ func (s *Scheduler) probe(job *Job) (r status.Result, ok bool) {
 		return r, false
 	}
 	r.Outcome, r.Reason, r.Detail, r.Duration = obs.Outcome, obs.Reason, obs.Detail, obs.Duration
+	r.Value, r.HasValue = obs.Value, obs.HasValue
 	if r.Duration <= 0 {
 		r.Duration = time.Since(start)
 	}

@@ -289,3 +289,18 @@ func TestFallingBehindSkipsInsteadOfBursting(t *testing.T) {
 		}
 	})
 }
+
+// TestResultCarriesValue: a probe's measured value reaches the result.
+func TestResultCarriesValue(t *testing.T) {
+	measure := func(context.Context, probes.Env) probes.Observation {
+		return probes.Observation{Outcome: status.Up, Value: 0.5, HasValue: true}
+	}
+	s := New(nil, Options{Emit: func(status.Result) {}})
+	r, ok := s.probe(&Job{Check: "m", Zone: "z", Timeout: time.Second, Probe: measure})
+	if !ok || !r.HasValue || r.Value != 0.5 {
+		t.Fatalf("result %+v", r)
+	}
+	if r, _ := s.probe(&Job{Check: "u", Zone: "z", Timeout: time.Second, Probe: upProbe}); r.HasValue {
+		t.Fatalf("a probe without a value gave %+v", r)
+	}
+}
