@@ -72,6 +72,7 @@ func New(d Deps) http.Handler {
 	h := &handlers{d: d, site: s}
 	s.routes(e)
 	agentRoutes(e, d.Agents)
+	operatorAPIRoutes(e, d)
 	e.GET("/healthz", h.healthz)
 	e.GET("/metrics", h.metrics)
 	e.GET("/api/v2/components.json", h.components)

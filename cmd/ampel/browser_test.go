@@ -86,18 +86,7 @@ func TestBrowser(t *testing.T) {
 	dir := t.TempDir()
 	cfgPath := writeSiteConfig(t, dir, target.URL, ok.URL)
 
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	stdout, stderr := newFirstLine(), &syncBuffer{}
-	exit := make(chan int, 1)
-	go func() { exit <- run(ctx, []string{"serve", "--config", cfgPath}, nil, stdout, stderr) }()
-	var base string
-	select {
-	case line := <-stdout.line:
-		base = baseURL(t, line)
-	case code := <-exit:
-		t.Fatalf("serve exited %d before serving: %s", code, stderr.String())
-	}
+	base, stop := serveInProcess(t, cfgPath)
 	for _, slug := range []string{"api", "web", "docs"} {
 		eventually(t, 10*time.Second, slug+" observed up", func() bool { return observedUp(t, base, slug) })
 	}
@@ -197,8 +186,5 @@ func TestBrowser(t *testing.T) {
 	}
 	shot("component-desktop.png")
 
-	cancel()
-	if code := <-exit; code != 0 {
-		t.Fatalf("serve exited %d: %s", code, stderr.String())
-	}
+	stop()
 }

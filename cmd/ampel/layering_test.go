@@ -27,7 +27,10 @@ var allowed = map[string][]string{
 	"pkg/spool":        {},
 	"pkg/agent":        {"pkg/status", "pkg/config", "pkg/spool", "probes", "probes/schedule"},
 	"pkg/remote":       {"pkg/status", "pkg/config", "pkg/agent", "pkg/ingest", "store"},
-	"ui":               {"pkg/status", "pkg/config", "pkg/state", "store", "pkg/live", "pkg/availability", "pkg/remote", "pkg/agent"},
+	"pkg/incident":     {"pkg/status"},
+	"pkg/markdown":     {},
+	"pkg/auth":         {},
+	"ui":               {"pkg/status", "pkg/config", "pkg/state", "store", "pkg/live", "pkg/availability", "pkg/remote", "pkg/agent", "pkg/incident"},
 }
 
 // onlyIn lists third-party imports confined to some packages of ours.

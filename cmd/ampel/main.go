@@ -36,6 +36,10 @@ Commands:
                               probe from a remote zone and push results
   token create --config PATH --zone NAME --name NAME
                               create a zone token for agents (printed once)
+  token create --config PATH --role operator|admin --name NAME
+                              create an operator API token (printed once)
+  user add|passwd|disable --config PATH --email ADDR [--role admin|operator]
+                              manage console accounts (password on stdin)
   version                     print the version
 
 Run "ampel <command> -h" for a command's flags.
@@ -64,6 +68,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return agentCmd(ctx, rest, stderr)
 	case "token":
 		return token(ctx, rest, stdout, stderr)
+	case "user":
+		return userCmd(ctx, rest, stdin, stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintf(stdout, "ampel %s\n", version)
 		return 0

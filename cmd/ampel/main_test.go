@@ -123,6 +123,31 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
+// serveInProcess runs "ampel serve --config cfgPath" through run() in this
+// process and returns its base URL, and a stop that cancels it and fails
+// the test unless it exits 0.
+func serveInProcess(t *testing.T, cfgPath string) (base string, stop func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	stdout, stderr := newFirstLine(), &syncBuffer{}
+	exit := make(chan int, 1)
+	go func() { exit <- run(ctx, []string{"serve", "--config", cfgPath}, nil, stdout, stderr) }()
+	select {
+	case line := <-stdout.line:
+		base = baseURL(t, line)
+	case code := <-exit:
+		t.Fatalf("serve exited %d before serving: %s", code, stderr.String())
+	}
+	return base, func() {
+		t.Helper()
+		cancel()
+		if code := <-exit; code != 0 {
+			t.Fatalf("serve exited %d: %s", code, stderr.String())
+		}
+	}
+}
+
 // baseURL takes the URL from Ampel's "serving" line.
 func baseURL(t *testing.T, line string) string {
 	t.Helper()
@@ -229,18 +254,7 @@ func TestServeEndToEnd(t *testing.T) {
 	dir := t.TempDir()
 	cfgPath := writeConfig(t, dir, target.URL)
 
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	stdout, stderr := newFirstLine(), &syncBuffer{}
-	exit := make(chan int, 1)
-	go func() { exit <- run(ctx, []string{"serve", "--config", cfgPath}, nil, stdout, stderr) }()
-	var base string
-	select {
-	case line := <-stdout.line:
-		base = baseURL(t, line)
-	case code := <-exit:
-		t.Fatalf("serve exited %d before serving: %s", code, stderr.String())
-	}
+	base, stop := serveInProcess(t, cfgPath)
 
 	eventually(t, 10*time.Second, "api observed up", func() bool { return observedUp(t, base, "api") })
 	if got := componentStatus(t, base, "api"); got != "operational" {
@@ -257,10 +271,7 @@ func TestServeEndToEnd(t *testing.T) {
 	}
 	resp.Body.Close()
 
-	cancel()
-	if code := <-exit; code != 0 {
-		t.Fatalf("serve exited %d: %s", code, stderr.String())
-	}
+	stop()
 	got := levels(componentTimeline(t, filepath.Join(dir, "ampel.db"), "api"))
 	if want := "no_data>up up>down down>up up>no_data"; got != want {
 		t.Fatalf("state_changes of api: %q, want %q", got, want)

@@ -55,6 +55,9 @@ func runServer(ctx context.Context, cfg *config.Config, probers map[string]probe
 		return err
 	}
 	defer closeStore()
+	if engine == nil { // the demo has no config file to add a user with
+		hintFirstAdmin(ctx, st, logger)
+	}
 
 	m := metrics.New()
 	writer := st.StartWriter(store.WriterOptions{

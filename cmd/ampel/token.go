@@ -17,7 +17,7 @@ import (
 // token runs "ampel token create ...".
 func token(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] != "create" {
-		fmt.Fprintln(stderr, "Usage: ampel token create --config PATH --zone NAME --name NAME")
+		fmt.Fprintln(stderr, "Usage: ampel token create --config PATH (--zone NAME | --role operator|admin) --name NAME")
 		return 2
 	}
 	fs := flag.NewFlagSet("ampel token create", flag.ContinueOnError)
@@ -25,15 +25,19 @@ func token(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	cfgPath := fs.String("config", "", "path of the TOML config file")
 	zone := fs.String("zone", "", "remote zone whose agents use the token")
 	name := fs.String("name", "", "name of the token, to recognise and revoke it")
+	role := fs.String("role", "", "operator or admin: an operator API token instead of a zone token")
 	if err := fs.Parse(args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
 		return 2
 	}
-	if *cfgPath == "" || *zone == "" || *name == "" || fs.NArg() > 0 {
-		fmt.Fprintln(stderr, "ampel token create: --config, --zone and --name are required")
+	if *cfgPath == "" || (*zone == "") == (*role == "") || *name == "" || fs.NArg() > 0 {
+		fmt.Fprintln(stderr, "ampel token create: --config, --name and exactly one of --zone or --role are required")
 		return 2
+	}
+	if *role != "" {
+		return operatorToken(ctx, *cfgPath, *role, *name, stdout, stderr)
 	}
 	cfg, err := loadConfig(*cfgPath)
 	if err != nil {

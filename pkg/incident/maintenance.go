@@ -1,0 +1,72 @@
+package incident
+
+import "time"
+
+// Maintenance statuses.
+const (
+	Scheduled  = "scheduled"
+	InProgress = "in_progress"
+	Verifying  = "verifying"
+	Completed  = "completed"
+	Cancelled  = "cancelled"
+)
+
+// MaintenanceStatuses lists them in workflow order.
+var MaintenanceStatuses = []string{Scheduled, InProgress, Verifying, Completed, Cancelled}
+
+// maintenanceMoves are the possible moves; repeating a status (an update
+// note) is always allowed. A window that started can no longer be
+// cancelled from verifying: it is completed instead.
+var maintenanceMoves = map[string][]string{
+	Scheduled:  {InProgress, Completed, Cancelled},
+	InProgress: {Verifying, Completed, Cancelled},
+	Verifying:  {InProgress, Completed},
+}
+
+// CheckMaintenanceMove says whether a window may go from one status to
+// another; from is "" for a new window, which may start in any status
+// (back-filled history).
+func CheckMaintenanceMove(from, to string) error {
+	if !oneOf(to, MaintenanceStatuses) {
+		return fieldErr("status", "unknown maintenance status %q (want one of %v)", to, MaintenanceStatuses)
+	}
+	if from == "" || from == to || oneOf(to, maintenanceMoves[from]) {
+		return nil
+	}
+	return fieldErr("status", "a %s maintenance cannot move to %s", from, to)
+}
+
+// MaxWindow is the longest maintenance window accepted.
+const MaxWindow = 31 * 24 * time.Hour
+
+// CheckWindow validates a maintenance window.
+func CheckWindow(from, until time.Time) error {
+	if from.IsZero() {
+		return fieldErr("scheduled_for", "required")
+	}
+	if until.IsZero() {
+		return fieldErr("scheduled_until", "required")
+	}
+	if !until.After(from) {
+		return fieldErr("scheduled_until", "must be after scheduled_for")
+	}
+	if until.Sub(from) > MaxWindow {
+		return fieldErr("scheduled_until", "window longer than %d days", int(MaxWindow/(24*time.Hour)))
+	}
+	return nil
+}
+
+// CheckComponentIDs validates the components a maintenance affects.
+func CheckComponentIDs(ids []string, known func(id string) bool) error {
+	seen := map[string]bool{}
+	for _, id := range ids {
+		if !known(id) {
+			return fieldErr("component_ids", "unknown component id %q", id)
+		}
+		if seen[id] {
+			return fieldErr("component_ids", "component id %q listed twice", id)
+		}
+		seen[id] = true
+	}
+	return nil
+}

@@ -1,0 +1,148 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Incident is an incident with the statuses it sets on its components and,
+// when read with its timeline, its updates oldest first. Statuses and
+// impacts are Statuspage's names; package incident holds their rules.
+type Incident struct {
+	ID             int64             `json:"id"`
+	Name           string            `json:"name"`
+	Status         string            `json:"status"`
+	Impact         string            `json:"impact"`
+	ImpactOverride string            `json:"impact_override,omitempty"`
+	Components     map[string]string `json:"components"`
+	Started        time.Time         `json:"started_at"`
+	Created        time.Time         `json:"created_at"`
+	Updated        time.Time         `json:"updated_at"`
+	Resolved       time.Time         `json:"resolved_at,omitzero"`
+	Updates        []IncidentUpdate  `json:"updates,omitempty"`
+}
+
+// IncidentUpdate is one entry of an incident's timeline. At is the time
+// shown (it may be back-dated); Created is when it was written.
+type IncidentUpdate struct {
+	ID                   int64             `json:"id"`
+	Status               string            `json:"status"`
+	Body                 string            `json:"body"`
+	Components           map[string]string `json:"components,omitempty"`
+	DeliverNotifications bool              `json:"deliver_notifications"`
+	Author               string            `json:"author"`
+	At                   time.Time         `json:"at"`
+	Created              time.Time         `json:"created_at"`
+}
+
+// ErrNoIncident is returned when no incident has the id.
+var ErrNoIncident = errors.New("no such incident")
+
+// reader is what reads need: the read pool, or the writer's transaction.
+type reader interface {
+	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row
+}
+
+// CreateIncident stores a new incident with its first update and the audit
+// entry of its creation, in one transaction on the writer connection, and
+// returns it as stored.
+func (s *Store) CreateIncident(ctx context.Context, inc Incident, first IncidentUpdate, actor Actor, now time.Time) (Incident, error) {
+	var id int64
+	err := s.writeTx(ctx, "create incident", func(tx *sql.Tx) error {
+		const q = `
+INSERT INTO incidents (name, status, impact, impact_override, started_at_ms, created_at_ms, updated_at_ms, resolved_at_ms)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7) RETURNING id`
+		if err := tx.QueryRowContext(ctx, q, inc.Name, inc.Status, inc.Impact, inc.ImpactOverride,
+			ms(inc.Started), ms(now), nullMS(inc.Resolved)).Scan(&id); err != nil {
+			return err
+		}
+		inc.ID, inc.Created, inc.Updated = id, now, now
+		if err := writeIncidentComponents(ctx, tx, id, inc.Components); err != nil {
+			return err
+		}
+		if err := insertIncidentUpdate(ctx, tx, id, &first, now); err != nil {
+			return err
+		}
+		inc.Updates = []IncidentUpdate{first}
+		return writeAudit(ctx, tx, AuditEntry{At: now, Actor: actor, Action: "incident.create",
+			ObjectType: "incident", ObjectID: id, After: mustJSON(inc)})
+	})
+	if err != nil {
+		return Incident{}, err
+	}
+	return s.Incident(ctx, id)
+}
+
+// EditIncident changes an incident in one transaction on the writer
+// connection: edit gets the incident as stored (without its timeline),
+// changes it, and returns the update to append or nil; the change and its
+// audit entry (action, before, after) commit together. An error from edit
+// is returned as is and changes nothing.
+func (s *Store) EditIncident(ctx context.Context, id int64, actor Actor, action string, now time.Time,
+	edit func(*Incident) (*IncidentUpdate, error)) (Incident, error) {
+	err := s.writeTx(ctx, "edit incident", func(tx *sql.Tx) error {
+		inc, err := loadIncident(ctx, tx, id, false)
+		if err != nil {
+			return err
+		}
+		before := mustJSON(inc)
+		upd, err := edit(&inc)
+		if err != nil {
+			return err
+		}
+		inc.Updated = now
+		const q = `
+UPDATE incidents SET name = ?2, status = ?3, impact = ?4, impact_override = ?5,
+       started_at_ms = ?6, updated_at_ms = ?7, resolved_at_ms = ?8
+WHERE id = ?1`
+		if _, err := tx.ExecContext(ctx, q, id, inc.Name, inc.Status, inc.Impact, inc.ImpactOverride,
+			ms(inc.Started), ms(now), nullMS(inc.Resolved)); err != nil {
+			return err
+		}
+		if err := writeIncidentComponents(ctx, tx, id, inc.Components); err != nil {
+			return err
+		}
+		if upd != nil {
+			if err := insertIncidentUpdate(ctx, tx, id, upd, now); err != nil {
+				return err
+			}
+			inc.Updates = []IncidentUpdate{*upd}
+		}
+		return writeAudit(ctx, tx, AuditEntry{At: now, Actor: actor, Action: action,
+			ObjectType: "incident", ObjectID: id, Before: before, After: mustJSON(inc)})
+	})
+	if err != nil {
+		return Incident{}, err
+	}
+	return s.Incident(ctx, id)
+}
+
+// Incident returns an incident with its timeline, or ErrNoIncident.
+func (s *Store) Incident(ctx context.Context, id int64) (Incident, error) {
+	return loadIncident(ctx, s.rdb, id, true)
+}
+
+// Incidents returns up to limit incidents, newest start first, with their
+// timelines; only unresolved ones when unresolved is set.
+func (s *Store) Incidents(ctx context.Context, unresolved bool, limit int) ([]Incident, error) {
+	const q = `
+SELECT id FROM incidents WHERE (?1 = 0 OR resolved_at_ms IS NULL)
+ORDER BY started_at_ms DESC, id DESC LIMIT ?2`
+	ids, err := queryIDs(ctx, s.rdb, q, unresolved, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: list incidents: %w", err)
+	}
+	out := make([]Incident, 0, len(ids))
+	for _, id := range ids {
+		inc, err := s.Incident(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, inc)
+	}
+	return out, nil
+}
