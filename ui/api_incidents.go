@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"net/http"
 	"time"
 
@@ -61,6 +62,7 @@ func (a *operatorAPI) createIncident(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	a.changed(c)
 	return c.JSON(http.StatusCreated, created)
 }
 
@@ -100,7 +102,17 @@ func (a *operatorAPI) editIncident(c echo.Context, action string, r incidentRequ
 	if err != nil {
 		return a.fail(c, err)
 	}
+	a.changed(c)
 	return c.JSON(http.StatusOK, inc)
+}
+
+// changed runs the OnIncidentChange hook: what operators say about
+// components may have changed. It outlives a client that hangs up, so
+// the components never keep what a committed change replaced.
+func (a *operatorAPI) changed(c echo.Context) {
+	if a.d.OnIncidentChange != nil {
+		a.d.OnIncidentChange(context.WithoutCancel(c.Request().Context()))
+	}
 }
 
 func (a *operatorAPI) getIncident(c echo.Context) error {

@@ -50,6 +50,7 @@ func (a *operatorAPI) createMaintenance(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	a.changed(c)
 	return c.JSON(http.StatusCreated, created)
 }
 
@@ -89,6 +90,7 @@ func (a *operatorAPI) editMaintenance(c echo.Context, action string, r maintenan
 	if err != nil {
 		return a.fail(c, err)
 	}
+	a.changed(c)
 	return c.JSON(http.StatusOK, m)
 }
 

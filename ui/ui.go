@@ -5,6 +5,7 @@
 package ui
 
 import (
+	"context"
 	"log/slog"
 	"net"
 	"net/http"
@@ -42,6 +43,10 @@ type Deps struct {
 	// Heartbeat is how often an idle /events stream sends a comment line
 	// so proxies keep it open; 15 s when zero.
 	Heartbeat time.Duration
+	// OnIncidentChange, when not nil, is called after an incident or a
+	// maintenance window was created or changed, before the answer, so
+	// the components show what operators now say.
+	OnIncidentChange func(context.Context)
 }
 
 // New returns the HTTP handler for everything Ampel serves.

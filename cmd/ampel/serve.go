@@ -87,6 +87,8 @@ func runServer(ctx context.Context, cfg *config.Config, probers map[string]probe
 	} else if n > 0 {
 		logger.Info("closed states left open by an unclean stop", "subjects", n)
 	}
+	applyOverlay := overlayer(st, in, logger, time.Now)
+	applyOverlay(ctx)
 
 	tickCtx, stopTick := context.WithCancel(context.Background())
 	defer stopTick()
@@ -111,7 +113,7 @@ func runServer(ctx context.Context, cfg *config.Config, probers map[string]probe
 	srv := ui.NewServer(ui.New(ui.Deps{
 		Config: cfg, Engine: engine, Gatherer: m.Registry, Logger: logger, Started: started,
 		Health: func() error { return health(writer, sched) },
-		Store:  st, Feed: feed, Agents: agents,
+		Store:  st, Feed: feed, Agents: agents, OnIncidentChange: applyOverlay,
 	}), logger)
 	srv.RegisterOnShutdown(feed.Hub().Close)
 	serveErr := make(chan error, 1)
@@ -142,10 +144,12 @@ func runServer(ctx context.Context, cfg *config.Config, probers map[string]probe
 	agents.Stop()
 	<-schedDone
 	sched.Wait(deadline)
-	in.Stop(time.Now())
+	// HTTP first: an agent push or operator request still in flight must
+	// not write after the stop is recorded.
 	if err := srv.Shutdown(deadline); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		logger.Warn("http shutdown", "err", err)
 	}
+	in.Stop(time.Now())
 	stopHouse()
 	<-houseDone
 	if err := writer.Close(deadline); err != nil {

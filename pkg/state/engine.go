@@ -52,7 +52,15 @@ type componentState struct {
 	spec     *config.Component
 	position int
 	checks   []*checkState
-	cur      subject
+	// cur is what the component shows: probeLevel and probeCause (the
+	// probes' verdict) combined with over when hasOver (see overlay.go);
+	// source says which of them it shows.
+	cur        subject
+	probeLevel status.Level
+	probeCause string
+	over       Override
+	hasOver    bool
+	source     Source
 }
 
 // subject is the current level of anything tracked, with when and why it
@@ -150,9 +158,7 @@ func (e *Engine) Apply(r status.Result) []status.Change {
 		Kind: status.Check, Subject: r.Check, At: r.Start, To: level, Cause: cause,
 	})
 	level, cause = cs.component.evaluate()
-	changes = move(changes, &cs.component.cur, status.Change{
-		Kind: status.Component, Subject: cs.component.spec.Slug, At: r.Start, To: level, Cause: cause,
-	})
+	changes = cs.component.judge(changes, r.Start, level, cause)
 	for _, c := range changes {
 		if c.At.After(e.updated) {
 			e.updated = c.At

@@ -81,9 +81,7 @@ func (e *Engine) tickCheck(changes []status.Change, cs *checkState, now time.Tim
 			Kind: status.Check, Subject: cs.spec.Name, At: staleAt, To: level, Cause: why,
 		})
 		level, why = cs.component.evaluate()
-		changes = move(changes, &cs.component.cur, status.Change{
-			Kind: status.Component, Subject: cs.component.spec.Slug, At: staleAt, To: level, Cause: why,
-		})
+		changes = cs.component.judge(changes, staleAt, level, why)
 	}
 	return changes
 }

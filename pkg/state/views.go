@@ -14,7 +14,10 @@ type Component struct {
 	Level    status.Level
 	Since    time.Time
 	Cause    string
-	Checks   []Check
+	// Source says why the component has its level: its probes, an open
+	// incident or maintenance in progress (Cause names which).
+	Source Source
+	Checks []Check
 }
 
 // Check is a copy of one check's current state across its zones.
@@ -80,7 +83,7 @@ func (c *componentState) view() Component {
 	v := Component{
 		Slug: c.spec.Slug, Name: c.spec.Name, Group: c.spec.Group, Description: c.spec.Description,
 		Position: c.position, Level: c.cur.level, Since: c.cur.since, Cause: c.cur.cause,
-		Checks: make([]Check, 0, len(c.checks)),
+		Source: c.source, Checks: make([]Check, 0, len(c.checks)),
 	}
 	for _, cs := range c.checks {
 		cv := Check{Name: cs.spec.Name, Level: cs.cur.level, Since: cs.cur.since, Cause: cs.cur.cause}
@@ -113,6 +116,9 @@ func (e *Engine) Stop(at time.Time, cause string) []status.Change {
 			}
 			changes = move(changes, &cs.cur, status.Change{Kind: status.Check, Subject: cs.spec.Name, At: at, Cause: cause})
 		}
+		// Nothing is shown while Ampel is stopped, overrides included:
+		// the next start recomputes them.
+		comp.probeLevel, comp.probeCause, comp.hasOver, comp.source = status.NoData, cause, false, SourceProbe
 		changes = move(changes, &comp.cur, status.Change{Kind: status.Component, Subject: comp.spec.Slug, At: at, Cause: cause})
 	}
 	if len(changes) > 0 {

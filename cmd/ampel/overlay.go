@@ -1,0 +1,32 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/ampelstatus/ampel/pkg/ingest"
+	"github.com/ampelstatus/ampel/pkg/overlay"
+	"github.com/ampelstatus/ampel/store"
+)
+
+// overlayer returns the function that lays what operators say — open
+// incidents, maintenance in progress — over the probes' verdict: run at
+// start and after every incident or maintenance change. Runs are
+// serialised so an older read of the store never replaces a newer one.
+// An error is logged and leaves the components as they were; the next
+// change retries.
+func overlayer(st *store.Store, in *ingest.Ingest, logger *slog.Logger, now func() time.Time) func(context.Context) {
+	var mu sync.Mutex
+	return func(ctx context.Context) {
+		mu.Lock()
+		defer mu.Unlock()
+		o, err := overlay.Load(ctx, st)
+		if err != nil {
+			logger.Error("apply incidents and maintenance to components", "err", err)
+			return
+		}
+		in.Override(o, now())
+	}
+}
