@@ -18,9 +18,10 @@ type homeView struct {
 	Class   string
 	Updated time.Time
 	Groups  []groupView
-	// Incidents and Maintenances are filled once incidents exist.
-	Incidents    []struct{}
-	Maintenances []struct{}
+	// Incidents are the open ones; Maintenances the windows in progress,
+	// then the upcoming ones.
+	Incidents    []incidentView
+	Maintenances []windowView
 }
 
 // groupView is a component group, or a lone component (Grouped false).
@@ -57,10 +58,14 @@ func (s *site) homeView(ctx context.Context) (homeView, error) {
 	if err != nil {
 		return homeView{}, err
 	}
+	incs, wins, err := s.noticesOf(ctx)
+	if err != nil {
+		return homeView{}, err
+	}
 	ov := overallOf(comps)
 	v := homeView{
 		Site: s.siteView(now), Overall: ov, Class: classOf(ov.Level),
-		Updated: s.updated(), Incidents: []struct{}{}, Maintenances: []struct{}{},
+		Updated: s.updated(), Incidents: incs, Maintenances: wins,
 	}
 	v.Groups = groupsOf(comps, hist)
 	return v, nil

@@ -23,6 +23,8 @@ type site struct {
 	// streams counts open /events streams, at most maxStreams.
 	streams    atomic.Int64
 	maxStreams int64
+	// edits counts operators' changes (see bumpOnEdit): part of version.
+	edits atomic.Uint64
 }
 
 func newSite(d Deps) (*site, error) {
@@ -42,6 +44,7 @@ func (s *site) routes(e *echo.Echo) {
 	get := func(path string, h echo.HandlerFunc) {
 		e.Match([]string{http.MethodGet, http.MethodHead}, path, h)
 	}
+	e.Use(s.bumpOnEdit)
 	get("/", s.home)
 	get("/components/:slug", s.component)
 	get("/static/:name", s.assets.serve)
@@ -49,11 +52,11 @@ func (s *site) routes(e *echo.Echo) {
 	e.GET("/events", s.events) // a stream: GET only
 	get("/api/v2/summary.json", s.summary)
 	get("/api/v2/status.json", s.statusJSON)
-	get("/api/v2/incidents.json", s.emptyList("incidents"))
-	get("/api/v2/incidents/unresolved.json", s.emptyList("incidents"))
-	get("/api/v2/scheduled-maintenances.json", s.emptyList("scheduled_maintenances"))
-	get("/api/v2/scheduled-maintenances/upcoming.json", s.emptyList("scheduled_maintenances"))
-	get("/api/v2/scheduled-maintenances/active.json", s.emptyList("scheduled_maintenances"))
+	get("/api/v2/incidents.json", s.incidentList(false))
+	get("/api/v2/incidents/unresolved.json", s.incidentList(true))
+	get("/api/v2/scheduled-maintenances.json", s.maintenanceList("all"))
+	get("/api/v2/scheduled-maintenances/upcoming.json", s.maintenanceList("upcoming"))
+	get("/api/v2/scheduled-maintenances/active.json", s.maintenanceList("active"))
 }
 
 func (s *site) loc() *time.Location {
@@ -66,12 +69,13 @@ func (s *site) loc() *time.Location {
 // now is the clock in the site's zone.
 func (s *site) now() time.Time { return s.d.Now().In(s.loc()) }
 
-// version changes whenever anything's state changes.
+// version changes whenever anything's state changes or an operator
+// edits something. Both parts only grow, so their sum changes with either.
 func (s *site) version() uint64 {
 	if s.d.Feed != nil {
-		return s.d.Feed.Revision()
+		return s.d.Feed.Revision() + s.edits.Load()
 	}
-	return uint64(s.d.Engine.UpdatedAt().UnixNano())
+	return uint64(s.d.Engine.UpdatedAt().UnixNano()) + s.edits.Load()
 }
 
 // serve answers from the cache, building with build on a miss.

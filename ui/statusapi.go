@@ -1,9 +1,14 @@
 package ui
 
 import (
+	"context"
 	"encoding/json"
+	"slices"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/ampelstatus/ampel/pkg/incident"
+	"github.com/ampelstatus/ampel/store"
 )
 
 // statusObject is Statuspage's overall "status": an indicator (none,
@@ -19,22 +24,31 @@ type statusBody struct {
 }
 
 // summaryBody is /api/v2/summary.json. Incidents lists the unresolved
-// ones and ScheduledMaintenances the upcoming and active ones, as on
-// Statuspage; both stay empty until incidents and maintenance exist.
+// ones and ScheduledMaintenances the active and upcoming ones, as on
+// Statuspage.
 type summaryBody struct {
-	Page                  page         `json:"page"`
-	Components            []component  `json:"components"`
-	Incidents             []any        `json:"incidents"`
-	ScheduledMaintenances []any        `json:"scheduled_maintenances"`
-	Status                statusObject `json:"status"`
+	Page                  page           `json:"page"`
+	Components            []component    `json:"components"`
+	Incidents             []incidentJSON `json:"incidents"`
+	ScheduledMaintenances []incidentJSON `json:"scheduled_maintenances"`
+	Status                statusObject   `json:"status"`
 }
 
 // serveJSON answers with body() encoded, from the cache. Anyone may read
 // the public JSON from a browser, as Statuspage allows.
 func (s *site) serveJSON(c echo.Context, key string, body func() any) error {
+	return s.serveJSONE(c, key, func() (any, error) { return body(), nil })
+}
+
+// serveJSONE is serveJSON for bodies read from the store.
+func (s *site) serveJSONE(c echo.Context, key string, body func() (any, error)) error {
 	c.Response().Header().Set("Access-Control-Allow-Origin", "*")
 	return s.serve(c, key, echo.MIMEApplicationJSON, pageCacheControl, func() ([]byte, error) {
-		b, err := json.Marshal(body())
+		v, err := body()
+		if err != nil {
+			return nil, err
+		}
+		b, err := json.Marshal(v)
 		if err != nil {
 			return nil, err
 		}
@@ -43,20 +57,35 @@ func (s *site) serveJSON(c echo.Context, key string, body func() any) error {
 }
 
 func (s *site) summary(c echo.Context) error {
-	return s.serveJSON(c, "summary.json", func() any {
+	return s.serveJSONE(c, "summary.json", func() (any, error) {
+		ctx := c.Request().Context()
+		incs, err := s.unresolved(ctx)
+		if err != nil {
+			return nil, err
+		}
+		active, upcoming, err := s.openWindows(ctx)
+		if err != nil {
+			return nil, err
+		}
 		comps := s.d.Engine.Components()
 		cb := componentsBodyOf(s.d, comps)
+		j := s.shaper()
 		return summaryBody{
 			Page: cb.Page, Components: cb.Components,
-			Incidents: []any{}, ScheduledMaintenances: []any{},
-			Status: statusOf(overallOf(comps)),
-		}
+			Incidents:             shapeAll(incs, j.incident),
+			ScheduledMaintenances: shapeAll(append(active, upcoming...), j.maintenance),
+			Status:                statusOf(withIncidents(overallOf(comps), incs)),
+		}, nil
 	})
 }
 
 func (s *site) statusJSON(c echo.Context) error {
-	return s.serveJSON(c, "status.json", func() any {
-		return statusBody{Page: pageOf(s.d), Status: statusOf(overallOf(s.d.Engine.Components()))}
+	return s.serveJSONE(c, "status.json", func() (any, error) {
+		incs, err := s.unresolved(c.Request().Context())
+		if err != nil {
+			return nil, err
+		}
+		return statusBody{Page: pageOf(s.d), Status: statusOf(withIncidents(overallOf(s.d.Engine.Components()), incs))}, nil
 	})
 }
 
@@ -64,12 +93,60 @@ func statusOf(o overall) statusObject {
 	return statusObject{Indicator: o.Indicator, Description: o.Description}
 }
 
-// emptyList serves an incident or maintenance list: the page and an empty
-// list under key, until incidents and maintenance exist.
-func (s *site) emptyList(key string) echo.HandlerFunc {
+func shapeAll[T any](items []T, shape func(T) incidentJSON) []incidentJSON {
+	out := make([]incidentJSON, 0, len(items))
+	for _, it := range items {
+		out = append(out, shape(it))
+	}
+	return out
+}
+
+// incidentList serves /api/v2/incidents.json (the most recent) or, with
+// unresolved, incidents/unresolved.json.
+func (s *site) incidentList(unresolved bool) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		return s.serveJSON(c, c.Path(), func() any {
-			return map[string]any{"page": pageOf(s.d), key: []any{}}
+		return s.serveJSONE(c, c.Path(), func() (any, error) {
+			incs := []store.Incident{}
+			if s.d.Store != nil {
+				var err error
+				if incs, err = s.d.Store.Incidents(c.Request().Context(), unresolved, recentLimit); err != nil {
+					return nil, err
+				}
+			}
+			return map[string]any{"page": pageOf(s.d), "incidents": shapeAll(incs, s.shaper().incident)}, nil
 		})
 	}
+}
+
+// maintenanceList serves the scheduled-maintenances lists: which picks
+// "all" (the most recent, cancelled ones left out), "active" or
+// "upcoming".
+func (s *site) maintenanceList(which string) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		return s.serveJSONE(c, c.Path(), func() (any, error) {
+			ms, err := s.maintenances(c.Request().Context(), which)
+			if err != nil {
+				return nil, err
+			}
+			return map[string]any{"page": pageOf(s.d), "scheduled_maintenances": shapeAll(ms, s.shaper().maintenance)}, nil
+		})
+	}
+}
+
+func (s *site) maintenances(ctx context.Context, which string) ([]store.Maintenance, error) {
+	if which != "all" {
+		active, upcoming, err := s.openWindows(ctx)
+		if which == "active" {
+			return active, err
+		}
+		return upcoming, err
+	}
+	if s.d.Store == nil {
+		return nil, nil
+	}
+	ms, err := s.d.Store.Maintenances(ctx, recentLimit)
+	// Statuspage has no cancelled status (a window there is deleted
+	// instead): cancelled windows are left out rather than shown in a
+	// status its clients do not know.
+	return slices.DeleteFunc(ms, func(m store.Maintenance) bool { return m.Status == incident.Cancelled }), err
 }

@@ -25,6 +25,15 @@ type statuspageSpec struct {
 // same keys (none missing, none extra), JSON types, time format and
 // vocabularies.
 func TestStatuspageShapes(t *testing.T) {
+	spec := readSpec(t)
+	f := newFixture(t)
+	for path := range spec.Endpoints {
+		checkShapes(t, spec, f.h, path)
+	}
+}
+
+func readSpec(t *testing.T) statuspageSpec {
+	t.Helper()
 	raw, err := os.ReadFile("testdata/statuspage-v2.json")
 	if err != nil {
 		t.Fatal(err)
@@ -33,23 +42,28 @@ func TestStatuspageShapes(t *testing.T) {
 	if err := json.Unmarshal(raw, &spec); err != nil {
 		t.Fatal(err)
 	}
-	f := newFixture(t)
-	for path, fields := range spec.Endpoints {
-		t.Run(strings.TrimPrefix(path, "/api/v2/"), func(t *testing.T) {
-			rec := get(f.h, path, "192.0.2.1:1", nil)
-			if rec.Code != http.StatusOK || rec.Header().Get("Content-Type") != "application/json" {
-				t.Fatalf("status %d, type %q", rec.Code, rec.Header().Get("Content-Type"))
-			}
-			if rec.Header().Get("Access-Control-Allow-Origin") != "*" {
-				t.Errorf("no CORS header")
-			}
-			var body map[string]any
-			if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
-				t.Fatal(err)
-			}
-			checkObject(t, spec, "", fields, body)
-		})
-	}
+	return spec
+}
+
+// checkShapes gets path and checks its body against the spec, returning
+// it decoded.
+func checkShapes(t *testing.T, spec statuspageSpec, h http.Handler, path string) map[string]any {
+	t.Helper()
+	var body map[string]any
+	t.Run(strings.TrimPrefix(path, "/api/v2/"), func(t *testing.T) {
+		rec := get(h, path, "192.0.2.1:1", nil)
+		if rec.Code != http.StatusOK || rec.Header().Get("Content-Type") != "application/json" {
+			t.Fatalf("status %d, type %q", rec.Code, rec.Header().Get("Content-Type"))
+		}
+		if rec.Header().Get("Access-Control-Allow-Origin") != "*" {
+			t.Errorf("no CORS header")
+		}
+		if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
+			t.Fatal(err)
+		}
+		checkObject(t, spec, "", spec.Endpoints[path], body)
+	})
+	return body
 }
 
 func checkObject(t *testing.T, spec statuspageSpec, at string, fields map[string]string, obj map[string]any) {

@@ -28,9 +28,10 @@ var allowed = map[string][]string{
 	"pkg/agent":        {"pkg/status", "pkg/config", "pkg/spool", "probes", "probes/schedule"},
 	"pkg/remote":       {"pkg/status", "pkg/config", "pkg/agent", "pkg/ingest", "store"},
 	"pkg/incident":     {"pkg/status"},
+	"pkg/overlay":      {"pkg/status", "pkg/state", "pkg/incident", "store"},
 	"pkg/markdown":     {},
 	"pkg/auth":         {},
-	"ui":               {"pkg/status", "pkg/config", "pkg/state", "store", "pkg/live", "pkg/availability", "pkg/remote", "pkg/agent", "pkg/incident"},
+	"ui":               {"pkg/status", "pkg/config", "pkg/state", "store", "pkg/live", "pkg/availability", "pkg/remote", "pkg/agent", "pkg/incident", "pkg/markdown"},
 }
 
 // onlyIn lists third-party imports confined to some packages of ours.

@@ -1,0 +1,124 @@
+package ui
+
+import (
+	"context"
+	"html/template"
+	"strings"
+	"time"
+
+	"github.com/ampelstatus/ampel/pkg/incident"
+	"github.com/ampelstatus/ampel/pkg/markdown"
+	"github.com/ampelstatus/ampel/store"
+)
+
+// incidentView is an open incident on the front page, its latest update
+// first.
+type incidentView struct {
+	ID     int64
+	Name   string
+	Impact string // none, minor, major, critical: colours it
+	// ImpactText says the impact in words, for those who cannot tell the
+	// colours apart.
+	ImpactText string
+	Status     string
+	Updates    []updateView
+}
+
+// updateView is one timeline entry; Body is the sanitised HTML of the
+// operator's Markdown.
+type updateView struct {
+	Status string
+	At     time.Time
+	Body   template.HTML
+}
+
+// windowView is a maintenance window on the front page.
+type windowView struct {
+	ID         int64
+	Name       string
+	Status     string
+	InProgress bool
+	For, Until time.Time
+	Components []string
+	Latest     *updateView
+}
+
+// statusText is a Statuspage status as the page says it.
+func statusText(s string) string {
+	s = strings.ReplaceAll(s, "_", " ")
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// noticesOf reads the open incidents and the active and upcoming windows
+// for the front page.
+func (s *site) noticesOf(ctx context.Context) ([]incidentView, []windowView, error) {
+	incs, err := s.unresolved(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	active, upcoming, err := s.openWindows(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	ivs := make([]incidentView, 0, len(incs))
+	for _, inc := range incs {
+		ivs = append(ivs, s.incidentViewOf(inc))
+	}
+	names := map[string]string{}
+	for _, c := range s.d.Engine.Components() {
+		names[c.Slug] = c.Name
+	}
+	wvs := make([]windowView, 0, len(active)+len(upcoming))
+	for _, m := range append(active, upcoming...) {
+		wvs = append(wvs, s.windowViewOf(m, names))
+	}
+	return ivs, wvs, nil
+}
+
+func (s *site) incidentViewOf(inc store.Incident) incidentView {
+	v := incidentView{ID: inc.ID, Name: inc.Name, Impact: inc.Impact, ImpactText: impactText(inc.Impact), Status: statusText(inc.Status)}
+	ups := latestFirst(inc.Updates, func(u store.IncidentUpdate) time.Time { return u.At }, func(u store.IncidentUpdate) int64 { return u.ID })
+	for _, u := range ups {
+		v.Updates = append(v.Updates, updateView{Status: statusText(u.Status), At: u.At.In(s.loc()), Body: s.render(u.Body)})
+	}
+	return v
+}
+
+func (s *site) windowViewOf(m store.Maintenance, names map[string]string) windowView {
+	v := windowView{
+		ID: m.ID, Name: m.Name, Status: statusText(m.Status), InProgress: m.Status != incident.Scheduled,
+		For: m.ScheduledFor.In(s.loc()), Until: m.ScheduledUntil.In(s.loc()),
+	}
+	for _, id := range m.ComponentIDs {
+		if n, ok := names[id]; ok {
+			v.Components = append(v.Components, n)
+		}
+	}
+	ups := latestFirst(m.Updates, func(u store.MaintenanceUpdate) time.Time { return u.At }, func(u store.MaintenanceUpdate) int64 { return u.ID })
+	if len(ups) > 0 {
+		v.Latest = &updateView{Status: statusText(ups[0].Status), At: ups[0].At.In(s.loc()), Body: s.render(ups[0].Body)}
+	}
+	return v
+}
+
+// render is the operator's Markdown as safe HTML; text that does not
+// convert is shown escaped rather than failing the page.
+func (s *site) render(src string) template.HTML {
+	h, err := markdown.Render(src)
+	if err != nil {
+		s.d.Logger.Warn("markdown not rendered", "err", err)
+		return template.HTML("<p>" + template.HTMLEscapeString(src) + "</p>")
+	}
+	return h
+}
+
+// impactText is an impact in words.
+func impactText(impact string) string {
+	if impact == "" || impact == incident.ImpactNone {
+		return "No impact"
+	}
+	return statusText(impact) + " impact"
+}
