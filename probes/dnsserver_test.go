@@ -4,7 +4,6 @@ import (
 	"net"
 	"net/netip"
 	"strings"
-	"sync"
 	"testing"
 
 	"golang.org/x/net/dns/dnsmessage"
@@ -29,28 +28,7 @@ type dnsZone struct {
 // startDNS serves zone over UDP on loopback and returns its address.
 func startDNS(t *testing.T, zone dnsZone) string {
 	t.Helper()
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		buf := make([]byte, 1500)
-		for {
-			n, addr, err := pc.ReadFrom(buf)
-			if err != nil {
-				return
-			}
-			if resp := zone.answer(buf[:n]); resp != nil {
-				_, _ = pc.WriteTo(resp, addr)
-			}
-		}
-	})
-	t.Cleanup(func() {
-		pc.Close()
-		wg.Wait()
-	})
-	return pc.LocalAddr().String()
+	return startMutableDNS(t, func() dnsZone { return zone })
 }
 
 // answer builds the response to one query, or nil to stay silent.
