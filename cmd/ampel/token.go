@@ -2,14 +2,13 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"time"
 
+	"github.com/ampelstatus/ampel/pkg/auth"
 	"github.com/ampelstatus/ampel/pkg/remote"
 	"github.com/ampelstatus/ampel/store"
 )
@@ -36,17 +35,26 @@ func token(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "ampel token create: --config, --name and exactly one of --zone or --role are required")
 		return 2
 	}
-	if *role != "" {
-		return operatorToken(ctx, *cfgPath, *role, *name, stdout, stderr)
+	if *role != "" && *role != store.RoleOperator && *role != store.RoleAdmin {
+		fmt.Fprintf(stderr, "ampel token create: --role %q: want operator or admin\n", *role)
+		return 2
 	}
 	cfg, err := loadConfig(*cfgPath)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return 1
 	}
-	if !isRemoteZone(cfg.Zones, *zone) {
-		fmt.Fprintf(stderr, "ampel token create: %s has no zone %q with kind = \"remote\"\n", *cfgPath, *zone)
-		return 1
+	tok := store.Token{Kind: store.TokenOperator, Role: *role, Name: *name}
+	prefix, what := operatorTokenPrefix, "an operator"
+	done := fmt.Sprintf("Operator token %q (role %s) created. It is shown only this once: send it as \"Authorization: Bearer TOKEN\".", *name, *role)
+	if *zone != "" {
+		if !isRemoteZone(cfg.Zones, *zone) {
+			fmt.Fprintf(stderr, "ampel token create: %s has no zone %q with kind = \"remote\"\n", *cfgPath, *zone)
+			return 1
+		}
+		tok = store.Token{Kind: store.TokenZone, Zone: *zone, Name: *name}
+		prefix, what = remote.TokenPrefix, "a zone"
+		done = fmt.Sprintf("Zone token %q for zone %s created. It is shown only this once: store it in the agent's --token-file.", *name, *zone)
 	}
 	st, err := store.Open(ctx, cfg.Storage.Path)
 	if err != nil {
@@ -54,10 +62,11 @@ func token(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer st.Close()
-	secret := newZoneToken()
-	_, err = st.CreateToken(ctx, store.Token{Kind: store.TokenZone, Zone: *zone, Name: *name}, secret, time.Now())
+	// 256 random bits behind a recognisable prefix; only the hash is kept.
+	secret := auth.NewSecret(prefix)
+	_, err = st.CreateToken(ctx, tok, secret, time.Now())
 	if errors.Is(err, store.ErrTokenName) {
-		fmt.Fprintf(stderr, "ampel token create: a zone token named %q exists already\n", *name)
+		fmt.Fprintf(stderr, "ampel token create: %s token named %q exists already\n", what, *name)
 		return 1
 	}
 	if err != nil {
@@ -65,13 +74,10 @@ func token(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	fmt.Fprintln(stdout, secret)
-	fmt.Fprintf(stderr, "Zone token %q for zone %s created. It is shown only this once: store it in the agent's --token-file.\n", *name, *zone)
+	fmt.Fprintln(stderr, done)
 	return 0
 }
 
-// newZoneToken returns 256 random bits, recognisable by their prefix.
-func newZoneToken() string {
-	b := make([]byte, 32)
-	rand.Read(b)
-	return remote.TokenPrefix + base64.RawURLEncoding.EncodeToString(b)
-}
+// operatorTokenPrefix starts every operator API token, so a leaked one is
+// recognisable (and secret scanners can match it).
+const operatorTokenPrefix = "ampel_op_"
