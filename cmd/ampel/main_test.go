@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -327,14 +326,4 @@ func TestExampleConfigValidates(t *testing.T) {
 	if code := run(context.Background(), []string{"check-config", "--config", "../../config.example.toml"}, nil, &out, &errb); code != 0 {
 		t.Fatalf("config.example.toml: exit %d: %s", code, errb.String())
 	}
-}
-
-// readLine waits for the first line of r.
-func readLine(t *testing.T, r io.Reader) string {
-	t.Helper()
-	line, err := bufio.NewReader(r).ReadString('\n')
-	if err != nil {
-		t.Fatalf("read first line: %v", err)
-	}
-	return line
 }

@@ -1,7 +1,7 @@
 package main
 
 import (
-	"bytes"
+	"bufio"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,14 +13,20 @@ import (
 	"github.com/ampelstatus/ampel/pkg/status"
 )
 
-// startAmpel starts this test binary as a real "ampel serve" process and
-// returns it with its base URL.
-func startAmpel(t *testing.T, cfgPath string) (*exec.Cmd, string, *bytes.Buffer) {
-	t.Helper()
-	cmd := exec.Command(os.Args[0], "serve", "--config", cfgPath)
+// ampelCmd runs this test binary as the ampel command (see TestMain).
+func ampelCmd(args ...string) *exec.Cmd {
+	cmd := exec.Command(os.Args[0], args...)
 	cmd.Env = append(os.Environ(), "AMPEL_TEST_RUN_MAIN=1")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
+	return cmd
+}
+
+// startAmpel starts a real "ampel serve" process and returns it with its
+// base URL and its log, showing the log if it does not start.
+func startAmpel(t *testing.T, cfgPath string) (*exec.Cmd, string, *syncBuffer) {
+	t.Helper()
+	cmd := ampelCmd("serve", "--config", cfgPath)
+	stderr := &syncBuffer{}
+	cmd.Stderr = stderr
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -29,8 +35,12 @@ func startAmpel(t *testing.T, cfgPath string) (*exec.Cmd, string, *bytes.Buffer)
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	line := readLine(t, stdout)
-	return cmd, baseURL(t, line), &stderr
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		cmd.Wait()
+		t.Fatalf("ampel serve did not start: %v\n%s", err, stderr.String())
+	}
+	return cmd, baseURL(t, line), stderr
 }
 
 // TestSIGTERMCommitsAndExitsZero stops a real process with SIGTERM: it

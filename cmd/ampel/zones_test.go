@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"fmt"
@@ -117,13 +116,6 @@ name = "API"
 	return path
 }
 
-// ampelCmd runs this test binary as the ampel command.
-func ampelCmd(args ...string) *exec.Cmd {
-	cmd := exec.Command(os.Args[0], args...)
-	cmd.Env = append(os.Environ(), "AMPEL_TEST_RUN_MAIN=1")
-	return cmd
-}
-
 func createZoneToken(t *testing.T, cfgPath, zone string) string {
 	t.Helper()
 	cmd := ampelCmd("token", "create", "--config", cfgPath, "--zone", zone, "--name", zone+"-agents")
@@ -161,29 +153,6 @@ func startAgent(t *testing.T, base, zone, tokenFile, spoolDir string) *agentProc
 	}
 	t.Cleanup(func() { a.cmd.Process.Kill(); a.cmd.Wait() })
 	return a
-}
-
-// startServer starts "ampel serve" on the config's fixed address and
-// returns it with its base URL, showing its log if it does not start.
-func startServer(t *testing.T, cfgPath string) (*exec.Cmd, string, *syncBuffer) {
-	t.Helper()
-	cmd := ampelCmd("serve", "--config", cfgPath)
-	stderr := &syncBuffer{}
-	cmd.Stderr = stderr
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	if err != nil {
-		cmd.Wait()
-		t.Fatalf("ampel serve did not start: %v\n%s", err, stderr.String())
-	}
-	return cmd, baseURL(t, line), stderr
 }
 
 // readZoneMetrics reads /metrics, or "" if it cannot.
@@ -235,7 +204,7 @@ func TestRemoteZonesQuorumStalenessAndKills(t *testing.T) {
 	for _, z := range []string{"z1", "z2", "z3"} {
 		tokens[z] = createZoneToken(t, cfgPath, z)
 	}
-	server, base, serverErr := startServer(t, cfgPath)
+	server, base, serverErr := startAmpel(t, cfgPath)
 	agents := map[string]*agentProc{}
 	for _, z := range []string{"z1", "z2", "z3"} {
 		agents[z] = startAgent(t, base, z, tokens[z], filepath.Join(dir, "spool-"+z))
@@ -293,7 +262,7 @@ func TestRemoteZonesQuorumStalenessAndKills(t *testing.T) {
 		server.Process.Signal(syscall.SIGKILL)
 		server.Wait()
 		waitSpooling(t, agents)
-		server, base, serverErr = startServer(t, cfgPath)
+		server, base, serverErr = startAmpel(t, cfgPath)
 		eventually(t, 15*time.Second, "api observed up after the restart", func() bool { return observedUp(t, base, "api") })
 	}
 
