@@ -189,8 +189,21 @@ func TestMaintenanceCreateEditList(t *testing.T) {
 	if err != nil || len(list) != 2 || list[0].ID != later.ID || len(list[0].ComponentIDs) != 0 {
 		t.Fatalf("list: %v %+v", err, list)
 	}
-	log, _ := s.AuditLog(ctx, 0, 10)
-	if len(log) != 3 || log[1].Action != "maintenance.update" || log[1].ObjectType != "maintenance" || log[1].Before == nil {
+	open, err := s.OpenMaintenances(ctx)
+	if err != nil || len(open) != 2 || open[0].ID != m.ID || open[1].ID != later.ID {
+		t.Fatalf("open, soonest first: %v %+v", err, open)
+	}
+	if _, err := s.EditMaintenance(ctx, m.ID, tokenActor, "maintenance.update", t1, func(m *Maintenance) (*MaintenanceUpdate, error) {
+		m.Status = "completed"
+		return &MaintenanceUpdate{Status: "completed", Author: "a", At: t1}, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if open, err = s.OpenMaintenances(ctx); err != nil || len(open) != 1 || open[0].ID != later.ID {
+		t.Fatalf("open after completing one: %v %+v", err, open)
+	}
+	log, _ := s.AuditLog(ctx, 0, 20)
+	if len(log) != 4 || log[1].Action != "maintenance.update" || log[1].ObjectType != "maintenance" || log[1].Before == nil {
 		t.Fatalf("audit: %+v", log)
 	}
 }

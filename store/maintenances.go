@@ -126,6 +126,27 @@ func (s *Store) Maintenances(ctx context.Context, limit int) ([]Maintenance, err
 	return out, nil
 }
 
+// OpenMaintenances returns the windows not yet over (scheduled,
+// in_progress or verifying), soonest start first. The overlay and the
+// public pages need exactly these, however many windows history holds.
+func (s *Store) OpenMaintenances(ctx context.Context) ([]Maintenance, error) {
+	const q = `SELECT id FROM maintenances WHERE status IN ('scheduled', 'in_progress', 'verifying')
+ORDER BY scheduled_for_ms, id`
+	ids, err := queryIDs(ctx, s.rdb, q)
+	if err != nil {
+		return nil, fmt.Errorf("store: list open maintenances: %w", err)
+	}
+	out := make([]Maintenance, 0, len(ids))
+	for _, id := range ids {
+		m, err := s.Maintenance(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
 func loadMaintenance(ctx context.Context, db reader, id int64, timeline bool) (Maintenance, error) {
 	const q = `
 SELECT name, status, scheduled_for_ms, scheduled_until_ms, created_at_ms, updated_at_ms

@@ -15,10 +15,6 @@ import (
 // on Statuspage.
 const recentLimit = 50
 
-// maintenanceScan is how many windows, latest start first, are read to
-// find the upcoming and active ones.
-const maintenanceScan = 500
-
 // unresolved returns the open incidents, newest start first; none without
 // a store.
 func (s *site) unresolved(ctx context.Context) ([]store.Incident, error) {
@@ -34,20 +30,17 @@ func (s *site) openWindows(ctx context.Context) (active, upcoming []store.Mainte
 	if s.d.Store == nil {
 		return nil, nil, nil
 	}
-	all, err := s.d.Store.Maintenances(ctx, maintenanceScan)
+	open, err := s.d.Store.OpenMaintenances(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	for _, m := range all {
-		switch m.Status {
-		case incident.InProgress, incident.Verifying:
-			active = append(active, m)
-		case incident.Scheduled:
+	for _, m := range open {
+		if m.Status == incident.Scheduled {
 			upcoming = append(upcoming, m)
+		} else {
+			active = append(active, m)
 		}
 	}
-	slices.Reverse(active)
-	slices.Reverse(upcoming)
 	return active, upcoming, nil
 }
 

@@ -74,18 +74,18 @@ func InProgress(m store.Maintenance) bool {
 	return m.Status == incident.InProgress || m.Status == incident.Verifying
 }
 
-// scanLimit bounds how many incidents and windows Load reads: far more
-// than are ever open at once.
+// scanLimit bounds how many open incidents Load reads: far more than are
+// ever open at once.
 const scanLimit = 1000
 
-// Load reads the open incidents and the maintenance windows from the
-// store and computes their overrides.
+// Load reads the open incidents and maintenance windows from the store
+// and computes their overrides.
 func Load(ctx context.Context, st *store.Store) (state.Overrides, error) {
 	incs, err := st.Incidents(ctx, true, scanLimit)
 	if err != nil {
 		return nil, fmt.Errorf("overlay: %w", err)
 	}
-	ms, err := st.Maintenances(ctx, scanLimit)
+	ms, err := st.OpenMaintenances(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("overlay: %w", err)
 	}
