@@ -106,10 +106,13 @@ func (a *operatorAPI) editIncident(c echo.Context, action string, r incidentRequ
 	return c.JSON(http.StatusOK, inc)
 }
 
-// changed runs the OnIncidentChange hook: what operators say about
-// components may have changed. It outlives a client that hangs up, so
-// the components never keep what a committed change replaced.
+// changed runs after a committed change, before the answer: the cached
+// pages are marked stale, and the OnIncidentChange hook runs, since what
+// operators say about components may have changed. The hook outlives a
+// client that hangs up, so the components never keep what a committed
+// change replaced.
 func (a *operatorAPI) changed(c echo.Context) {
+	a.edited()
 	if a.d.OnIncidentChange != nil {
 		a.d.OnIncidentChange(context.WithoutCancel(c.Request().Context()))
 	}

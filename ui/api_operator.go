@@ -18,14 +18,16 @@ type operatorAPI struct {
 	failures *authFailures
 	// components are the component ids (slugs) incidents may name.
 	components map[string]bool
+	// edited tells the page cache that operators changed something.
+	edited func()
 }
 
 // operatorAPIRoutes adds the operator API; it needs the store.
-func operatorAPIRoutes(e *echo.Echo, d Deps) {
+func operatorAPIRoutes(e *echo.Echo, d Deps, edited func()) {
 	if d.Store == nil {
 		return
 	}
-	a := &operatorAPI{d: d, failures: newAuthFailures(), components: map[string]bool{}}
+	a := &operatorAPI{d: d, failures: newAuthFailures(), components: map[string]bool{}, edited: edited}
 	if d.Config != nil {
 		for _, c := range d.Config.Components {
 			a.components[c.Slug] = true

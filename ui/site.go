@@ -23,9 +23,13 @@ type site struct {
 	// streams counts open /events streams, at most maxStreams.
 	streams    atomic.Int64
 	maxStreams int64
-	// edits counts operators' changes (see bumpOnEdit): part of version.
+	// edits counts operators' changes (see edited): part of version.
 	edits atomic.Uint64
 }
+
+// edited counts an operator's change to incidents or maintenance, so the
+// cached pages and JSON show it at once instead of within refreshEvery.
+func (s *site) edited() { s.edits.Add(1) }
 
 func newSite(d Deps) (*site, error) {
 	a, err := loadAssets()
@@ -44,7 +48,6 @@ func (s *site) routes(e *echo.Echo) {
 	get := func(path string, h echo.HandlerFunc) {
 		e.Match([]string{http.MethodGet, http.MethodHead}, path, h)
 	}
-	e.Use(s.bumpOnEdit)
 	get("/", s.home)
 	get("/components/:slug", s.component)
 	get("/static/:name", s.assets.serve)

@@ -77,7 +77,7 @@ func New(d Deps) http.Handler {
 	h := &handlers{d: d, site: s}
 	s.routes(e)
 	agentRoutes(e, d.Agents)
-	operatorAPIRoutes(e, d)
+	operatorAPIRoutes(e, d, s.edited)
 	e.GET("/healthz", h.healthz)
 	e.GET("/metrics", h.metrics)
 	e.GET("/api/v2/components.json", h.components)
