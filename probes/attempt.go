@@ -30,7 +30,9 @@ func begin(ctx context.Context, timeout time.Duration) (context.Context, context
 	deadline, ok := ctx.Deadline()
 	if timeout <= 0 {
 		if ok {
-			a.limit = deadline.Sub(now)
+			// The caller's deadline was set a moment ago: name it, not
+			// the 399.98ms left of its 400ms.
+			a.limit = deadline.Sub(now).Round(10 * time.Millisecond)
 		}
 		return ctx, noCancel, a
 	}
