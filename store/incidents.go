@@ -22,7 +22,20 @@ type Incident struct {
 	Created        time.Time         `json:"created_at"`
 	Updated        time.Time         `json:"updated_at"`
 	Resolved       time.Time         `json:"resolved_at,omitzero"`
-	Updates        []IncidentUpdate  `json:"updates,omitempty"`
+	// ETA is the estimated time of resolution shown to customers; zero
+	// for none.
+	ETA time.Time `json:"eta,omitzero"`
+	// Postmortem is Markdown published after resolution; PostmortemAt is
+	// when it was (last) published.
+	Postmortem   string    `json:"postmortem,omitempty"`
+	PostmortemAt time.Time `json:"postmortem_at,omitzero"`
+	// Draft marks an incident not yet published: the public never sees it
+	// and it overrides no component.
+	Draft bool `json:"draft,omitempty"`
+	// AutoComponent is the component an automatic incident was opened
+	// for; empty for incidents opened by people.
+	AutoComponent string           `json:"auto_component,omitempty"`
+	Updates       []IncidentUpdate `json:"updates,omitempty"`
 }
 
 // IncidentUpdate is one entry of an incident's timeline. At is the time
@@ -54,10 +67,12 @@ func (s *Store) CreateIncident(ctx context.Context, inc Incident, first Incident
 	var id int64
 	err := s.writeTx(ctx, "create incident", func(tx *sql.Tx) error {
 		const q = `
-INSERT INTO incidents (name, status, impact, impact_override, started_at_ms, created_at_ms, updated_at_ms, resolved_at_ms)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7) RETURNING id`
+INSERT INTO incidents (name, status, impact, impact_override, started_at_ms, created_at_ms, updated_at_ms, resolved_at_ms,
+       eta_ms, postmortem, postmortem_at_ms, draft, auto_component)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8, ?9, ?10, ?11, ?12) RETURNING id`
 		if err := tx.QueryRowContext(ctx, q, inc.Name, inc.Status, inc.Impact, inc.ImpactOverride,
-			ms(inc.Started), ms(now), nullMS(inc.Resolved)).Scan(&id); err != nil {
+			ms(inc.Started), ms(now), nullMS(inc.Resolved),
+			nullMS(inc.ETA), inc.Postmortem, nullMS(inc.PostmortemAt), inc.Draft, inc.AutoComponent).Scan(&id); err != nil {
 			return err
 		}
 		inc.ID, inc.Created, inc.Updated = id, now, now
@@ -97,10 +112,12 @@ func (s *Store) EditIncident(ctx context.Context, id int64, actor Actor, action 
 		inc.Updated = now
 		const q = `
 UPDATE incidents SET name = ?2, status = ?3, impact = ?4, impact_override = ?5,
-       started_at_ms = ?6, updated_at_ms = ?7, resolved_at_ms = ?8
+       started_at_ms = ?6, updated_at_ms = ?7, resolved_at_ms = ?8,
+       eta_ms = ?9, postmortem = ?10, postmortem_at_ms = ?11, draft = ?12, auto_component = ?13
 WHERE id = ?1`
 		if _, err := tx.ExecContext(ctx, q, id, inc.Name, inc.Status, inc.Impact, inc.ImpactOverride,
-			ms(inc.Started), ms(now), nullMS(inc.Resolved)); err != nil {
+			ms(inc.Started), ms(now), nullMS(inc.Resolved),
+			nullMS(inc.ETA), inc.Postmortem, nullMS(inc.PostmortemAt), inc.Draft, inc.AutoComponent); err != nil {
 			return err
 		}
 		if err := writeIncidentComponents(ctx, tx, id, inc.Components); err != nil {
@@ -126,13 +143,22 @@ func (s *Store) Incident(ctx context.Context, id int64) (Incident, error) {
 	return loadIncident(ctx, s.rdb, id, true)
 }
 
-// Incidents returns up to limit incidents, newest start first, with their
-// timelines; only unresolved ones when unresolved is set.
+// Incidents returns up to limit incidents, drafts included, newest start
+// first, with their timelines; only unresolved ones when unresolved is set.
 func (s *Store) Incidents(ctx context.Context, unresolved bool, limit int) ([]Incident, error) {
+	return s.incidents(ctx, unresolved, true, limit)
+}
+
+// PublicIncidents is Incidents without drafts: what customers may see.
+func (s *Store) PublicIncidents(ctx context.Context, unresolved bool, limit int) ([]Incident, error) {
+	return s.incidents(ctx, unresolved, false, limit)
+}
+
+func (s *Store) incidents(ctx context.Context, unresolved, drafts bool, limit int) ([]Incident, error) {
 	const q = `
-SELECT id FROM incidents WHERE (?1 = 0 OR resolved_at_ms IS NULL)
-ORDER BY started_at_ms DESC, id DESC LIMIT ?2`
-	ids, err := queryIDs(ctx, s.rdb, q, unresolved, limit)
+SELECT id FROM incidents WHERE (?1 = 0 OR resolved_at_ms IS NULL) AND (?2 = 1 OR draft = 0)
+ORDER BY started_at_ms DESC, id DESC LIMIT ?3`
+	ids, err := queryIDs(ctx, s.rdb, q, unresolved, drafts, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: list incidents: %w", err)
 	}

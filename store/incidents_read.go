@@ -13,13 +13,14 @@ import (
 // timeline is set.
 func loadIncident(ctx context.Context, db reader, id int64, timeline bool) (Incident, error) {
 	const q = `
-SELECT name, status, impact, impact_override, started_at_ms, created_at_ms, updated_at_ms, resolved_at_ms
+SELECT name, status, impact, impact_override, started_at_ms, created_at_ms, updated_at_ms, resolved_at_ms,
+       eta_ms, postmortem, postmortem_at_ms, draft, auto_component
 FROM incidents WHERE id = ?1`
 	inc := Incident{ID: id, Components: map[string]string{}}
 	var started, created, updated int64
-	var resolved sql.NullInt64
+	var resolved, eta, pmAt sql.NullInt64
 	err := db.QueryRowContext(ctx, q, id).Scan(&inc.Name, &inc.Status, &inc.Impact, &inc.ImpactOverride,
-		&started, &created, &updated, &resolved)
+		&started, &created, &updated, &resolved, &eta, &inc.Postmortem, &pmAt, &inc.Draft, &inc.AutoComponent)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Incident{}, ErrNoIncident
 	}
@@ -27,9 +28,7 @@ FROM incidents WHERE id = ?1`
 		return Incident{}, fmt.Errorf("store: read incident %d: %w", id, err)
 	}
 	inc.Started, inc.Created, inc.Updated = fromMS(started), fromMS(created), fromMS(updated)
-	if resolved.Valid {
-		inc.Resolved = fromMS(resolved.Int64)
-	}
+	inc.Resolved, inc.ETA, inc.PostmortemAt = fromNullMS(resolved), fromNullMS(eta), fromNullMS(pmAt)
 	const qc = `SELECT component, status FROM incident_components WHERE incident_id = ?1`
 	rows, err := db.QueryContext(ctx, qc, id)
 	if err != nil {
@@ -144,6 +143,14 @@ func queryIDs(ctx context.Context, db reader, q string, args ...any) ([]int64, e
 		ids = append(ids, id)
 	}
 	return ids, rows.Err()
+}
+
+// fromNullMS is the zero time for NULL.
+func fromNullMS(v sql.NullInt64) time.Time {
+	if !v.Valid {
+		return time.Time{}
+	}
+	return fromMS(v.Int64)
 }
 
 func nullMS(t time.Time) any {

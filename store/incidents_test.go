@@ -207,3 +207,73 @@ func TestMaintenanceCreateEditList(t *testing.T) {
 		t.Fatalf("audit: %+v", log)
 	}
 }
+
+// The details added in migration 7 round-trip, and drafts stay out of the
+// public list.
+func TestIncidentDetailsAndDrafts(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	eta := t0.Add(2 * time.Hour)
+	draft, err := s.CreateIncident(ctx, Incident{Name: "api down", Status: "investigating", Impact: "critical",
+		Components: map[string]string{"api": "major_outage"}, Started: t0, ETA: eta, Draft: true, AutoComponent: "api"},
+		IncidentUpdate{Status: "investigating", Body: "auto", Author: "ampel", At: t0}, Actor{Kind: ActorCLI, Name: "ampel"}, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !draft.Draft || draft.AutoComponent != "api" || !draft.ETA.Equal(eta) || !draft.PostmortemAt.IsZero() {
+		t.Fatalf("draft %+v", draft)
+	}
+	pub, err := s.CreateIncident(ctx, Incident{Name: "web slow", Status: "investigating", Impact: "minor", Started: t0},
+		IncidentUpdate{Status: "investigating", Author: "a", At: t0}, tokenActor, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, err := s.Incidents(ctx, true, 10)
+	if err != nil || len(all) != 2 {
+		t.Fatalf("all: %v %+v", err, all)
+	}
+	public, err := s.PublicIncidents(ctx, true, 10)
+	if err != nil || len(public) != 1 || public[0].ID != pub.ID {
+		t.Fatalf("public: %v %+v", err, public)
+	}
+	t1 := t0.Add(3 * time.Hour)
+	got, err := s.EditIncident(ctx, draft.ID, tokenActor, "incident.postmortem", t1, func(i *Incident) (*IncidentUpdate, error) {
+		i.Draft, i.ETA = false, time.Time{}
+		i.Status, i.Resolved = "resolved", t1
+		i.Postmortem, i.PostmortemAt = "# What happened", t1
+		return nil, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Draft || !got.ETA.IsZero() || got.Postmortem != "# What happened" || !got.PostmortemAt.Equal(t1) || got.AutoComponent != "api" {
+		t.Fatalf("after edit %+v", got)
+	}
+	if public, _ = s.PublicIncidents(ctx, false, 10); len(public) != 2 {
+		t.Fatalf("published draft not public: %+v", public)
+	}
+}
+
+func TestMaintenanceDetailsAndRevision(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	m, err := s.CreateMaintenance(ctx, Maintenance{Name: "DB", Status: "scheduled", ScheduledFor: t0.Add(time.Hour),
+		ScheduledUntil: t0.Add(2 * time.Hour), Description: "*Planned*", AutoStart: true, TimeZone: "Europe/Berlin"},
+		MaintenanceUpdate{Status: "scheduled", Author: "a", At: t0}, tokenActor, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Description != "*Planned*" || !m.AutoStart || m.AutoComplete || m.TimeZone != "Europe/Berlin" || m.Revision != 0 {
+		t.Fatalf("created %+v", m)
+	}
+	for i := 1; i <= 2; i++ {
+		got, err := s.EditMaintenance(ctx, m.ID, tokenActor, "maintenance.patch", t0, func(m *Maintenance) (*MaintenanceUpdate, error) {
+			m.ScheduledUntil = m.ScheduledUntil.Add(time.Hour)
+			m.AutoComplete = true
+			return nil, nil
+		})
+		if err != nil || got.Revision != i || !got.AutoComplete {
+			t.Fatalf("edit %d: %v %+v", i, err, got)
+		}
+	}
+}

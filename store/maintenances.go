@@ -12,15 +12,27 @@ import (
 // Maintenance is a scheduled maintenance window with the components it
 // affects and, when read with its timeline, its updates oldest first.
 type Maintenance struct {
-	ID             int64               `json:"id"`
-	Name           string              `json:"name"`
-	Status         string              `json:"status"`
-	ScheduledFor   time.Time           `json:"scheduled_for"`
-	ScheduledUntil time.Time           `json:"scheduled_until"`
-	ComponentIDs   []string            `json:"component_ids"`
-	Created        time.Time           `json:"created_at"`
-	Updated        time.Time           `json:"updated_at"`
-	Updates        []MaintenanceUpdate `json:"updates,omitempty"`
+	ID             int64     `json:"id"`
+	Name           string    `json:"name"`
+	Status         string    `json:"status"`
+	ScheduledFor   time.Time `json:"scheduled_for"`
+	ScheduledUntil time.Time `json:"scheduled_until"`
+	ComponentIDs   []string  `json:"component_ids"`
+	// Description is the Markdown shown with the window.
+	Description string `json:"description"`
+	// AutoStart and AutoComplete let the clock move the window to
+	// in_progress at ScheduledFor and to completed at ScheduledUntil.
+	AutoStart    bool `json:"auto_start"`
+	AutoComplete bool `json:"auto_complete"`
+	// TimeZone is the IANA zone the window was scheduled in, for showing
+	// its times as the operator wrote them; empty for the site's zone.
+	TimeZone string `json:"time_zone,omitempty"`
+	// Revision counts changes (iCalendar's SEQUENCE); the store raises it
+	// on every edit.
+	Revision int                 `json:"revision"`
+	Created  time.Time           `json:"created_at"`
+	Updated  time.Time           `json:"updated_at"`
+	Updates  []MaintenanceUpdate `json:"updates,omitempty"`
 }
 
 // MaintenanceUpdate is one entry of a window's timeline.
@@ -43,9 +55,11 @@ func (s *Store) CreateMaintenance(ctx context.Context, m Maintenance, first Main
 	var id int64
 	err := s.writeTx(ctx, "create maintenance", func(tx *sql.Tx) error {
 		const q = `
-INSERT INTO maintenances (name, status, scheduled_for_ms, scheduled_until_ms, created_at_ms, updated_at_ms)
-VALUES (?1, ?2, ?3, ?4, ?5, ?5) RETURNING id`
-		if err := tx.QueryRowContext(ctx, q, m.Name, m.Status, ms(m.ScheduledFor), ms(m.ScheduledUntil), ms(now)).Scan(&id); err != nil {
+INSERT INTO maintenances (name, status, scheduled_for_ms, scheduled_until_ms, created_at_ms, updated_at_ms,
+       description, auto_start, auto_complete, time_zone)
+VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7, ?8, ?9) RETURNING id`
+		if err := tx.QueryRowContext(ctx, q, m.Name, m.Status, ms(m.ScheduledFor), ms(m.ScheduledUntil), ms(now),
+			m.Description, m.AutoStart, m.AutoComplete, m.TimeZone).Scan(&id); err != nil {
 			return err
 		}
 		m.ID, m.Created, m.Updated = id, now, now
@@ -79,10 +93,13 @@ func (s *Store) EditMaintenance(ctx context.Context, id int64, actor Actor, acti
 			return err
 		}
 		m.Updated = now
+		m.Revision++
 		const q = `
-UPDATE maintenances SET name = ?2, status = ?3, scheduled_for_ms = ?4, scheduled_until_ms = ?5, updated_at_ms = ?6
+UPDATE maintenances SET name = ?2, status = ?3, scheduled_for_ms = ?4, scheduled_until_ms = ?5, updated_at_ms = ?6,
+       description = ?7, auto_start = ?8, auto_complete = ?9, time_zone = ?10, revision = ?11
 WHERE id = ?1`
-		if _, err := tx.ExecContext(ctx, q, id, m.Name, m.Status, ms(m.ScheduledFor), ms(m.ScheduledUntil), ms(now)); err != nil {
+		if _, err := tx.ExecContext(ctx, q, id, m.Name, m.Status, ms(m.ScheduledFor), ms(m.ScheduledUntil), ms(now),
+			m.Description, m.AutoStart, m.AutoComplete, m.TimeZone, m.Revision); err != nil {
 			return err
 		}
 		if err := writeMaintenanceComponents(ctx, tx, id, m.ComponentIDs); err != nil {
@@ -149,11 +166,13 @@ ORDER BY scheduled_for_ms, id`
 
 func loadMaintenance(ctx context.Context, db reader, id int64, timeline bool) (Maintenance, error) {
 	const q = `
-SELECT name, status, scheduled_for_ms, scheduled_until_ms, created_at_ms, updated_at_ms
+SELECT name, status, scheduled_for_ms, scheduled_until_ms, created_at_ms, updated_at_ms,
+       description, auto_start, auto_complete, time_zone, revision
 FROM maintenances WHERE id = ?1`
 	m := Maintenance{ID: id, ComponentIDs: []string{}}
 	var from, until, created, updated int64
-	err := db.QueryRowContext(ctx, q, id).Scan(&m.Name, &m.Status, &from, &until, &created, &updated)
+	err := db.QueryRowContext(ctx, q, id).Scan(&m.Name, &m.Status, &from, &until, &created, &updated,
+		&m.Description, &m.AutoStart, &m.AutoComplete, &m.TimeZone, &m.Revision)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Maintenance{}, ErrNoMaintenance
 	}

@@ -21,7 +21,7 @@ func (s *site) unresolved(ctx context.Context) ([]store.Incident, error) {
 	if s.d.Store == nil {
 		return nil, nil
 	}
-	return s.d.Store.Incidents(ctx, true, recentLimit)
+	return s.d.Store.PublicIncidents(ctx, true, recentLimit)
 }
 
 // openWindows returns the windows in progress (in_progress, verifying)

@@ -109,7 +109,7 @@ func (s *site) incidentList(unresolved bool) echo.HandlerFunc {
 			incs := []store.Incident{}
 			if s.d.Store != nil {
 				var err error
-				if incs, err = s.d.Store.Incidents(c.Request().Context(), unresolved, recentLimit); err != nil {
+				if incs, err = s.d.Store.PublicIncidents(c.Request().Context(), unresolved, recentLimit); err != nil {
 					return nil, err
 				}
 			}

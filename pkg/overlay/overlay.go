@@ -22,14 +22,14 @@ import (
 	"github.com/ampelstatus/ampel/store"
 )
 
-// Compute returns the overrides that the open incidents and the
+// Compute returns the overrides that the open published incidents and the
 // maintenance windows in progress among those given set. Resolved
 // incidents and windows in any other status are skipped, so callers may
 // pass more than the open ones.
 func Compute(incidents []store.Incident, maintenances []store.Maintenance) state.Overrides {
 	out := state.Overrides{}
 	for _, inc := range incidents {
-		if inc.Status == incident.Resolved || !inc.Resolved.IsZero() {
+		if inc.Draft || inc.Status == incident.Resolved || !inc.Resolved.IsZero() {
 			continue
 		}
 		for slug, s := range inc.Components {

@@ -14,6 +14,7 @@ func TestCompute(t *testing.T) {
 			"api": "major_outage", "web": "degraded_performance", "cdn": "operational", "db": "partial_outage"}},
 		{ID: 2, Name: "Slow API", Status: "investigating", Components: map[string]string{"api": "degraded_performance", "mail": "partial_outage"}},
 		{ID: 3, Name: "Old", Status: "resolved", Components: map[string]string{"cdn": "major_outage"}},
+		{ID: 8, Name: "Draft", Status: "investigating", Draft: true, Components: map[string]string{"cdn": "major_outage"}},
 	}
 	ms := []store.Maintenance{
 		{ID: 4, Name: "DB upgrade", Status: "in_progress", ComponentIDs: []string{"db", "web", "search"}},
@@ -33,8 +34,8 @@ func TestCompute(t *testing.T) {
 		"queue":  {Level: status.Maintenance, Source: state.SourceMaintenance, Ref: "maintenance 6: Checking", MaskProbes: true},
 		// A scheduled window does not touch it yet.
 		"mail": {Level: status.Partial, Source: state.SourceIncident, Ref: "incident 2: Slow API"},
-		// cdn: operational from an open incident, a resolved incident and
-		// a completed window say nothing.
+		// cdn: operational from an open incident, a resolved incident, an
+		// unpublished draft and a completed window say nothing.
 	}
 	if len(got) != len(want) {
 		t.Errorf("got %d overrides %+v, want %d", len(got), got, len(want))
