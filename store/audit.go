@@ -67,6 +67,11 @@ FROM audit_log WHERE id > ?1 ORDER BY id LIMIT ?2`
 	if err != nil {
 		return nil, fmt.Errorf("store: read audit log: %w", err)
 	}
+	return scanAudit(rows)
+}
+
+// scanAudit reads and closes rows of audit entries.
+func scanAudit(rows *sql.Rows) ([]AuditEntry, error) {
 	defer rows.Close()
 	var out []AuditEntry
 	for rows.Next() {
@@ -90,4 +95,17 @@ FROM audit_log WHERE id > ?1 ORDER BY id LIMIT ?2`
 		return nil, fmt.Errorf("store: read audit log: %w", err)
 	}
 	return out, nil
+}
+
+// AuditLogBefore returns up to limit entries with an id below beforeID
+// (0: from the newest), newest first, for the console's pages.
+func (s *Store) AuditLogBefore(ctx context.Context, beforeID int64, limit int) ([]AuditEntry, error) {
+	const q = `
+SELECT id, at_ms, actor_kind, actor_id, actor_name, action, object_type, object_id, before_json, after_json
+FROM audit_log WHERE ?1 = 0 OR id < ?1 ORDER BY id DESC LIMIT ?2`
+	rows, err := s.rdb.QueryContext(ctx, q, beforeID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: read audit log: %w", err)
+	}
+	return scanAudit(rows)
 }

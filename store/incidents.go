@@ -65,6 +65,7 @@ type reader interface {
 // returns it as stored.
 func (s *Store) CreateIncident(ctx context.Context, inc Incident, first IncidentUpdate, actor Actor, now time.Time) (Incident, error) {
 	var id int64
+	var mailed bool
 	err := s.writeTx(ctx, "create incident", func(tx *sql.Tx) error {
 		const q = `
 INSERT INTO incidents (name, status, impact, impact_override, started_at_ms, created_at_ms, updated_at_ms, resolved_at_ms,
@@ -83,11 +84,18 @@ VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8, ?9, ?10, ?11, ?12) RETURNING id`
 			return err
 		}
 		inc.Updates = []IncidentUpdate{first}
+		var err error
+		if mailed, err = enqueueAll(ctx, tx, incidentEvents(nil, &inc, &first), now); err != nil {
+			return err
+		}
 		return writeAudit(ctx, tx, AuditEntry{At: now, Actor: actor, Action: "incident.create",
 			ObjectType: "incident", ObjectID: id, After: mustJSON(inc)})
 	})
 	if err != nil {
 		return Incident{}, err
+	}
+	if mailed {
+		s.pokeOutbox()
 	}
 	return s.Incident(ctx, id)
 }
@@ -99,11 +107,13 @@ VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8, ?9, ?10, ?11, ?12) RETURNING id`
 // is returned as is and changes nothing.
 func (s *Store) EditIncident(ctx context.Context, id int64, actor Actor, action string, now time.Time,
 	edit func(*Incident) (*IncidentUpdate, error)) (Incident, error) {
+	var mailed bool
 	err := s.writeTx(ctx, "edit incident", func(tx *sql.Tx) error {
 		inc, err := loadIncident(ctx, tx, id, false)
 		if err != nil {
 			return err
 		}
+		old := inc
 		before := mustJSON(inc)
 		upd, err := edit(&inc)
 		if err != nil {
@@ -129,11 +139,17 @@ WHERE id = ?1`
 			}
 			inc.Updates = []IncidentUpdate{*upd}
 		}
+		if mailed, err = enqueueAll(ctx, tx, incidentEvents(&old, &inc, upd), now); err != nil {
+			return err
+		}
 		return writeAudit(ctx, tx, AuditEntry{At: now, Actor: actor, Action: action,
 			ObjectType: "incident", ObjectID: id, Before: before, After: mustJSON(inc)})
 	})
 	if err != nil {
 		return Incident{}, err
+	}
+	if mailed {
+		s.pokeOutbox()
 	}
 	return s.Incident(ctx, id)
 }

@@ -53,6 +53,7 @@ var ErrNoMaintenance = errors.New("no such maintenance")
 // entry, in one transaction on the writer connection.
 func (s *Store) CreateMaintenance(ctx context.Context, m Maintenance, first MaintenanceUpdate, actor Actor, now time.Time) (Maintenance, error) {
 	var id int64
+	var mailed bool
 	err := s.writeTx(ctx, "create maintenance", func(tx *sql.Tx) error {
 		const q = `
 INSERT INTO maintenances (name, status, scheduled_for_ms, scheduled_until_ms, created_at_ms, updated_at_ms,
@@ -70,11 +71,18 @@ VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7, ?8, ?9) RETURNING id`
 			return err
 		}
 		m.Updates = []MaintenanceUpdate{first}
+		var err error
+		if mailed, err = enqueueAll(ctx, tx, maintenanceEvents(nil, &m, &first, false), now); err != nil {
+			return err
+		}
 		return writeAudit(ctx, tx, AuditEntry{At: now, Actor: actor, Action: "maintenance.create",
 			ObjectType: "maintenance", ObjectID: id, After: mustJSON(m)})
 	})
 	if err != nil {
 		return Maintenance{}, err
+	}
+	if mailed {
+		s.pokeOutbox()
 	}
 	return s.Maintenance(ctx, id)
 }
@@ -82,11 +90,13 @@ VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7, ?8, ?9) RETURNING id`
 // EditMaintenance changes a window like EditIncident changes an incident.
 func (s *Store) EditMaintenance(ctx context.Context, id int64, actor Actor, action string, now time.Time,
 	edit func(*Maintenance) (*MaintenanceUpdate, error)) (Maintenance, error) {
+	var mailed bool
 	err := s.writeTx(ctx, "edit maintenance", func(tx *sql.Tx) error {
 		m, err := loadMaintenance(ctx, tx, id, false)
 		if err != nil {
 			return err
 		}
+		old := m
 		before := mustJSON(m)
 		upd, err := edit(&m)
 		if err != nil {
@@ -111,11 +121,21 @@ WHERE id = ?1`
 			}
 			m.Updates = []MaintenanceUpdate{*upd}
 		}
+		announced, err := maintenanceAnnounced(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if mailed, err = enqueueAll(ctx, tx, maintenanceEvents(&old, &m, upd, announced), now); err != nil {
+			return err
+		}
 		return writeAudit(ctx, tx, AuditEntry{At: now, Actor: actor, Action: action,
 			ObjectType: "maintenance", ObjectID: id, Before: before, After: mustJSON(m)})
 	})
 	if err != nil {
 		return Maintenance{}, err
+	}
+	if mailed {
+		s.pokeOutbox()
 	}
 	return s.Maintenance(ctx, id)
 }

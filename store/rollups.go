@@ -160,6 +160,10 @@ func (b *dailyBuild) checkZone(ctx context.Context, tx *sql.Tx) error {
 	if _, err := tx.ExecContext(ctx, clearRows); err != nil {
 		return fmt.Errorf("clear rollups: %w", err)
 	}
+	const clearMonths = `DELETE FROM rollups_monthly`
+	if _, err := tx.ExecContext(ctx, clearMonths); err != nil {
+		return fmt.Errorf("clear rollups: %w", err)
+	}
 	const clearFrom = `DELETE FROM meta WHERE key = ?1`
 	if _, err := tx.ExecContext(ctx, clearFrom, metaRollupFrom); err != nil {
 		return fmt.Errorf("clear rollups: %w", err)

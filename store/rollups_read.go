@@ -14,6 +14,9 @@ import (
 // a change stored late can leave a subject with no row for a day it had
 // one.
 func replaceDay(ctx context.Context, tx *sql.Tx, d day, rows []*rollupRow) error {
+	if err := addMonthly(ctx, tx, d, -1); err != nil {
+		return err
+	}
 	const del = `
 DELETE FROM rollups_daily
 WHERE kind IN ('check_zone', 'check', 'component') AND day = ?1`
@@ -38,7 +41,7 @@ VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)`
 			return fmt.Errorf("replace rollups of %s: %w", d, err)
 		}
 	}
-	return nil
+	return addMonthly(ctx, tx, d, 1)
 }
 
 // DailyRollups returns the rollups of all subjects of a kind for the days

@@ -75,3 +75,37 @@ func (s *Store) RevokeSession(ctx context.Context, id int64, now time.Time) erro
 	}
 	return nil
 }
+
+// RevokeSessionBySecret ends the session with secret, if any: the one a
+// browser presents when it logs in again.
+func (s *Store) RevokeSessionBySecret(ctx context.Context, secret string, now time.Time) error {
+	const q = `UPDATE sessions SET revoked_at_ms = ?2 WHERE hash = ?1 AND revoked_at_ms IS NULL`
+	if _, err := s.wdb.ExecContext(ctx, q, HashToken(secret), ms(now)); err != nil {
+		return fmt.Errorf("store: revoke session: %w", err)
+	}
+	return nil
+}
+
+// RevokeUserSessions ends every session of a user and returns how many
+// were live.
+func (s *Store) RevokeUserSessions(ctx context.Context, userID int64, now time.Time) (int64, error) {
+	const q = `UPDATE sessions SET revoked_at_ms = ?2 WHERE user_id = ?1 AND revoked_at_ms IS NULL`
+	res, err := s.wdb.ExecContext(ctx, q, userID, ms(now))
+	if err != nil {
+		return 0, fmt.Errorf("store: revoke sessions of user %d: %w", userID, err)
+	}
+	n, _ := res.RowsAffected()
+	return n, nil
+}
+
+// PruneSessions deletes sessions that ended (expired or revoked) before
+// cutoff, so the table does not grow with every login.
+func (s *Store) PruneSessions(ctx context.Context, cutoff time.Time) (int64, error) {
+	const q = `DELETE FROM sessions WHERE expires_at_ms < ?1 OR revoked_at_ms < ?1`
+	res, err := s.wdb.ExecContext(ctx, q, ms(cutoff))
+	if err != nil {
+		return 0, fmt.Errorf("store: prune sessions: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n, nil
+}

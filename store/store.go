@@ -36,6 +36,9 @@ type Store struct {
 
 	mu     sync.Mutex // guards writer
 	writer *Writer
+
+	// outbox wakes the mail dispatcher (see OutboxWake).
+	outbox outboxSignal
 }
 
 // Open opens the database at path, creating its folder and file when

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 )
@@ -82,5 +83,89 @@ func TestAgentPushesAccumulate(t *testing.T) {
 	all, err := s.Agents(ctx)
 	if err != nil || len(all) != 2 || all[1].ClockOffset != -time.Minute {
 		t.Fatalf("agents %+v %v", all, err)
+	}
+}
+
+func TestTokensAreAuditedAndListed(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	admin := Actor{Kind: ActorUser, ID: 1, Name: "root@example.com"}
+	op, err := s.IssueToken(ctx, Token{Kind: TokenOperator, Role: RoleOperator, Name: "deploy-bot"}, "ampel_op_x", admin, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zone, err := s.CreateToken(ctx, Token{Kind: TokenZone, Zone: "eu", Name: "eu-agents"}, "ampel_zone_y", t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.IssueToken(ctx, Token{Kind: TokenOperator, Role: RoleOperator, Name: "deploy-bot"}, "z", admin, t0); !errors.Is(err, ErrTokenName) {
+		t.Fatalf("duplicate name: %v", err)
+	}
+	if err := s.TouchToken(ctx, op, t0.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RevokeTokenByID(ctx, zone, admin, t0.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RevokeTokenByID(ctx, zone, admin, t0.Add(time.Hour)); !errors.Is(err, ErrNoToken) {
+		t.Fatalf("revoking twice: %v", err)
+	}
+	if err := s.RevokeTokenByID(ctx, 999, admin, t0); !errors.Is(err, ErrNoToken) {
+		t.Fatalf("revoking an unknown id: %v", err)
+	}
+	if err := s.RevokeToken(ctx, TokenOperator, "deploy-bot", t0.Add(2*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	toks, err := s.Tokens(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(toks) != 2 || toks[0].ID != op || toks[1].ID != zone || !toks[0].LastUsed.Equal(t0.Add(time.Minute)) ||
+		!toks[1].Revoked.Equal(t0.Add(time.Hour)) || toks[1].Zone != "eu" || toks[0].Role != RoleOperator {
+		t.Fatalf("tokens %+v", toks)
+	}
+
+	log, err := s.AuditLog(ctx, 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []struct {
+		action string
+		actor  string
+		id     int64
+	}{{"token.create", "root@example.com", op}, {"token.create", "cli", zone}, {"token.revoke", "root@example.com", zone}, {"token.revoke", "cli", op}}
+	if len(log) != len(want) {
+		t.Fatalf("%d audit entries, want %d", len(log), len(want))
+	}
+	for i, w := range want {
+		e := log[i]
+		if e.Action != w.action || e.Actor.Name != w.actor || e.ObjectType != "token" || e.ObjectID != w.id {
+			t.Errorf("entry %d: %+v, want %+v", i, e, w)
+		}
+		if strings.Contains(string(e.After), "ampel_") || strings.Contains(string(e.After), "hash") {
+			t.Errorf("entry %d holds a secret: %s", i, e.After)
+		}
+	}
+	if log[2].Before == nil || !strings.Contains(string(log[2].After), `"revoked_at"`) || strings.Contains(string(log[2].Before), `"revoked_at"`) {
+		t.Errorf("revoke entry before %s after %s", log[2].Before, log[2].After)
+	}
+
+	// Newest first, a page at a time.
+	page, err := s.AuditLogBefore(ctx, 0, 3)
+	if err != nil || len(page) != 3 || page[0].ID != log[3].ID || page[2].ID != log[1].ID {
+		t.Fatalf("first page %+v %v", page, err)
+	}
+	page, err = s.AuditLogBefore(ctx, page[2].ID, 3)
+	if err != nil || len(page) != 1 || page[0].ID != log[0].ID {
+		t.Fatalf("second page %+v %v", page, err)
+	}
+
+	// Live tokens come first.
+	fresh, err := s.IssueToken(ctx, Token{Kind: TokenZone, Zone: "us", Name: "us-agents"}, "w", admin, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if toks, err := s.Tokens(ctx); err != nil || len(toks) != 3 || toks[0].ID != fresh {
+		t.Fatalf("tokens %+v %v", toks, err)
 	}
 }

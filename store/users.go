@@ -138,3 +138,48 @@ func (s *Store) userChange(ctx context.Context, action, q string, actor Actor, n
 			ObjectType: "user", ObjectID: before.ID, Before: mustJSON(before), After: mustJSON(after)})
 	})
 }
+
+// Users returns every account, disabled ones included, by email.
+func (s *Store) Users(ctx context.Context) ([]User, error) {
+	const q = `
+SELECT id, email, role, created_at_ms, password_changed_at_ms, disabled_at_ms
+FROM users ORDER BY email`
+	rows, err := s.rdb.QueryContext(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("store: list users: %w", err)
+	}
+	defer rows.Close()
+	var out []User
+	for rows.Next() {
+		var u User
+		var created, changed int64
+		var disabled sql.NullInt64
+		if err := rows.Scan(&u.ID, &u.Email, &u.Role, &created, &changed, &disabled); err != nil {
+			return nil, fmt.Errorf("store: list users: %w", err)
+		}
+		u.Created, u.PasswordChanged = fromMS(created), fromMS(changed)
+		if disabled.Valid {
+			u.Disabled = fromMS(disabled.Int64)
+		}
+		out = append(out, u)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: list users: %w", err)
+	}
+	return out, nil
+}
+
+// UserByID returns the account with id, or ErrNoUser.
+func (s *Store) UserByID(ctx context.Context, id int64) (User, error) {
+	const q = `SELECT email FROM users WHERE id = ?1`
+	var email string
+	err := s.rdb.QueryRowContext(ctx, q, id).Scan(&email)
+	if errors.Is(err, sql.ErrNoRows) {
+		return User{}, ErrNoUser
+	}
+	if err != nil {
+		return User{}, fmt.Errorf("store: look up user %d: %w", id, err)
+	}
+	u, err := loadUser(ctx, s.rdb, email)
+	return u.User, err
+}

@@ -146,3 +146,31 @@ func TestSessionsExpireIdleRevoke(t *testing.T) {
 		t.Fatalf("plain secret stored: %d %v", n, err)
 	}
 }
+
+func TestUsersListAndByID(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	if users, err := s.Users(ctx); err != nil || len(users) != 0 {
+		t.Fatalf("fresh store: %v %v", users, err)
+	}
+	b, _ := s.CreateUser(ctx, "b@example.com", RoleOperator, "$argon2id$b", cliActor, t0)
+	a, _ := s.CreateUser(ctx, "a@example.com", RoleAdmin, "$argon2id$a", cliActor, t0)
+	if err := s.DisableUser(ctx, "b@example.com", cliActor, t0.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	users, err := s.Users(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(users) != 2 || users[0].ID != a || users[1].ID != b || users[0].Role != RoleAdmin ||
+		!users[0].Disabled.IsZero() || !users[1].Disabled.Equal(t0.Add(time.Hour)) {
+		t.Fatalf("users %+v", users)
+	}
+	u, err := s.UserByID(ctx, b)
+	if err != nil || u.Email != "b@example.com" || u.Disabled.IsZero() {
+		t.Fatalf("UserByID: %+v %v", u, err)
+	}
+	if _, err := s.UserByID(ctx, 999); !errors.Is(err, ErrNoUser) {
+		t.Fatalf("unknown id: %v", err)
+	}
+}

@@ -103,3 +103,26 @@ func parseTime(field string, s *string) (time.Time, *requestError) {
 	}
 	return t.UTC(), nil
 }
+
+// parseNullableTime reads a field that is absent (nil: leave as is), null
+// (a pointer to the zero time: clear it) or an RFC 3339 time.
+func parseNullableTime(field string, raw json.RawMessage) (*time.Time, *requestError) {
+	if raw == nil {
+		return nil, nil
+	}
+	if string(bytes.TrimSpace(raw)) == "null" {
+		return &time.Time{}, nil
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return nil, &requestError{Status: http.StatusBadRequest, Field: field, Msg: "wrong type: want an RFC 3339 time as a string, or null"}
+	}
+	if s == "" {
+		return &time.Time{}, nil
+	}
+	t, rerr := parseTime(field, &s)
+	if rerr != nil {
+		return nil, rerr
+	}
+	return &t, nil
+}

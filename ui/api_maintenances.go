@@ -2,11 +2,9 @@ package ui
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/labstack/echo/v4"
-
-	"github.com/ampelstatus/ampel/pkg/incident"
-	"github.com/ampelstatus/ampel/store"
 )
 
 // maintenanceUpdateRequest is the body of POST /api/v1/maintenances/{id}/updates.
@@ -21,77 +19,101 @@ type maintenanceUpdateRequest struct {
 // (flat, like incidentRequest, so errors name JSON fields only).
 type maintenanceRequest struct {
 	Name                 *string  `json:"name"`
+	Description          *string  `json:"description"`
 	ScheduledFor         *string  `json:"scheduled_for"`
 	ScheduledUntil       *string  `json:"scheduled_until"`
 	ComponentIDs         []string `json:"component_ids"`
+	AutoStart            *bool    `json:"auto_start"`
+	AutoComplete         *bool    `json:"auto_complete"`
+	TimeZone             *string  `json:"time_zone"`
 	Status               *string  `json:"status"`
 	Body                 *string  `json:"body"`
 	DeliverNotifications *bool    `json:"deliver_notifications"`
 	DisplayAt            *string  `json:"display_at"`
 }
 
+// change turns the request into the operation's terms, parsing its times.
+func (r maintenanceRequest) change() (maintenanceChange, error) {
+	ch := maintenanceChange{Name: r.Name, Description: r.Description, ComponentIDs: r.ComponentIDs,
+		AutoStart: r.AutoStart, AutoComplete: r.AutoComplete, TimeZone: r.TimeZone,
+		Status: r.Status, Body: r.Body, Notify: r.DeliverNotifications}
+	for _, f := range []struct {
+		name string
+		in   *string
+		out  **time.Time
+	}{{"scheduled_for", r.ScheduledFor, &ch.ScheduledFor}, {"scheduled_until", r.ScheduledUntil, &ch.ScheduledUntil}} {
+		if f.in == nil {
+			continue
+		}
+		t, err := parseTime(f.name, f.in)
+		if err != nil {
+			return maintenanceChange{}, err
+		}
+		*f.out = &t
+	}
+	at, err := parseTime("display_at", r.DisplayAt)
+	if err != nil {
+		return maintenanceChange{}, err
+	}
+	ch.At = at
+	return ch, nil
+}
+
 func (a *operatorAPI) createMaintenance(c echo.Context) error {
-	var r maintenanceRequest
-	if err := decodeStrict(c.Request().Body, &r); err != nil {
-		return a.fail(c, err)
-	}
-	if r.Name == nil {
-		return a.fail(c, badField("name", "required"))
-	}
-	if r.Status == nil {
-		r.Status = ptr(incident.Scheduled)
-	}
-	m := store.Maintenance{}
-	upd, err := a.applyMaintenance(&m, r, c)
+	ch, err := decodeMaintenance(c)
 	if err != nil {
 		return a.fail(c, err)
 	}
-	created, err := a.d.Store.CreateMaintenance(c.Request().Context(), m, *upd, actor(c), a.d.Now())
+	created, err := a.ops.createMaintenance(c.Request().Context(), actor(c), ch)
 	if err != nil {
-		return err
+		return a.fail(c, err)
 	}
-	a.changed(c)
 	return c.JSON(http.StatusCreated, created)
 }
 
 func (a *operatorAPI) patchMaintenance(c echo.Context) error {
-	var r maintenanceRequest
-	if err := decodeStrict(c.Request().Body, &r); err != nil {
-		return a.fail(c, err)
-	}
-	return a.editMaintenance(c, "maintenance.patch", r)
-}
-
-func (a *operatorAPI) addMaintenanceUpdate(c echo.Context) error {
-	var r maintenanceUpdateRequest
-	if err := decodeStrict(c.Request().Body, &r); err != nil {
-		return a.fail(c, err)
-	}
-	if r.Body == nil || *r.Body == "" {
-		return a.fail(c, badField("body", "required: what customers should read"))
-	}
-	return a.editMaintenance(c, "maintenance.update", maintenanceRequest{Status: r.Status, Body: r.Body,
-		DeliverNotifications: r.DeliverNotifications, DisplayAt: r.DisplayAt})
-}
-
-func (a *operatorAPI) editMaintenance(c echo.Context, action string, r maintenanceRequest) error {
 	id, err := pathID(c)
 	if err != nil {
 		return a.fail(c, err)
 	}
-	m, err := a.d.Store.EditMaintenance(c.Request().Context(), id, actor(c), action, a.d.Now(),
-		func(m *store.Maintenance) (*store.MaintenanceUpdate, error) {
-			upd, err := a.applyMaintenance(m, r, c)
-			if err != nil || (r.Status == nil && r.Body == nil) {
-				return nil, err
-			}
-			return upd, nil
-		})
+	ch, err := decodeMaintenance(c)
 	if err != nil {
 		return a.fail(c, err)
 	}
-	a.changed(c)
+	m, err := a.ops.patchMaintenance(c.Request().Context(), actor(c), id, ch)
+	if err != nil {
+		return a.fail(c, err)
+	}
 	return c.JSON(http.StatusOK, m)
+}
+
+func (a *operatorAPI) addMaintenanceUpdate(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return a.fail(c, err)
+	}
+	var r maintenanceUpdateRequest
+	if err := decodeStrict(c.Request().Body, &r); err != nil {
+		return a.fail(c, err)
+	}
+	ch, err := maintenanceRequest{Status: r.Status, Body: r.Body, DeliverNotifications: r.DeliverNotifications, DisplayAt: r.DisplayAt}.change()
+	if err != nil {
+		return a.fail(c, err)
+	}
+	m, err := a.ops.postMaintenanceUpdate(c.Request().Context(), actor(c), id, ch)
+	if err != nil {
+		return a.fail(c, err)
+	}
+	return c.JSON(http.StatusOK, m)
+}
+
+// decodeMaintenance reads a maintenanceRequest body as a change.
+func decodeMaintenance(c echo.Context) (maintenanceChange, error) {
+	var r maintenanceRequest
+	if err := decodeStrict(c.Request().Body, &r); err != nil {
+		return maintenanceChange{}, err
+	}
+	return r.change()
 }
 
 // listMaintenances answers GET /api/v1/maintenances[?limit=N].
@@ -105,51 +127,4 @@ func (a *operatorAPI) listMaintenances(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, list)
-}
-
-// applyMaintenance applies a request to m by the rules of package incident
-// and returns the timeline entry it makes. m.ID is 0 when creating.
-func (a *operatorAPI) applyMaintenance(m *store.Maintenance, r maintenanceRequest, c echo.Context) (*store.MaintenanceUpdate, error) {
-	now := a.d.Now()
-	if r.Name != nil {
-		if err := incident.CheckName(*r.Name); err != nil {
-			return nil, err
-		}
-		m.Name = *r.Name
-	}
-	from, err := parseTime("scheduled_for", r.ScheduledFor)
-	if err != nil {
-		return nil, err
-	}
-	until, err := parseTime("scheduled_until", r.ScheduledUntil)
-	if err != nil {
-		return nil, err
-	}
-	if r.ScheduledFor != nil {
-		m.ScheduledFor = from
-	}
-	if r.ScheduledUntil != nil {
-		m.ScheduledUntil = until
-	}
-	if err := incident.CheckWindow(m.ScheduledFor, m.ScheduledUntil); err != nil {
-		return nil, err
-	}
-	if r.ComponentIDs != nil {
-		if err := incident.CheckComponentIDs(r.ComponentIDs, a.known); err != nil {
-			return nil, err
-		}
-		m.ComponentIDs = r.ComponentIDs
-	}
-	upd := &store.MaintenanceUpdate{Status: m.Status, Author: actor(c).Name, At: now}
-	if r.Status != nil {
-		if err := incident.CheckMaintenanceMove(m.Status, *r.Status); err != nil {
-			return nil, err
-		}
-		upd.Status = *r.Status
-	}
-	if err := noteFields(r.Body, r.DeliverNotifications, r.DisplayAt, now, &upd.Body, &upd.DeliverNotifications, &upd.At); err != nil {
-		return nil, err
-	}
-	m.Status = upd.Status
-	return upd, nil
 }

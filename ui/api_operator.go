@@ -16,10 +16,8 @@ import (
 type operatorAPI struct {
 	d        Deps
 	failures *authFailures
-	// components are the component ids (slugs) incidents may name.
-	components map[string]bool
-	// edited tells the page cache that operators changed something.
-	edited func()
+	// ops are the operations the console shares.
+	ops *incidentOps
 }
 
 // operatorAPIRoutes adds the operator API; it needs the store.
@@ -27,12 +25,7 @@ func operatorAPIRoutes(e *echo.Echo, d Deps, edited func()) {
 	if d.Store == nil {
 		return
 	}
-	a := &operatorAPI{d: d, failures: newAuthFailures(), components: map[string]bool{}, edited: edited}
-	if d.Config != nil {
-		for _, c := range d.Config.Components {
-			a.components[c.Slug] = true
-		}
-	}
+	a := &operatorAPI{d: d, failures: newAuthFailures(), ops: newIncidentOps(d, edited)}
 	// Per route, not on a group: a group's middleware would also claim
 	// every unknown path under /api/v1 (the agent API lives there too).
 	auth := a.requireToken(store.RoleOperator)
@@ -45,9 +38,8 @@ func operatorAPIRoutes(e *echo.Echo, d Deps, edited func()) {
 	e.GET("/api/v1/maintenances", a.listMaintenances, auth)
 	e.PATCH("/api/v1/maintenances/:id", a.patchMaintenance, auth)
 	e.POST("/api/v1/maintenances/:id/updates", a.addMaintenanceUpdate, auth)
+	e.GET("/api/v1/subscribers", a.listSubscribers, auth)
 }
-
-func (a *operatorAPI) known(id string) bool { return a.components[id] }
 
 // fail answers err: a request or rule error as 4xx naming the field, a
 // missing object as 404, anything else as 500.

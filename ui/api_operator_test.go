@@ -8,10 +8,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/labstack/echo/v4"
 
 	"github.com/ampelstatus/ampel/pkg/state"
 	"github.com/ampelstatus/ampel/store"
@@ -28,6 +31,9 @@ type apiFixture struct {
 	// revoked, zone and norole must all be refused.
 	revoked, zone, norole string
 	ip                    atomic.Int64
+	// auditFrom is the last audit entry of the fixture's own setup (the
+	// tokens): tests read the log after it.
+	auditFrom int64
 }
 
 func newAPIFixture(t testing.TB) *apiFixture {
@@ -57,6 +63,13 @@ func newAPIFixture(t testing.TB) *apiFixture {
 	}
 	if err := st.RevokeToken(ctx, store.TokenOperator, "old", t0); err != nil {
 		t.Fatal(err)
+	}
+	setup, err := st.AuditLog(ctx, 0, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(setup) > 0 {
+		f.auditFrom = setup[len(setup)-1].ID
 	}
 	cfg := testConfig(t)
 	f.h = New(Deps{Config: cfg, Engine: state.New(cfg), Store: st, Started: t0, Now: func() time.Time { return *f.now.Load() }})
@@ -163,7 +176,7 @@ func TestOperatorAPIIncidentFlow(t *testing.T) {
 	}
 
 	// Every change is in the audit log, by the token, in order.
-	log, err := f.st.AuditLog(context.Background(), 0, 100)
+	log, err := f.st.AuditLog(context.Background(), f.auditFrom, 100)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -212,7 +225,7 @@ func TestOperatorAPIMaintenanceFlow(t *testing.T) {
 	if len(list) != 1 || list[0].ID != m.ID {
 		t.Fatalf("list %+v", list)
 	}
-	if log, _ := f.st.AuditLog(context.Background(), 0, 100); len(log) != 5 || log[0].Actor.Name != "root-bot" {
+	if log, _ := f.st.AuditLog(context.Background(), f.auditFrom, 100); len(log) != 5 || log[0].Actor.Name != "root-bot" {
 		t.Fatalf("audit %+v", log)
 	}
 }
@@ -230,9 +243,46 @@ var apiRoutes = []struct{ method, path, body string }{
 	{"POST", "/api/v1/maintenances/1/updates", `{"body":"z"}`},
 }
 
+// publicAPIPaths are the routes under /api/v1/ that answer without an
+// operator token, on purpose: the agent API (zone tokens, tested in
+// agent_test.go) and the public availability report. Every other route
+// there must demand an operator token; a route added later is refused
+// by TestOperatorAPIRejectsBadTokens until it does, or is listed here.
+var publicAPIPaths = []string{"/api/v1/agent/", "/api/v1/availability"}
+
+// operatorRoutes lists every operator API route echo serves: everything
+// under /api/v1/ but publicAPIPaths, with :id as 1. Built from echo's
+// own list, so a route added later is covered without anyone
+// remembering to list it.
+func operatorRoutes(t *testing.T, h http.Handler) [][2]string {
+	t.Helper()
+	e, isEcho := h.(*echo.Echo)
+	if !isEcho {
+		t.Fatalf("New returned %T, not *echo.Echo", h)
+	}
+	var out [][2]string
+	for _, r := range e.Routes() {
+		if !strings.HasPrefix(r.Path, "/api/v1/") || r.Method == "echo_route_not_found" ||
+			slices.ContainsFunc(publicAPIPaths, func(p string) bool { return strings.HasPrefix(r.Path, p) }) {
+			continue
+		}
+		out = append(out, [2]string{r.Method, strings.ReplaceAll(r.Path, ":id", "1")})
+	}
+	if len(out) < len(apiRoutes) {
+		t.Fatalf("echo lists %d operator routes, fewer than the %d known: %v", len(out), len(apiRoutes), out)
+	}
+	return out
+}
+
 func TestOperatorAPIRejectsBadTokens(t *testing.T) {
 	f := newAPIFixture(t)
-	for _, r := range apiRoutes {
+	routes := operatorRoutes(t, f.h)
+	for i, r := range routes {
+		method, path := r[0], r[1]
+		// An address per route: the wrong tokens of one route must not
+		// run into the per-address limit.
+		addr := fmt.Sprintf("10.9.%d.9:1", i)
+		body := `{"name":"x","body":"y"}`
 		for _, c := range []struct {
 			name, header string
 			want         int
@@ -244,21 +294,31 @@ func TestOperatorAPIRejectsBadTokens(t *testing.T) {
 			{"zone", "Bearer " + f.zone, 403},
 			{"under-privileged", "Bearer " + f.norole, 403},
 		} {
-			req := httptest.NewRequest(r.method, r.path, strings.NewReader(r.body))
-			req.RemoteAddr = "10.9.9.9:1"
+			req := httptest.NewRequest(method, path, strings.NewReader(body))
+			req.RemoteAddr = addr
 			if c.header != "" {
 				req.Header.Set("Authorization", c.header)
 			}
 			rec := httptest.NewRecorder()
 			f.h.ServeHTTP(rec, req)
 			if rec.Code != c.want {
-				t.Errorf("%s %s with %s token: %d, want %d", r.method, r.path, c.name, rec.Code, c.want)
+				t.Errorf("%s %s with %s token: %d, want %d", method, path, c.name, rec.Code, c.want)
 			}
 			apiErr(t, rec)
 		}
 		// A token in the query string is never read.
-		if rec := f.do(r.method, r.path+"?access_token="+f.op+"&token="+f.op, "", r.body); rec.Code != 401 {
-			t.Errorf("%s %s with a query token: %d", r.method, r.path, rec.Code)
+		if rec := f.do(method, path+"?access_token="+f.op+"&token="+f.op, "", body); rec.Code != 401 {
+			t.Errorf("%s %s with a query token: %d", method, path, rec.Code)
+		}
+	}
+	// Every route echo serves is in the table of valid requests below.
+	known := map[[2]string]bool{}
+	for _, r := range apiRoutes {
+		known[[2]string{r.method, r.path}] = true
+	}
+	for _, r := range routes {
+		if !known[r] && (strings.Contains(r[1], "/incidents") || strings.Contains(r[1], "/maintenances")) {
+			t.Errorf("route %s %s is missing from apiRoutes", r[0], r[1])
 		}
 	}
 	// Paths outside the API stay plain 404s, token or not.
@@ -266,7 +326,7 @@ func TestOperatorAPIRejectsBadTokens(t *testing.T) {
 		t.Errorf("unknown /api/v1 path: %d", rec.Code)
 	}
 	// Nothing was written.
-	if log, _ := f.st.AuditLog(context.Background(), 0, 10); len(log) != 0 {
+	if log, _ := f.st.AuditLog(context.Background(), f.auditFrom, 10); len(log) != 0 {
 		t.Fatalf("refused requests wrote %+v", log)
 	}
 	// The valid token works on every route once objects exist.
@@ -382,7 +442,7 @@ func TestOperatorAPIValidationNamesTheField(t *testing.T) {
 		}
 	}
 	// None of it changed anything.
-	if log, _ := f.st.AuditLog(context.Background(), 0, 100); len(log) != 2 {
+	if log, _ := f.st.AuditLog(context.Background(), f.auditFrom, 100); len(log) != 2 {
 		t.Fatalf("%d audit entries after refused requests, want 2", len(log))
 	}
 }
@@ -412,6 +472,9 @@ func FuzzOperatorAPIDecode(f *testing.F) {
 	}
 	f.Add("/api/v1/incidents", `{"name":"x","components":{"api":"major_outage"},"display_at":"2026-11-23T10:00:00Z","impact_override":"none"}`)
 	f.Add("/api/v1/maintenances", `{"name":"m","scheduled_for":"2026-12-01T00:00:00Z","scheduled_until":"2026-12-01T01:00:00Z","component_ids":["api"],"status":"in_progress"}`)
+	f.Add("/api/v1/incidents", `{"name":"x","eta":"2026-11-23T14:00:00Z","draft":true}`)
+	f.Add("/api/v1/incidents/1", `{"eta":null,"draft":false,"postmortem":"# pm","status":"resolved"}`)
+	f.Add("/api/v1/maintenances", `{"name":"m","description":"*d*","time_zone":"Europe/Berlin","auto_start":false,"auto_complete":true,"scheduled_for":"2026-12-01T00:00:00Z","scheduled_until":"2026-12-01T01:00:00Z"}`)
 	f.Fuzz(func(t *testing.T, path, body string) {
 		if !strings.HasPrefix(path, "/api/v1/") {
 			path = "/api/v1/incidents"

@@ -49,7 +49,7 @@ func (s *site) badge(c echo.Context) error {
 			if err != nil {
 				return nil, err
 			}
-			u, ok := availability.Period(hist[slug], availability.DefaultPartialWeight)
+			u, ok := availability.Period(hist[slug], s.weight())
 			value, color = "no data", badgeColor[status.NoData]
 			if ok {
 				value, color = pct(u), uptimeColor(u)

@@ -87,7 +87,7 @@ func (s *site) componentView(ctx context.Context, comp state.Component) (compone
 		return componentView{}, err
 	}
 	v := componentView{
-		Site: s.siteView(now), Row: rowOf(comp, hist[comp.Slug]), Group: comp.Group, Updated: s.updated(),
+		Site: s.siteView(now), Row: rowOf(comp, hist[comp.Slug], s.weight()), Group: comp.Group, Updated: s.updated(),
 	}
 	v.Row.Since = v.Row.Since.In(s.loc())
 	for _, chk := range comp.Checks {

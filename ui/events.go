@@ -65,6 +65,10 @@ func (f *Feed) Hub() *live.Hub { return f.hub }
 // pages are rebuilt even for changes at equal or earlier times.
 func (f *Feed) Revision() uint64 { return f.rev.Load() }
 
+// Touch marks the cached pages stale after a change the state does not
+// see, such as automation editing an incident or a maintenance window.
+func (f *Feed) Touch() { f.rev.Add(1) }
+
 // Observe is an ingest observer.
 func (f *Feed) Observe(_ status.Result, changes []status.Change) {
 	if len(changes) == 0 {
@@ -90,7 +94,7 @@ func stateEventOf(comps []state.Component, at time.Time) stateEvent {
 		Banner:  liveItem{ID: "banner", Level: classOf(ov.Level), Text: ov.Description},
 		Updated: at.UTC().Format(time.RFC3339),
 	}
-	for _, g := range groupsOf(comps, nil) {
+	for _, g := range groupsOf(comps, nil, 0) {
 		if g.Grouped {
 			ev.Groups = append(ev.Groups, liveItem{ID: g.ID, Level: g.Class, Text: g.Text})
 		}

@@ -67,7 +67,7 @@ func (s *site) homeView(ctx context.Context) (homeView, error) {
 		Site: s.siteView(now), Overall: ov, Class: classOf(ov.Level),
 		Updated: s.updated(), Incidents: incs, Maintenances: wins,
 	}
-	v.Groups = groupsOf(comps, hist)
+	v.Groups = groupsOf(comps, hist, s.weight())
 	return v, nil
 }
 
@@ -82,12 +82,12 @@ func (s *site) updated() time.Time {
 
 // groupsOf lays out components in config order: a group where its first
 // member is, showing the worst status of its members.
-func groupsOf(comps []state.Component, hist map[string][]availability.Day) []groupView {
+func groupsOf(comps []state.Component, hist map[string][]availability.Day, w float64) []groupView {
 	var out []groupView
 	at := map[string]int{}
 	levels := map[string]status.Level{}
 	for _, comp := range comps {
-		row := rowOf(comp, hist[comp.Slug])
+		row := rowOf(comp, hist[comp.Slug], w)
 		if comp.Group == "" {
 			out = append(out, groupView{ID: "component-" + comp.Slug, Name: comp.Name, Text: row.Text, Class: row.Class, Rows: []rowView{row}})
 			continue

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/ampelstatus/ampel/pkg/incident"
-	"github.com/ampelstatus/ampel/pkg/markdown"
 	"github.com/ampelstatus/ampel/store"
 )
 
@@ -21,7 +20,9 @@ type incidentView struct {
 	// colours apart.
 	ImpactText string
 	Status     string
-	Updates    []updateView
+	// ETA is the estimated time of resolution; zero for none.
+	ETA     time.Time
+	Updates []updateView
 }
 
 // updateView is one timeline entry; Body is the sanitised HTML of the
@@ -80,6 +81,9 @@ func (s *site) noticesOf(ctx context.Context) ([]incidentView, []windowView, err
 
 func (s *site) incidentViewOf(inc store.Incident) incidentView {
 	v := incidentView{ID: inc.ID, Name: inc.Name, Impact: inc.Impact, ImpactText: impactText(inc.Impact), Status: statusText(inc.Status)}
+	if !inc.ETA.IsZero() {
+		v.ETA = inc.ETA.In(s.loc())
+	}
 	ups := latestFirst(inc.Updates, func(u store.IncidentUpdate) time.Time { return u.At }, func(u store.IncidentUpdate) int64 { return u.ID })
 	for _, u := range ups {
 		v.Updates = append(v.Updates, updateView{Status: statusText(u.Status), At: u.At.In(s.loc()), Body: s.render(u.Body)})
@@ -104,16 +108,9 @@ func (s *site) windowViewOf(m store.Maintenance, names map[string]string) window
 	return v
 }
 
-// render is the operator's Markdown as safe HTML; text that does not
-// convert is shown escaped rather than failing the page.
-func (s *site) render(src string) template.HTML {
-	h, err := markdown.Render(src)
-	if err != nil {
-		s.d.Logger.Warn("markdown not rendered", "err", err)
-		return template.HTML("<p>" + template.HTMLEscapeString(src) + "</p>")
-	}
-	return h
-}
+// render is the operator's Markdown as safe HTML, rendered once per
+// distinct text.
+func (s *site) render(src string) template.HTML { return s.md.render(src) }
 
 // impactText is an impact in words.
 func impactText(impact string) string {

@@ -25,6 +25,11 @@ type site struct {
 	maxStreams int64
 	// edits counts operators' changes (see edited): part of version.
 	edits atomic.Uint64
+	// reports caches availability month pages and API answers apart, so
+	// their many possible keys never push the pages out of cache.
+	reports *cache
+	// md renders each stored Markdown text once, not on every rebuild.
+	md *mdCache
 }
 
 // edited counts an operator's change to incidents or maintenance, so the
@@ -36,11 +41,12 @@ func newSite(d Deps) (*site, error) {
 	if err != nil {
 		return nil, err
 	}
-	ps, err := parsePages("home", "component", "notfound")
+	ps, err := parsePages("home", "component", "notfound", "incident", "history", "maintenance", "availability", "availability_month", "availability_print")
 	if err != nil {
 		return nil, err
 	}
-	return &site{d: d, assets: a, pages: ps, cache: newCache(), maxStreams: maxStreams}, nil
+	return &site{d: d, assets: a, pages: ps, cache: newCache(), reports: newCache(), maxStreams: maxStreams,
+		md: newMDCache(d.Logger)}, nil
 }
 
 // routes registers the public site.
@@ -54,12 +60,22 @@ func (s *site) routes(e *echo.Echo) {
 	get("/badge/:file", s.badge)
 	e.GET("/events", s.events) // a stream: GET only
 	get("/api/v2/summary.json", s.summary)
+	get("/availability", s.availabilityPage)
+	get("/availability/:slug/:month", s.availabilityMonth)
+	get("/api/v1/availability", s.availabilityAPI)
 	get("/api/v2/status.json", s.statusJSON)
 	get("/api/v2/incidents.json", s.incidentList(false))
 	get("/api/v2/incidents/unresolved.json", s.incidentList(true))
 	get("/api/v2/scheduled-maintenances.json", s.maintenanceList("all"))
 	get("/api/v2/scheduled-maintenances/upcoming.json", s.maintenanceList("upcoming"))
 	get("/api/v2/scheduled-maintenances/active.json", s.maintenanceList("active"))
+	get("/incidents/:id", s.showIncident)
+	get("/history", s.incidentHistory)
+	get("/maintenance", s.maintenanceIndex)
+	get("/maintenance/:id", s.showMaintenance)
+	get("/feed.atom", s.atom)
+	get("/feed.rss", s.rss)
+	get("/maintenance.ics", s.calendar)
 }
 
 func (s *site) loc() *time.Location {
@@ -95,8 +111,9 @@ func (s *site) siteView(now time.Time) siteView {
 	cfg := s.d.Config.Site
 	v := siteView{
 		Title: cfg.Title, LogoURL: cfg.LogoURL, PublicURL: cfg.PublicURL,
-		CSS: s.assets.url("style.css"), JS: s.assets.url("app.js"),
+		CSS: s.assets.url("style.css"), JS: s.assets.url("app.js"), Icon: s.assets.url("favicon.svg"),
 		Zone: s.loc().String(), Now: now,
+		Subscribe: s.d.Store != nil && s.d.Config.Subscriptions.Enabled,
 	}
 	if s.d.Feed != nil {
 		hub := s.d.Feed.Hub()
@@ -125,8 +142,7 @@ func (s *site) history(ctx context.Context, now time.Time) (map[string][]availab
 }
 
 // rowOf is a component's line on a page.
-func rowOf(comp state.Component, days []availability.Day) rowView {
-	w := availability.DefaultPartialWeight
+func rowOf(comp state.Component, days []availability.Day, w float64) rowView {
 	return rowView{
 		Slug: comp.Slug, Name: comp.Name, Description: comp.Description,
 		Text: textOf(comp.Level), Class: classOf(comp.Level), Since: comp.Since,

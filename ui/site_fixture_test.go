@@ -36,11 +36,13 @@ func siteConfig(t testing.TB) *config.Config {
 	}
 	return &config.Config{
 		Site: config.Site{
-			Title: "Example <Status>", PublicURL: "https://status.example.com", Timezone: "Europe/Berlin",
+			Title: "Example <Status>", PublicURL: "https://status.example.com", Timezone: "Europe/Berlin", SLO: 99.9,
 			FooterLinks: []config.FooterLink{{Name: "Support", URL: "https://example.com/support"}, {Name: "Privacy & terms", URL: "/privacy"}},
 		},
 		Location: berlin,
 		Zones:    []config.Zone{{Name: "eu", Kind: "local"}, {Name: "us", Kind: "local"}},
+		// As config.Load fills them in.
+		Availability: config.Availability{PartialWeight: 0.3, Credits: []config.CreditTier{{Below: 99.9, Credit: 10}, {Below: 99, Credit: 25}}},
 		Components: []config.Component{
 			{Slug: "api", Name: "API", Group: "Core", Description: "Public REST API", Checks: check("api-health", 0)},
 			{Slug: "web", Name: "Web <app>", Group: "Core", Checks: check("web-home", 2)},

@@ -26,6 +26,12 @@ type incidentJSON struct {
 	Components     []component          `json:"components"`
 	ScheduledFor   string               `json:"scheduled_for,omitempty"`
 	ScheduledUntil string               `json:"scheduled_until,omitempty"`
+	// The postmortem, as Statuspage's incident carries it: the Markdown
+	// as written and when it was published (null until then; Ampel does
+	// not tell an edit from a publication, so both times are the same).
+	PostmortemBody        *string `json:"postmortem_body"`
+	PostmortemUpdatedAt   *string `json:"postmortem_body_last_updated_at"`
+	PostmortemPublishedAt *string `json:"postmortem_published_at"`
 }
 
 // incidentUpdateJSON is one entry of its timeline. Body is the
@@ -119,6 +125,14 @@ func (j jsonShaper) incident(inc store.Incident) incidentJSON {
 		updates = append(updates, timed{u.At, u.ID, uj})
 	}
 	out.Updates = newestFirst(updates)
+	if inc.Postmortem != "" && !inc.PostmortemAt.IsZero() {
+		// Statuspage moves an incident to "postmortem" when one is
+		// published.
+		out.Status = "postmortem"
+		out.PostmortemBody = &inc.Postmortem
+		out.PostmortemUpdatedAt = j.stampPtr(inc.PostmortemAt)
+		out.PostmortemPublishedAt = out.PostmortemUpdatedAt
+	}
 	return out
 }
 

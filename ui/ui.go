@@ -14,6 +14,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/ampelstatus/ampel/pkg/backup"
 	"github.com/ampelstatus/ampel/pkg/config"
 	"github.com/ampelstatus/ampel/pkg/remote"
 	"github.com/ampelstatus/ampel/pkg/state"
@@ -47,6 +48,9 @@ type Deps struct {
 	// maintenance window was created or changed, before the answer, so
 	// the components show what operators now say.
 	OnIncidentChange func(context.Context)
+	// Backups reports the scheduled snapshots for the console's
+	// dashboard; nil when they are off.
+	Backups func() backup.Status
 }
 
 // New returns the HTTP handler for everything Ampel serves.
@@ -76,8 +80,10 @@ func New(d Deps) http.Handler {
 	}
 	h := &handlers{d: d, site: s}
 	s.routes(e)
+	subscribeRoutes(e, s)
 	agentRoutes(e, d.Agents)
 	operatorAPIRoutes(e, d, s.edited)
+	consoleRoutes(e, d, s.edited)
 	e.GET("/healthz", h.healthz)
 	e.GET("/metrics", h.metrics)
 	e.GET("/api/v2/components.json", h.components)

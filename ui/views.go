@@ -68,12 +68,14 @@ func overallOf(comps []state.Component) overall {
 // siteView is what the layout shows on every page.
 type siteView struct {
 	Title, LogoURL, PublicURL string
-	CSS, JS                   string
+	CSS, JS, Icon             string
 	Zone                      string
 	Footer                    []linkView
 	// Events is the stream URL, naming the last event the page includes.
 	Events string
 	Now    time.Time
+	// Subscribe links the subscribe form (subscriptions on, a store).
+	Subscribe bool
 }
 
 type linkView struct{ Name, URL string }

@@ -149,7 +149,7 @@ func TestBackupMetricsShowFailure(t *testing.T) {
 	}
 	m := metrics.New()
 	// The database does not exist: every attempt fails.
-	stop, err := startBackups(cfg, filepath.Join(dir, "missing.db"), m, slog.New(slog.DiscardHandler))
+	_, stop, err := startBackups(cfg, filepath.Join(dir, "missing.db"), m, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -70,12 +70,12 @@ func openStore(ctx context.Context, cfg *config.Config, logger *slog.Logger) (st
 }
 
 // startBackups runs scheduled snapshots of db, if enabled, with their
-// metrics; stop ends them, waiting for a snapshot in progress to be
-// cancelled.
-func startBackups(cfg *config.Config, db string, m *metrics.Metrics, logger *slog.Logger) (stop func(), err error) {
+// metrics; status reports them (nil when off); stop ends them, waiting
+// for a snapshot in progress to be cancelled.
+func startBackups(cfg *config.Config, db string, m *metrics.Metrics, logger *slog.Logger) (status func() backup.Status, stop func(), err error) {
 	if !cfg.Backup.Enabled {
 		logger.Warn("scheduled snapshots are off ([backup] enabled = false)")
-		return func() {}, nil
+		return nil, func() {}, nil
 	}
 	c := cfg.Backup
 	b, err := backup.New(backup.Options{
@@ -84,13 +84,13 @@ func startBackups(cfg *config.Config, db string, m *metrics.Metrics, logger *slo
 		Command: c.Command, CommandTimeout: c.CommandTimeout.D(), Logger: logger,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("backup.dir: %w", err)
+		return nil, nil, fmt.Errorf("backup.dir: %w", err)
 	}
 	backupMetrics(m, b, time.Now())
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { b.Run(ctx); close(done) }()
-	return func() { cancel(); <-done }, nil
+	return b.Status, func() { cancel(); <-done }, nil
 }
 
 // backupMetrics exports the snapshots' status; started stands in for the

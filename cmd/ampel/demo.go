@@ -16,7 +16,7 @@ import (
 )
 
 // demoCmd runs the real server against a simulated fleet on loopback, with
-// 90 days of generated history in a throw-away data folder.
+// a year of generated history in a throw-away data folder.
 func demoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("ampel demo", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -67,7 +67,7 @@ func runDemo(ctx context.Context, listen string, logger *slog.Logger, stdout io.
 	if err != nil {
 		return err
 	}
-	engine, err := demo.Seed(ctx, cfg, scenario, now, stdout)
+	engine, err := demo.Seed(ctx, cfg, scenario, now, time.Now, stdout)
 	if err != nil {
 		return err
 	}

@@ -29,15 +29,24 @@ var allowed = map[string][]string{
 	"pkg/remote":       {"pkg/status", "pkg/config", "pkg/agent", "pkg/ingest", "store"},
 	"pkg/incident":     {"pkg/status"},
 	"pkg/overlay":      {"pkg/status", "pkg/state", "pkg/incident", "store"},
+	"pkg/maintclock":   {"pkg/incident", "store"},
+	"pkg/autoincident": {"pkg/status", "pkg/config", "pkg/state", "pkg/incident", "store"},
 	"pkg/markdown":     {},
+	"pkg/ical":         {},
 	"pkg/auth":         {},
-	"ui":               {"pkg/status", "pkg/config", "pkg/state", "store", "pkg/live", "pkg/availability", "pkg/remote", "pkg/agent", "pkg/incident", "pkg/markdown"},
+	"pkg/i18n":         {},
+	"pkg/mailer":       {"pkg/config"},
+	"pkg/smtptest":     {},
+	"pkg/notify":       {"pkg/auth", "pkg/i18n", "pkg/markdown", "pkg/mailer", "store"},
+	"ui":               {"pkg/status", "pkg/config", "pkg/state", "store", "pkg/live", "pkg/availability", "pkg/remote", "pkg/agent", "pkg/incident", "pkg/markdown", "pkg/ical", "pkg/i18n", "pkg/backup", "pkg/auth"},
 }
 
 // onlyIn lists third-party imports confined to some packages of ours.
 var onlyIn = map[string][]string{
 	"github.com/labstack/echo/v4": {"ui"},
-	"github.com/mattn/go-sqlite3": {"store", "bench/loadtest", "bench/siteload"},
+	"github.com/mattn/go-sqlite3": {"store", "bench/loadtest", "bench/siteload", "bench/mailbench"},
+	"github.com/wneessen/go-mail": {"pkg/mailer", "pkg/notify"},
+	"github.com/emersion/go-smtp": {"pkg/smtptest"},
 }
 
 func TestImportsRunOneWay(t *testing.T) {

@@ -66,17 +66,23 @@ func runServer(ctx context.Context, cfg *config.Config, probers map[string]probe
 	})
 	m.Gauge("ampel_store_queued_results", "Results waiting to be committed.", func() float64 { return float64(writer.Queued()) })
 	m.Gauge("ampel_store_dropped_results", "Results dropped because the store could not write for too long.", func() float64 { return float64(writer.Dropped()) })
-	stopBackups, err := startBackups(cfg, st.Path(), m, logger)
+	backupStatus, stopBackups, err := startBackups(cfg, st.Path(), m, logger)
 	if err != nil {
 		return err
 	}
 	defer stopBackups()
+	stopNotify, err := startNotify(cfg, st, m, logger)
+	if err != nil {
+		return err
+	}
+	defer stopNotify()
 
 	continued := engine != nil
 	if !continued {
 		engine = state.New(cfg)
 	}
 	feed, observe := liveFeed(engine, m.ObserveResult)
+	autos, observe := newAutoIncidents(cfg, engine, st, m, logger, observe)
 	in := ingest.New(engine, writer, observe)
 	if continued {
 		for _, c := range engine.Components() {
@@ -89,6 +95,8 @@ func runServer(ctx context.Context, cfg *config.Config, probers map[string]probe
 	}
 	applyOverlay := overlayer(st, in, logger, time.Now)
 	applyOverlay(ctx)
+	stopMaintClock := startMaintClock(st, applyOverlay, feed, logger)
+	autos.start(applyOverlay, feed)
 
 	tickCtx, stopTick := context.WithCancel(context.Background())
 	defer stopTick()
@@ -114,6 +122,7 @@ func runServer(ctx context.Context, cfg *config.Config, probers map[string]probe
 		Config: cfg, Engine: engine, Gatherer: m.Registry, Logger: logger, Started: started,
 		Health: func() error { return health(writer, sched) },
 		Store:  st, Feed: feed, Agents: agents, OnIncidentChange: applyOverlay,
+		Backups: backupStatus,
 	}), logger)
 	srv.RegisterOnShutdown(feed.Hub().Close)
 	serveErr := make(chan error, 1)
@@ -149,6 +158,8 @@ func runServer(ctx context.Context, cfg *config.Config, probers map[string]probe
 	if err := srv.Shutdown(deadline); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		logger.Warn("http shutdown", "err", err)
 	}
+	stopMaintClock() // before observation ends: they re-apply the overlay
+	autos.Stop()
 	in.Stop(time.Now())
 	stopHouse()
 	<-houseDone
@@ -215,6 +226,7 @@ func housekeep(ctx context.Context, st *store.Store, cfg *config.Config, logger 
 		case n > 0:
 			logger.Info("pruned results", "rows", n, "retention", cfg.Storage.Retention.D().String())
 		}
+		expireSubscribers(ctx, st, logger)
 	}
 	rollup()
 	prune()

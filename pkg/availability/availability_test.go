@@ -23,17 +23,17 @@ func TestUptimeHandComputed(t *testing.T) {
 		want float64
 		ok   bool
 	}{
-		{"all up", Day{Up: 24 * h}, 0.3, 1, true},
-		{"degraded counts as up", Day{Up: 12 * h, Degraded: 12 * h}, 0.3, 1, true},
+		{"all up", Day{Totals: Totals{Up: 24 * h}}, 0.3, 1, true},
+		{"degraded counts as up", Day{Totals: Totals{Up: 12 * h, Degraded: 12 * h}}, 0.3, 1, true},
 		// 1 − 144 min / 1440 min = 0.9
-		{"major 144 min", Day{Up: 24*h - 144*m, Major: 144 * m}, 0.3, 0.9, true},
+		{"major 144 min", Day{Totals: Totals{Up: 24*h - 144*m, Major: 144 * m}}, 0.3, 0.9, true},
 		// 1 − 0.3·240 / 1440 = 1 − 72/1440 = 0.95
-		{"partial 240 min", Day{Up: 20 * h, Partial: 4 * h}, 0.3, 0.95, true},
+		{"partial 240 min", Day{Totals: Totals{Up: 20 * h, Partial: 4 * h}}, 0.3, 0.95, true},
 		// observed = 24h − 4h maintenance − 8h no data = 12h = 720 min;
 		// bad = 60 + 0.5·120 = 120 → 1 − 120/720 = 5/6
-		{"maintenance and no data excluded", Day{Up: 9 * h, Major: h, Partial: 2 * h, Maintenance: 4 * h, NoData: 8 * h}, 0.5, 5.0 / 6, true},
-		{"partial weight zero", Day{Up: 20 * h, Partial: 4 * h}, 0, 1, true},
-		{"nothing observed", Day{Maintenance: 4 * h, NoData: 20 * h}, 0.3, 0, false},
+		{"maintenance and no data excluded", Day{Totals: Totals{Up: 9 * h, Major: h, Partial: 2 * h, Maintenance: 4 * h, NoData: 8 * h}}, 0.5, 5.0 / 6, true},
+		{"partial weight zero", Day{Totals: Totals{Up: 20 * h, Partial: 4 * h}}, 0, 1, true},
+		{"nothing observed", Day{Totals: Totals{Maintenance: 4 * h, NoData: 20 * h}}, 0.3, 0, false},
 	}
 	for _, c := range cases {
 		got, ok := c.day.Uptime(c.w)
@@ -47,9 +47,9 @@ func TestPeriodWeighsDaysByObservedTime(t *testing.T) {
 	// Day 1: 24 h observed, 24 min down. Day 2: 12 h observed (12 h no
 	// data), 72 min partial. bad = 24 + 0.3·72 = 45.6 min over 2160 min.
 	days := []Day{
-		{Up: 24*h - 24*m, Major: 24 * m},
-		{Up: 12*h - 72*m, Partial: 72 * m, NoData: 12 * h},
-		{NoData: 24 * h}, // a day before monitoring began changes nothing
+		{Totals: Totals{Up: 24*h - 24*m, Major: 24 * m}},
+		{Totals: Totals{Up: 12*h - 72*m, Partial: 72 * m, NoData: 12 * h}},
+		{Totals: Totals{NoData: 24 * h}}, // a day before monitoring began changes nothing
 	}
 	got, ok := Period(days, DefaultPartialWeight)
 	if want := 1 - 45.6/2160; !ok || !near(got, want) {

@@ -15,8 +15,19 @@ type Config struct {
 	Storage    Storage     `toml:"storage" json:"-"`
 	Scheduler  Scheduler   `toml:"scheduler" json:"-"`
 	Backup     Backup      `toml:"backup" json:"-"`
+	Console    Console     `toml:"console" json:"-"`
 	Zones      []Zone      `toml:"zones" json:"-"`
 	Components []Component `toml:"components" json:"-"`
+
+	// Availability configures the availability reports.
+	Availability Availability `toml:"availability" json:"-"`
+
+	// SMTP is the mail server; nil (no [smtp] table) writes .eml files.
+	SMTP *SMTP `toml:"smtp" json:"-"`
+	// Notify tunes the delivery of notification mails.
+	Notify Notify `toml:"notify" json:"-"`
+	// Subscriptions configures the public subscribe form and its limits.
+	Subscriptions Subscriptions `toml:"subscriptions" json:"-"`
 
 	// Path is the file the config was read from; Dir its folder, against
 	// which relative paths in it are resolved.
@@ -99,6 +110,14 @@ type Component struct {
 	Group       string  `toml:"group" json:"group,omitempty"`
 	Description string  `toml:"description" json:"description,omitempty"`
 	Checks      []Check `toml:"checks" json:"checks"`
+	// SLO is the component's availability target in percent; 0 takes
+	// site.slo.
+	SLO float64 `toml:"slo" json:"slo,omitempty"`
+	// GroupWeight is the component's weight in its group's availability
+	// (default 1: the group is the plain average of its components).
+	GroupWeight float64 `toml:"group_weight" json:"group_weight,omitempty"`
+	// AutoIncident, when set, opens and closes incidents from the probes.
+	AutoIncident *AutoIncident `toml:"auto_incident" json:"-"`
 }
 
 // Check is one thing probed. Its name is unique across the whole file.

@@ -94,6 +94,11 @@ func defaults() *Config {
 		Storage:   Storage{Path: "data/ampel.db", Retention: Duration(30 * day)},
 		Scheduler: Scheduler{MaxConcurrent: 256},
 		Backup:    defaultBackup(),
+		Console:   defaultConsole(),
+
+		Availability:  defaultAvailability(),
+		Notify:        defaultNotify(),
+		Subscriptions: defaultSubscriptions(),
 	}
 }
 

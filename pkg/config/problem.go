@@ -116,7 +116,9 @@ func decodeProblems(file string, ix *index, err error) Problems {
 
 // durationPath matches the paths of the Duration fields of Config.
 var durationPath = regexp.MustCompile(`^(server\.shutdown_timeout|storage\.retention|` +
-	`components\[\d+\]\.checks\[\d+\]\.(interval|timeout|http\.degraded_after))$`)
+	`components\[\d+\]\.checks\[\d+\]\.(interval|timeout|http\.degraded_after)|` +
+	`components\[\d+\]\.auto_incident\.(stable_for|cool_down)|` +
+	`smtp\.timeout|notify\.(reminder_lead|retry_for))$`)
 
 // durationTypeProblems reports the durations not written as strings.
 func durationTypeProblems(file string, ix *index) Problems {

@@ -46,11 +46,15 @@ func (v *checker) complete(c *Config) {
 	c.Server.MetricsTokenFile = resolve(c.Dir, c.Server.MetricsTokenFile)
 	c.Backup.Dir = resolve(c.Dir, c.Backup.Dir)
 	v.metricsToken(&c.Server)
+	v.completeSMTP(c)
 	for i := range c.Components {
 		comp := &c.Components[i]
 		for j := range comp.Checks {
 			path := elem(elem("components", i)+".checks", j)
 			v.completeCheck(c, path, &comp.Checks[j])
+		}
+		if comp.AutoIncident != nil {
+			v.completeAutoIncident(elem("components", i)+".auto_incident", comp.AutoIncident)
 		}
 	}
 }
@@ -78,11 +82,15 @@ func (v *checker) validate(c *Config) {
 	v.server(&c.Server)
 	v.storage(&c.Storage)
 	v.backup(&c.Backup)
+	v.console(&c.Console)
+	v.mail(c)
+	v.subscriptions(&c.Subscriptions)
 	if c.Scheduler.MaxConcurrent < 1 {
 		v.addf("scheduler.max_concurrent", "must be at least 1")
 	}
 	zones := v.zones(c.Zones)
 	v.components(c.Components, zones)
+	v.availability(c)
 }
 
 func (v *checker) site(c *Config) {
@@ -165,6 +173,9 @@ func (v *checker) components(cs []Component, zones map[string]bool) {
 		}
 		for j := range comp.Checks {
 			v.check(elem(path+".checks", j), &comp.Checks[j], zones, checks)
+		}
+		if comp.AutoIncident != nil {
+			v.autoIncident(path+".auto_incident", comp.Name, comp.AutoIncident)
 		}
 	}
 }

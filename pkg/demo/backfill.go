@@ -15,13 +15,17 @@ import (
 	"github.com/ampelstatus/ampel/store"
 )
 
-// History is how far back Seed generates history.
-const History = 90 * 24 * time.Hour
+// History is how far back Seed generates history: a year, for the
+// availability reports.
+const History = 365 * 24 * time.Hour
 
-// Past steps: one synthetic result per check and zone every pastStep, and
-// every Interval (as live) in the last recentSpan, so the flapping of the
-// last minutes is recorded as the live probes would have seen it.
+// Past steps: one synthetic result per check and zone every oldStep
+// before the last barSpan (the 90-day bars), every pastStep within it,
+// and every Interval (as live) in the last recentSpan, so the flapping of
+// the last minutes is recorded as the live probes would have seen it.
 const (
+	oldStep    = 15 * time.Minute
+	barSpan    = 90 * 24 * time.Hour
 	pastStep   = 5 * time.Minute
 	recentSpan = time.Hour
 )
@@ -37,10 +41,16 @@ type Stats struct {
 
 // Seed fills the empty database of cfg with History of history up to now
 // and builds its rollups. It returns the engine that took the synthetic
-// results: it holds the state at now, and the live server continues with
-// it, so the history runs into the live period with no gap and no
-// no-data marker. progress receives a line before and after.
-func Seed(ctx context.Context, cfg *config.Config, s *Scenario, now time.Time, progress io.Writer) (*state.Engine, error) {
+// results: it holds the state at the end of the backfill, and the live
+// server continues with it, so the history runs into the live period with
+// no gap and no no-data marker. progress receives a line before and after.
+//
+// The backfill takes seconds (a year, and its rollups); the time it took,
+// from now to what clock says when it is done, is backfilled too, so the
+// live probes continue from results seconds old rather than finding every
+// zone stale (no results for three intervals) and the components without
+// data.
+func Seed(ctx context.Context, cfg *config.Config, s *Scenario, now time.Time, clock func() time.Time, progress io.Writer) (*state.Engine, error) {
 	began := time.Now()
 	fmt.Fprintf(progress, "Backfilling %d days of history (%s) ...\n", int(History/(24*time.Hour)), cfg.Summary())
 	st, err := store.Open(ctx, cfg.Storage.Path)
@@ -48,13 +58,23 @@ func Seed(ctx context.Context, cfg *config.Config, s *Scenario, now time.Time, p
 		return nil, err
 	}
 	defer st.Close()
+	if err := recordWindows(ctx, st, s, now); err != nil {
+		return nil, fmt.Errorf("demo backfill: %w", err)
+	}
 	engine := state.New(cfg)
 	w := st.StartWriter(store.WriterOptions{MaxBatch: 5000})
 	stats := Backfill(engine, w, cfg, s, now.Add(-History), now)
-	if err := w.Close(ctx); err != nil {
+	if err := w.Flush(ctx); err != nil {
 		return nil, fmt.Errorf("demo backfill: %w", err)
 	}
 	if err := st.BuildRollups(ctx, cfg.Location, now); err != nil {
+		return nil, fmt.Errorf("demo backfill: %w", err)
+	}
+	if end := clock(); end.Sub(now) > Interval {
+		more := Backfill(engine, w, cfg, s, now, end)
+		stats.Results, stats.Stored, stats.Changes = stats.Results+more.Results, stats.Stored+more.Stored, stats.Changes+more.Changes
+	}
+	if err := w.Close(ctx); err != nil {
 		return nil, fmt.Errorf("demo backfill: %w", err)
 	}
 	fmt.Fprintf(progress, "Backfilled %d results through the state engine (%d stored, the last %s), %d state changes, in %s\n",
@@ -87,15 +107,23 @@ func Backfill(engine *state.Engine, w *store.Writer, cfg *config.Config, s *Scen
 		stats.Changes += len(changes)
 		results, changes = results[:0], changes[:0]
 	}
+	bounds := windowBounds(s.windows, from, to)
 	for t := from; t.Before(to); {
 		step := pastStep
-		if to.Sub(t) <= recentSpan {
+		switch left := to.Sub(t); {
+		case left <= recentSpan:
 			step = Interval
+		case left > barSpan:
+			step = oldStep
 		}
 		for _, j := range jobs {
 			at := t.Add(time.Duration(j.at * float64(step))).Truncate(time.Millisecond)
 			if !at.Before(to) {
 				break
+			}
+			for len(bounds) > 0 && !bounds[0].After(at) {
+				changes = append(changes, engine.SetOverrides(overridesAt(s.windows, bounds[0]), bounds[0])...)
+				bounds = bounds[1:]
 			}
 			r := synthetic(j, s.Answer(j.check.name, j.zone, at), at)
 			changes = append(changes, engine.Apply(r)...)

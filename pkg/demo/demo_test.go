@@ -162,9 +162,9 @@ func TestScenarioIsDeterministicAndBelievable(t *testing.T) {
 	}
 }
 
-func TestSeedWritesNinetyDays(t *testing.T) {
+func TestSeedWritesAYear(t *testing.T) {
 	if testing.Short() {
-		t.Skip("backfills 90 days")
+		t.Skip("backfills a year")
 	}
 	s := NewScenario(start)
 	tg := startTargets(t, s)
@@ -174,7 +174,7 @@ func TestSeedWritesNinetyDays(t *testing.T) {
 	}
 	var progress bytes.Buffer
 	ctx := context.Background()
-	engine, err := Seed(ctx, cfg, s, start, &progress)
+	engine, err := Seed(ctx, cfg, s, start, func() time.Time { return start }, &progress)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -216,6 +216,7 @@ func TestSeedWritesNinetyDays(t *testing.T) {
 	if outageDays < 5 || outageDays > 60 {
 		t.Errorf("%d component-days with an outage, want a believable few", outageDays)
 	}
+	checkYear(t, st, cfg, s)
 	lat, err := st.LatencyHours(ctx, "api-health", start.Add(-24*time.Hour), start)
 	if err != nil {
 		t.Fatal(err)

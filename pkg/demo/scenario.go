@@ -12,6 +12,8 @@ import (
 type Scenario struct {
 	start     time.Time
 	incidents []incident
+	// windows are the past maintenance windows, oldest first.
+	windows []Window
 	// byCheck holds each check with its incidents, for Answer.
 	byCheck map[string]*plan
 }
@@ -57,6 +59,12 @@ func NewScenario(start time.Time) *Scenario {
 		{check: "workers-3", from: start.Add(-3 * time.Hour), to: forever},
 	}}
 	s.incidents = append(s.incidents, pastIncidents(start)...)
+	s.windows = pastWindows(start)
+	for _, w := range s.windows {
+		// The work takes the service down for most of the window: the
+		// failing probes are expected, and the time counts as maintenance.
+		s.incidents = append(s.incidents, incident{check: w.check, from: w.From.Add(5 * time.Minute), to: w.To.Add(-10 * time.Minute)})
+	}
 	s.byCheck = make(map[string]*plan)
 	for _, comp := range fleet {
 		for _, c := range comp.checks {
@@ -74,25 +82,30 @@ func NewScenario(start time.Time) *Scenario {
 
 // pastIncidents draws the history's troubles: a few major outages of 10
 // to 90 minutes, outages in one zone (partial), and slow stretches, between
-// 89 days and a day before start. The healthy API has none.
+// a year and a day before start, a little more often in the last 90 days
+// so the bars show some. The healthy API has none.
 func pastIncidents(start time.Time) []incident {
 	rng := rand.New(rand.NewPCG(2026, 11))
 	draw := func(minLen, maxLen time.Duration) (string, time.Time, time.Time) {
 		comp := fleet[1+rng.IntN(len(fleet)-1)] // fleet[0] is the API
 		name := comp.checks[rng.IntN(len(comp.checks))].name
-		from := start.Add(-time.Duration(24+rng.IntN(88*24)) * time.Hour).Add(-time.Duration(rng.IntN(60)) * time.Minute)
+		span := 88 * 24
+		if rng.IntN(5) < 3 {
+			span = 363 * 24 // the rest of the year
+		}
+		from := start.Add(-time.Duration(24+rng.IntN(span)) * time.Hour).Add(-time.Duration(rng.IntN(60)) * time.Minute)
 		return name, from, from.Add(minLen + time.Duration(rng.Int64N(int64(maxLen-minLen))))
 	}
 	var out []incident
-	for range 5 {
+	for range 16 {
 		name, from, to := draw(10*time.Minute, 90*time.Minute)
 		out = append(out, incident{check: name, from: from, to: to})
 	}
-	for range 8 {
+	for range 28 {
 		name, from, to := draw(15*time.Minute, 2*time.Hour)
 		out = append(out, incident{check: name, zone: Zones[rng.IntN(len(Zones))], from: from, to: to})
 	}
-	for range 10 {
+	for range 30 {
 		name, from, to := draw(30*time.Minute, 4*time.Hour)
 		out = append(out, incident{check: name, from: from, to: to, slow: true})
 	}

@@ -58,6 +58,7 @@ type componentState struct {
 	cur        subject
 	probeLevel status.Level
 	probeCause string
+	probeSince time.Time // when probeLevel last changed
 	over       Override
 	hasOver    bool
 	source     Source

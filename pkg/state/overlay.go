@@ -74,6 +74,9 @@ func (e *Engine) SetOverrides(o Overrides, at time.Time) []status.Change {
 // judge records the probes' verdict on the component and moves what it
 // shows accordingly. Called with mu held.
 func (c *componentState) judge(changes []status.Change, at time.Time, level status.Level, cause string) []status.Change {
+	if level != c.probeLevel && !at.Before(c.probeSince) {
+		c.probeSince = at
+	}
 	c.probeLevel, c.probeCause = level, cause
 	return c.settle(changes, at)
 }

@@ -17,7 +17,14 @@ type Component struct {
 	// Source says why the component has its level: its probes, an open
 	// incident or maintenance in progress (Cause names which).
 	Source Source
-	Checks []Check
+	// ProbeLevel is the probes' own verdict, whatever an incident or
+	// maintenance lays over it, since ProbeSince, for ProbeCause:
+	// automation decides on it, since the incident it opens overrides
+	// Level.
+	ProbeLevel status.Level
+	ProbeSince time.Time
+	ProbeCause string
+	Checks     []Check
 }
 
 // Check is a copy of one check's current state across its zones.
@@ -83,7 +90,8 @@ func (c *componentState) view() Component {
 	v := Component{
 		Slug: c.spec.Slug, Name: c.spec.Name, Group: c.spec.Group, Description: c.spec.Description,
 		Position: c.position, Level: c.cur.level, Since: c.cur.since, Cause: c.cur.cause,
-		Source: c.source, Checks: make([]Check, 0, len(c.checks)),
+		Source: c.source, ProbeLevel: c.probeLevel, ProbeSince: c.probeSince, ProbeCause: c.probeCause,
+		Checks: make([]Check, 0, len(c.checks)),
 	}
 	for _, cs := range c.checks {
 		cv := Check{Name: cs.spec.Name, Level: cs.cur.level, Since: cs.cur.since, Cause: cs.cur.cause}
@@ -118,6 +126,9 @@ func (e *Engine) Stop(at time.Time, cause string) []status.Change {
 		}
 		// Nothing is shown while Ampel is stopped, overrides included:
 		// the next start recomputes them.
+		if comp.probeLevel != status.NoData {
+			comp.probeSince = at
+		}
 		comp.probeLevel, comp.probeCause, comp.hasOver, comp.source = status.NoData, cause, false, SourceProbe
 		changes = move(changes, &comp.cur, status.Change{Kind: status.Component, Subject: comp.spec.Slug, At: at, Cause: cause})
 	}

@@ -1,0 +1,144 @@
+package ui
+
+import (
+	"html/template"
+	"math"
+	"strconv"
+	"time"
+
+	"github.com/ampelstatus/ampel/pkg/availability"
+)
+
+// availabilityView is the /availability page.
+type availabilityView struct {
+	Site siteView
+	// Months labels the month columns, this month first.
+	Months     []string
+	Weight     string
+	SLO        string
+	Credits    []string
+	Groups     []availGroupView
+	Components []availCompView
+	// Export is the API URL of this page's months, for the exports.
+	Export string
+}
+
+type availGroupView struct {
+	Name   string
+	Months []monthCell
+}
+
+// availCompView is one component's report: this month with its budget,
+// the last 90 days, and each month.
+type availCompView struct {
+	Slug, Name, Group string
+	SLO               string
+	This              figView
+	Window            monthCell
+	Months            []monthCell
+	// Cells is Months as table cells, built by cellsHTML; Row the row of
+	// the this-month table, built by thisRowHTML.
+	Cells, Row template.HTML
+}
+
+// monthCell is one month of a component in the months table: its
+// availability, linking to the month's breakdown, and any credit earned.
+type monthCell struct {
+	Pct, Class, Link string
+	Credit           string
+}
+
+func cellOf(f availability.Figures) monthCell {
+	c := monthCell{Pct: "no data", Class: "a-none"}
+	if f.Known {
+		c.Pct, c.Class = pct3(f.Availability), "a-missed"
+		if f.Met {
+			c.Class = "a-met"
+		}
+		if f.Credit > 0 {
+			c.Credit = strconv.FormatFloat(f.Credit, 'f', -1, 64) + "%"
+		}
+	}
+	return c
+}
+
+// figView is one span's figures, formatted.
+type figView struct {
+	Label, Link string
+	Pct         string
+	Known, Met  bool
+	Class       string
+	Major       string
+	Partial     string
+	Maintenance string
+	NoData      string
+	Downtime    string
+	Budget      string
+	BudgetLeft  string
+	BudgetPct   string
+	// BudgetText says what is left of the budget, or by how much it is
+	// overspent.
+	BudgetText  string
+	BudgetClass string
+	Burn        string
+	Credit      string
+}
+
+func figOf(f availability.Figures) figView {
+	v := figView{
+		Known: f.Known, Met: f.Met, Pct: "no data", Class: "a-none",
+		Major: minutesText(f.Major), Partial: minutesText(f.Partial),
+		Maintenance: minutesText(f.Maintenance), NoData: minutesText(f.NoData),
+		Downtime: minutesText(f.Bad), Budget: minutesText(f.Budget),
+		BudgetLeft: minutesText(f.BudgetLeft), BudgetPct: "–", Burn: "–", Credit: "–",
+	}
+	if f.Known {
+		v.Pct, v.Class = pct3(f.Availability), "a-missed"
+		if f.Met {
+			v.Class = "a-met"
+		}
+		v.Burn = strconv.FormatFloat(f.Burn, 'f', 2, 64) + "×"
+		if f.Credit > 0 {
+			v.Credit = strconv.FormatFloat(f.Credit, 'f', -1, 64) + "%"
+		}
+	}
+	if f.Budget > 0 {
+		v.BudgetPct = strconv.FormatFloat(math.Floor(f.BudgetLeftShare*1000)/10, 'f', 1, 64) + "%"
+	}
+	v.BudgetText = v.BudgetLeft + " of " + v.Budget + " (" + v.BudgetPct + ")"
+	if f.BudgetLeft < 0 {
+		v.BudgetText = "none: " + minutesText(-f.BudgetLeft) + " over " + v.Budget
+	}
+	switch {
+	case f.BudgetLeft < 0:
+		v.BudgetClass = "a-missed"
+	case f.BudgetLeftShare < 0.25:
+		v.BudgetClass = "a-low"
+	default:
+		v.BudgetClass = "a-met"
+	}
+	return v
+}
+
+// pct3 formats a share as a percentage with three decimals, rounding
+// down: 99.9999 % is shown as 99.999 %, never as 100.000 %.
+func pct3(u float64) string {
+	return strconv.FormatFloat(math.Floor(u*100000+1e-7)/1000, 'f', 3, 64) + "%"
+}
+
+// minutesText is a duration in minutes with one decimal, "0 min" for
+// none and "< 0.1 min" for a few seconds, so no time reads as none.
+func minutesText(d time.Duration) string {
+	switch {
+	case d == 0:
+		return "0 min"
+	case d > 0 && d < 6*time.Second:
+		return "< 0.1 min"
+	case d < 0 && d > -6*time.Second:
+		return "> −0.1 min"
+	}
+	return strconv.FormatFloat(d.Minutes(), 'f', 1, 64) + " min"
+}
+
+// sloText is an SLO in percent: "99.9%".
+func sloText(slo float64) string { return strconv.FormatFloat(slo, 'f', -1, 64) + "%" }

@@ -1,0 +1,83 @@
+package ui
+
+import (
+	"cmp"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/ampelstatus/ampel/store"
+)
+
+// dashboardView is what the dashboard shows: what is open, and what may
+// need an operator's attention.
+type dashboardView struct {
+	Incidents    []store.Incident
+	Maintenances []store.Maintenance
+	Zones        []zoneLine
+	Agents       []store.Agent
+	// Backup is the snapshots' status; nil when unknown. BackupOff says
+	// the config turned them off.
+	Backup    *backupLine
+	BackupOff bool
+}
+
+// backupLine is the scheduled snapshots at a glance.
+type backupLine struct {
+	Last       time.Time // zero before the first
+	Size       int64
+	Kept       int
+	Failures   uint64
+	Err        string // the last attempt's error, if it failed
+	HasCommand bool
+	CommandOK  bool
+}
+
+// zoneLine is one zone's fresh and stale checks.
+type zoneLine struct {
+	Name         string
+	Fresh, Stale int
+}
+
+// maxDashboardIncidents bounds the list: more open incidents than this
+// are a problem the incidents page shows whole.
+const maxDashboardIncidents = 50
+
+func (k *console) dashboard(c echo.Context) error {
+	ctx := c.Request().Context()
+	var v dashboardView
+	var err error
+	if v.Incidents, err = k.d.Store.Incidents(ctx, true, maxDashboardIncidents); err != nil {
+		return err
+	}
+	if v.Maintenances, err = k.d.Store.OpenMaintenances(ctx); err != nil {
+		return err
+	}
+	if v.Agents, err = k.d.Store.Agents(ctx); err != nil {
+		return err
+	}
+	if k.d.Engine != nil {
+		for name, f := range k.d.Engine.Freshness() {
+			v.Zones = append(v.Zones, zoneLine{Name: name, Fresh: f.Fresh, Stale: f.Stale})
+		}
+		slices.SortFunc(v.Zones, func(a, b zoneLine) int {
+			if a.Stale != b.Stale {
+				return b.Stale - a.Stale
+			}
+			return cmp.Compare(a.Name, b.Name)
+		})
+	}
+	if k.d.Backups != nil {
+		s := k.d.Backups()
+		v.Backup = &backupLine{Last: s.Last.At, Size: s.Last.Size, Kept: s.Kept, Failures: s.Failures,
+			HasCommand: len(k.d.Config.Backup.Command) > 0, CommandOK: s.CommandOK}
+		if s.LastErr != nil {
+			v.Backup.Err = s.LastErr.Error()
+		}
+	} else {
+		v.BackupOff = !k.d.Config.Backup.Enabled
+	}
+	return k.render(c, http.StatusOK, "dashboard", v)
+}

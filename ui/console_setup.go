@@ -1,0 +1,86 @@
+package ui
+
+import (
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"path"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+)
+
+// Console templates: console/layout.html and every console/partials*.html
+// are part of each page's set; every other console/NAME.html is the page
+// NAME, rendered by console.render.
+const (
+	consoleLayout   = "templates/console/layout.html"
+	consolePartials = "templates/console/partials*.html"
+)
+
+func newConsole(d Deps, edited func()) (*console, error) {
+	a, err := loadAssets()
+	if err != nil {
+		return nil, err
+	}
+	ps, err := parseConsolePages()
+	if err != nil {
+		return nil, err
+	}
+	if edited == nil {
+		edited = func() {}
+	}
+	k := &console{d: d, edited: edited, assets: a, pages: ps, limits: newLoginLimits()}
+	if d.Config != nil {
+		if u, err := url.Parse(d.Config.Site.PublicURL); err == nil {
+			k.publicHost = u.Host
+		}
+	}
+	return k, nil
+}
+
+// parseConsolePages parses one template set per console page.
+func parseConsolePages() (pages, error) {
+	entries, err := fs.ReadDir(files, "templates/console")
+	if err != nil {
+		return nil, fmt.Errorf("ui: console templates: %w", err)
+	}
+	ps := pages{}
+	for _, e := range entries {
+		file := e.Name()
+		name := strings.TrimSuffix(file, ".html")
+		if e.IsDir() || path.Ext(file) != ".html" || name == "layout" || strings.HasPrefix(name, "partials") {
+			continue
+		}
+		patterns := []string{consoleLayout, "templates/console/" + file}
+		if m, _ := fs.Glob(files, consolePartials); len(m) > 0 {
+			patterns = append(patterns, consolePartials)
+		}
+		t, err := template.New(name).Funcs(funcs).ParseFS(files, patterns...)
+		if err != nil {
+			return nil, fmt.Errorf("ui: parse console/%s: %w", file, err)
+		}
+		ps[name] = t
+	}
+	return ps, nil
+}
+
+// message is the data of the plain "message" page.
+type message struct {
+	Title, Text string
+	// Back is where the page's one link goes; the dashboard when empty.
+	Back string
+}
+
+// plain answers a short page with a title and a sentence: refusals (403,
+// 429) and errors a form cannot show next to a field.
+func (k *console) plain(c echo.Context, code int, title, text string) error {
+	return k.render(c, code, "message", message{Title: title, Text: text})
+}
+
+// notFound answers the console's 404 page.
+func (k *console) notFound(c echo.Context, what string) error {
+	return k.plain(c, http.StatusNotFound, "Not found", "There is no "+what+" here.")
+}

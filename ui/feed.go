@@ -1,0 +1,151 @@
+package ui
+
+import (
+	"cmp"
+	"context"
+	"html/template"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/ampelstatus/ampel/pkg/markdown"
+)
+
+// feedLimit is how many entries the feeds carry, newest first.
+const feedLimit = 50
+
+// feedEntry is one update of an incident or a window (or a published
+// postmortem), as both feeds show it.
+type feedEntry struct {
+	// ID is a tag URI (RFC 4151) that never changes for the entry.
+	ID    string
+	Title string
+	Link  string
+	At    time.Time
+	// HTML is the sanitised HTML of the operator's Markdown.
+	HTML string
+}
+
+// base is the site's public address, without a trailing slash: site.public_url,
+// or else the request's host (a syntactically checked one: the Host
+// header is the client's to choose).
+type base struct {
+	URL  string // "https://status.example.com"
+	Host string // "status.example.com", for tag URIs
+	// FromRequest is set when URL came from the request: cache keys then
+	// name it.
+	FromRequest bool
+}
+
+// hostRE accepts a host name or an IP literal, with an optional port.
+var hostRE = regexp.MustCompile(`^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:[0-9]{1,5})?$`)
+
+func (s *site) baseOf(c echo.Context) base {
+	if pub := s.d.Config.Site.PublicURL; pub != "" {
+		u, err := url.Parse(pub)
+		if err == nil && u.Host != "" {
+			return base{URL: strings.TrimSuffix(pub, "/"), Host: u.Hostname()}
+		}
+	}
+	host := c.Request().Host
+	if !hostRE.MatchString(host) {
+		host = "localhost"
+	}
+	scheme := "http"
+	if c.Request().TLS != nil {
+		scheme = "https"
+	}
+	u := url.URL{Scheme: scheme, Host: host}
+	return base{URL: u.String(), Host: strings.ToLower(u.Hostname()), FromRequest: true}
+}
+
+// key is a cache key for a response that names the base URL.
+func (b base) key(name string) string {
+	if b.FromRequest {
+		return name + "|" + b.URL
+	}
+	return name
+}
+
+// tag is an entry's id: the host, the date the entry was written (so the
+// id stays valid as a tag URI) and what it is.
+func (b base) tag(written time.Time, what string) string {
+	return "tag:" + b.Host + "," + written.UTC().Format("2006-01-02") + ":" + what
+}
+
+// feedEntries reads the latest updates of published incidents, of
+// windows and the published postmortems, newest first, at most
+// feedLimit.
+func (s *site) feedEntries(ctx context.Context, b base) ([]feedEntry, error) {
+	if s.d.Store == nil {
+		return nil, nil
+	}
+	incs, err := s.d.Store.RecentIncidentUpdates(ctx, feedLimit)
+	if err != nil {
+		return nil, err
+	}
+	wins, err := s.d.Store.RecentMaintenanceUpdates(ctx, feedLimit)
+	if err != nil {
+		return nil, err
+	}
+	pms, err := s.d.Store.RecentPostmortems(ctx, feedLimit)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]feedEntry, 0, len(incs)+len(wins)+len(pms))
+	for _, e := range incs {
+		id := idString(e.IncidentID)
+		out = append(out, feedEntry{
+			ID:    b.tag(e.Update.Created, "incident-"+id+"-update-"+idString(e.Update.ID)),
+			Title: e.IncidentName + " — " + statusText(e.Update.Status),
+			Link:  b.URL + "/incidents/" + id, At: e.Update.At, HTML: s.feedHTML(e.Update.Body),
+		})
+	}
+	for _, e := range wins {
+		id := idString(e.MaintenanceID)
+		out = append(out, feedEntry{
+			ID:    b.tag(e.Update.Created, "maintenance-"+id+"-update-"+idString(e.Update.ID)),
+			Title: e.MaintenanceName + " — " + statusText(e.Update.Status),
+			Link:  b.URL + "/maintenance/" + id, At: e.Update.At, HTML: s.feedHTML(e.Update.Body),
+		})
+	}
+	for _, inc := range pms {
+		id := idString(inc.ID)
+		out = append(out, feedEntry{
+			ID:    b.tag(inc.Created, "incident-"+id+"-postmortem"),
+			Title: inc.Name + " — Postmortem",
+			Link:  b.URL + "/incidents/" + id, At: inc.PostmortemAt, HTML: s.feedHTML(inc.Postmortem),
+		})
+	}
+	slices.SortStableFunc(out, func(a, b feedEntry) int {
+		if c := b.At.Compare(a.At); c != 0 {
+			return c
+		}
+		return cmp.Compare(b.ID, a.ID)
+	})
+	return out[:min(len(out), feedLimit)], nil
+}
+
+// feedHTML is the sanitised HTML of an update, escaped once more by the
+// XML encoder.
+func (s *site) feedHTML(src string) string {
+	h, err := markdown.Render(src)
+	if err != nil {
+		s.d.Logger.Warn("markdown not rendered", "err", err)
+		return "<p>" + template.HTMLEscapeString(src) + "</p>"
+	}
+	return strings.TrimSpace(string(h))
+}
+
+// feedUpdated is when the feed last changed: its newest entry, or when
+// serving began.
+func (s *site) feedUpdated(es []feedEntry) time.Time {
+	if len(es) > 0 {
+		return es[0].At
+	}
+	return s.d.Started
+}

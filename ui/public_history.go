@@ -1,0 +1,146 @@
+package ui
+
+import (
+	"errors"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/ampelstatus/ampel/pkg/incident"
+	"github.com/ampelstatus/ampel/store"
+)
+
+// History pages hold historyMonths calendar months each (in the site's
+// zone), newest first, as Statuspage's history does; page 1 ends with the
+// current month. A page lists at most historyLimit incidents.
+const (
+	historyMonths = 3
+	historyLimit  = 300
+)
+
+// historyPage is /history?page=N.
+type historyPage struct {
+	Site   siteView
+	Months []historyMonth
+	// Newer and Older link to the neighbouring pages; empty at the ends.
+	Newer, Older string
+	// Truncated says the page reached historyLimit.
+	Truncated bool
+}
+
+// historyMonth is one month of incidents.
+type historyMonth struct {
+	Name      string // "November 2026"
+	ID        string // "2026-11", the anchor
+	Incidents []historyEntry
+}
+
+// historyEntry is an incident in the history list.
+type historyEntry struct {
+	ID                int64
+	Name              string
+	Impact            string
+	ImpactText        string
+	Status            string
+	Open              bool
+	Started, Resolved stampView
+	Duration          string
+	Latest            *timelineView
+}
+
+// incidentHistory serves /history.
+func (s *site) incidentHistory(c echo.Context) error {
+	page, ok := pageParam(c)
+	if !ok || s.d.Store == nil && page > 1 {
+		return s.notFound(c, "There is no such page of the incident history.")
+	}
+	err := s.serve(c, "history?page="+idString(int64(page)), echo.MIMETextHTMLCharsetUTF8, pageCacheControl, func() ([]byte, error) {
+		v, err := s.historyView(c, page)
+		if err != nil {
+			return nil, err
+		}
+		return s.pages.render("history", v)
+	})
+	if errors.Is(err, errPageNotFound) {
+		return s.notFound(c, "There is no such page of the incident history.")
+	}
+	return err
+}
+
+// monthStart is the first instant of t's month in t's zone.
+func monthStart(t time.Time) time.Time {
+	return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, t.Location())
+}
+
+// monthsBetween counts the months from a's to b's (0 for the same).
+func monthsBetween(a, b time.Time) int {
+	return (b.Year()-a.Year())*12 + int(b.Month()) - int(a.Month())
+}
+
+func (s *site) historyView(c echo.Context, page int) (historyPage, error) {
+	ctx := c.Request().Context()
+	now := s.now()
+	v := historyPage{Site: s.siteView(now)}
+	last := 1
+	if s.d.Store != nil {
+		oldest, err := s.d.Store.OldestPublicIncident(ctx)
+		if err != nil {
+			return v, err
+		}
+		if !oldest.IsZero() {
+			span := monthsBetween(monthStart(oldest.In(s.loc())), monthStart(now)) + 1
+			last = max(1, (span+historyMonths-1)/historyMonths)
+		}
+	}
+	if page > last {
+		return v, errPageNotFound
+	}
+	end := monthStart(now).AddDate(0, 1-(page-1)*historyMonths, 0)
+	start := end.AddDate(0, -historyMonths, 0)
+	byMonth := map[string][]historyEntry{}
+	if s.d.Store != nil {
+		incs, err := s.d.Store.PublicIncidentsStarted(ctx, start, end, historyLimit)
+		if err != nil {
+			return v, err
+		}
+		v.Truncated = len(incs) == historyLimit
+		for _, inc := range incs {
+			e := s.historyEntryOf(inc)
+			key := inc.Started.In(s.loc()).Format("2006-01")
+			byMonth[key] = append(byMonth[key], e)
+		}
+	}
+	for m := end.AddDate(0, -1, 0); !m.Before(start); m = m.AddDate(0, -1, 0) {
+		key := m.Format("2006-01")
+		v.Months = append(v.Months, historyMonth{Name: m.Format("January 2006"), ID: key, Incidents: byMonth[key]})
+	}
+	if page > 1 {
+		v.Newer = "/history"
+		if page > 2 {
+			v.Newer = "/history?page=" + idString(int64(page-1))
+		}
+	}
+	if page < last {
+		v.Older = "/history?page=" + idString(int64(page+1))
+	}
+	return v, nil
+}
+
+// historyEntryOf is an incident in the list: its facts and only its
+// latest update rendered (a page lists hundreds).
+func (s *site) historyEntryOf(inc store.Incident) historyEntry {
+	loc := s.loc()
+	e := historyEntry{ID: inc.ID, Name: inc.Name, Impact: inc.Impact, ImpactText: impactText(inc.Impact),
+		Status: statusText(inc.Status), Open: inc.Status != incident.Resolved,
+		Started: stampIn(inc.Started, loc), Resolved: stampIn(inc.Resolved, loc)}
+	if e.Open {
+		e.Duration = durationText(s.d.Now().Sub(inc.Started)) + " so far"
+	} else {
+		e.Duration = durationText(inc.Resolved.Sub(inc.Started))
+	}
+	ups := latestFirst(inc.Updates, func(u store.IncidentUpdate) time.Time { return u.At }, func(u store.IncidentUpdate) int64 { return u.ID })
+	if len(ups) > 0 {
+		e.Latest = &timelineView{Status: statusText(ups[0].Status), At: stampIn(ups[0].At, loc), Body: s.render(ups[0].Body)}
+	}
+	return e
+}

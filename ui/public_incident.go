@@ -1,0 +1,61 @@
+package ui
+
+import (
+	"errors"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/ampelstatus/ampel/store"
+)
+
+// errPageNotFound ends a page build that found nothing to show: the
+// handler answers with the 404 page.
+var errPageNotFound = errors.New("ui: page not found")
+
+// incidentPage is /incidents/{id}.
+type incidentPage struct {
+	Site siteView
+	Inc  incidentDetail
+}
+
+// showIncident serves an incident's page. Drafts are not found: the public
+// never sees them.
+func (s *site) showIncident(c echo.Context) error {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil || id <= 0 || s.d.Store == nil {
+		return s.notFound(c, "There is no such incident.")
+	}
+	err = s.serve(c, "incident:"+idString(id), echo.MIMETextHTMLCharsetUTF8, pageCacheControl, func() ([]byte, error) {
+		inc, err := s.d.Store.Incident(c.Request().Context(), id)
+		if errors.Is(err, store.ErrNoIncident) || err == nil && inc.Draft {
+			return nil, errPageNotFound
+		}
+		if err != nil {
+			return nil, err
+		}
+		return s.pages.render("incident", incidentPage{Site: s.siteView(s.now()), Inc: s.incidentDetailOf(inc, s.d.Engine.Components())})
+	})
+	if errors.Is(err, errPageNotFound) {
+		return s.notFound(c, "There is no such incident.")
+	}
+	return err
+}
+
+// pageParam reads ?page=N (1 when absent); ok is false for anything but
+// a number from 1 to maxPage.
+func pageParam(c echo.Context) (page int, ok bool) {
+	raw := c.QueryParam("page")
+	if raw == "" {
+		return 1, true
+	}
+	n, err := strconv.Atoi(raw)
+	if err != nil || n < 1 || n > maxPage {
+		return 0, false
+	}
+	return n, true
+}
+
+// maxPage bounds page numbers, and with them the cache keys strangers
+// can make.
+const maxPage = 1000

@@ -1,0 +1,175 @@
+package ui
+
+import (
+	"cmp"
+	"fmt"
+	"html/template"
+	"time"
+
+	"github.com/ampelstatus/ampel/pkg/incident"
+	"github.com/ampelstatus/ampel/pkg/state"
+	"github.com/ampelstatus/ampel/pkg/status"
+	"github.com/ampelstatus/ampel/store"
+)
+
+// stampView is a time for a <time datetime> element: the machine form and
+// the text shown, which names its zone and the year (history spans years).
+type stampView struct {
+	ISO, Text string
+}
+
+// stampIn formats t in loc; the zero time gives the zero stampView.
+func stampIn(t time.Time, loc *time.Location) stampView {
+	if t.IsZero() {
+		return stampView{}
+	}
+	t = t.In(loc)
+	return stampView{ISO: t.Format(time.RFC3339), Text: t.Format("Jan 2, 2006, 15:04 MST")}
+}
+
+// durationText says how long something lasted, to the minute.
+func durationText(d time.Duration) string {
+	mins := int(d.Round(time.Minute) / time.Minute)
+	switch {
+	case mins < 1:
+		return "under a minute"
+	case mins < 60:
+		return plural(mins, "minute")
+	case mins < 48*60:
+		if mins%60 == 0 {
+			return plural(mins/60, "hour")
+		}
+		return fmt.Sprintf("%s %s", plural(mins/60, "hour"), plural(mins%60, "minute"))
+	}
+	days, hours := mins/(24*60), mins%(24*60)/60
+	if hours == 0 {
+		return plural(days, "day")
+	}
+	return fmt.Sprintf("%s %s", plural(days, "day"), plural(hours, "hour"))
+}
+
+// componentStatusView is a component with a Statuspage status, in words
+// and as the class that colours it.
+type componentStatusView struct {
+	Name, Text, Class string
+}
+
+// componentStatus names a component status an incident sets.
+func componentStatus(name, statuspage string) componentStatusView {
+	l, err := status.ParseStatuspage(statuspage)
+	if err != nil {
+		return componentStatusView{Name: name, Text: statusText(statuspage), Class: classOf(status.NoData)}
+	}
+	return componentStatusView{Name: name, Text: textOf(l), Class: classOf(l)}
+}
+
+// componentChange is a component status change an update made.
+type componentChange struct {
+	Name     string
+	From, To componentStatusView
+}
+
+// timelineView is one update on a detail page.
+type timelineView struct {
+	Status  string
+	At      stampView
+	Body    template.HTML
+	Changes []componentChange
+}
+
+// incidentDetail is everything the incident page shows.
+type incidentDetail struct {
+	ID                int64
+	Name              string
+	Impact            string
+	ImpactText        string
+	Status            string
+	Open              bool
+	Started, Resolved stampView
+	ETA               stampView
+	Duration          string
+	Components        []componentStatusView
+	Updates           []timelineView
+	Postmortem        template.HTML
+	PostmortemAt      stampView
+}
+
+// componentNames maps the page's component ids to their names.
+func (s *site) componentNames() map[string]string {
+	names := map[string]string{}
+	for _, c := range s.d.Engine.Components() {
+		names[c.Slug] = c.Name
+	}
+	return names
+}
+
+// nameOf is a component's name, or its id once it left the config.
+func nameOf(names map[string]string, id string) string {
+	if n, ok := names[id]; ok {
+		return n
+	}
+	return id
+}
+
+// incidentDetailOf shapes an incident for its page; comps are the page's
+// components, in page order.
+func (s *site) incidentDetailOf(inc store.Incident, comps []state.Component) incidentDetail {
+	loc := s.loc()
+	v := incidentDetail{
+		ID: inc.ID, Name: inc.Name, Impact: inc.Impact, ImpactText: impactText(inc.Impact),
+		Status: statusText(inc.Status), Open: inc.Status != incident.Resolved,
+		Started: stampIn(inc.Started, loc), Resolved: stampIn(inc.Resolved, loc),
+		Updates: s.timelineOf(inc, comps),
+	}
+	if v.Open {
+		v.ETA = stampIn(inc.ETA, loc)
+		v.Duration = durationText(s.d.Now().Sub(inc.Started)) + " so far"
+	} else {
+		v.Duration = durationText(inc.Resolved.Sub(inc.Started))
+	}
+	for _, c := range comps {
+		if st, ok := inc.Components[c.Slug]; ok {
+			v.Components = append(v.Components, componentStatus(c.Name, st))
+		}
+	}
+	if inc.Postmortem != "" && !inc.PostmortemAt.IsZero() {
+		v.Postmortem = s.render(inc.Postmortem)
+		v.PostmortemAt = stampIn(inc.PostmortemAt, loc)
+	}
+	return v
+}
+
+// timelineOf is an incident's updates newest first, each with the
+// component changes it made. The walk goes oldest first to know each
+// change's old status.
+func (s *site) timelineOf(inc store.Incident, comps []state.Component) []timelineView {
+	current := map[string]string{}
+	ups := make([]timelineView, 0, len(inc.Updates))
+	for _, u := range inc.Updates {
+		tv := timelineView{Status: statusText(u.Status), At: stampIn(u.At, s.loc()), Body: s.render(u.Body)}
+		for _, c := range comps {
+			to, ok := u.Components[c.Slug]
+			if !ok {
+				continue
+			}
+			from := cmp.Or(current[c.Slug], "operational")
+			tv.Changes = append(tv.Changes, componentChange{Name: c.Name, From: componentStatus("", from), To: componentStatus("", to)})
+			current[c.Slug] = to
+		}
+		ups = append(ups, tv)
+	}
+	order := latestFirst(indexes(len(ups)), func(i int) time.Time { return inc.Updates[i].At }, func(i int) int64 { return inc.Updates[i].ID })
+	out := make([]timelineView, 0, len(ups))
+	for _, i := range order {
+		out = append(out, ups[i])
+	}
+	return out
+}
+
+func indexes(n int) []int {
+	out := make([]int, n)
+	for i := range out {
+		out[i] = i
+	}
+	return out
+}

@@ -1,0 +1,134 @@
+package ui
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/ampelstatus/ampel/pkg/config"
+	"github.com/ampelstatus/ampel/store"
+)
+
+// subscribeBodyLimit bounds the body of every subscribe, confirm, manage and
+// unsubscribe request: the forms are a few hundred bytes.
+const subscribeBodyLimit = 16 << 10
+
+// maxConfirmsPerDay is the limit on confirmation mails to one
+// address in 24 hours, whatever the source.
+const maxConfirmsPerDay = 3
+
+// subscribePages serves the public subscription pages: the form, and the
+// confirm, manage and unsubscribe links that mails carry.
+type subscribePages struct {
+	d      Deps
+	site   *site
+	cfg    config.Subscriptions
+	pages  pages
+	limits *subscribeLimits
+	// known are the component slugs one may subscribe to.
+	known []string
+	// publicHost is site.public_url's host, for the Origin check.
+	publicHost string
+}
+
+// subscribeRoutes adds the subscription pages; they need the store.
+// With subscriptions disabled the form is gone, but links in mails sent
+// before keep working, so people can still unsubscribe.
+func subscribeRoutes(e *echo.Echo, s *site) {
+	if s.d.Store == nil {
+		return
+	}
+	p, err := newSubscribePages(s)
+	if err != nil {
+		// Templates are embedded: a build defect, caught by every test
+		// that calls New.
+		panic(err)
+	}
+	if p.cfg.Enabled {
+		e.GET("/subscribe", p.form)
+		e.POST("/subscribe", p.subscribe)
+	} else {
+		e.Any("/subscribe", p.disabled)
+	}
+	e.GET("/subscribe/confirm/:token", p.confirmPage)
+	e.POST("/subscribe/confirm/:token", p.confirm)
+	e.GET("/subscribe/manage/:token", p.managePage)
+	e.POST("/subscribe/manage/:token", p.manage)
+	e.GET("/unsubscribe/:token", p.unsubscribePage)
+	e.POST("/unsubscribe/:token", p.unsubscribe)
+}
+
+func newSubscribePages(s *site) (*subscribePages, error) {
+	ps := pages{}
+	for _, name := range []string{"subscribe", "subscribe_sent", "subscribe_confirm", "subscribe_manage", "subscribe_unsubscribe", "subscribe_message"} {
+		t, err := newTemplate(name, "templates/subscribe_layout.html", "templates/"+name+".html")
+		if err != nil {
+			return nil, fmt.Errorf("ui: parse %s: %w", name, err)
+		}
+		ps[name] = t
+	}
+	cfg := s.d.Config
+	p := &subscribePages{d: s.d, site: s, cfg: cfg.Subscriptions, pages: ps,
+		limits: newSubscribeLimits(cfg.Subscriptions.PerIPPerMinute, cfg.Subscriptions.PerIPPerDay)}
+	for _, comp := range cfg.Components {
+		p.known = append(p.known, comp.Slug)
+	}
+	if u, err := url.Parse(cfg.Site.PublicURL); err == nil {
+		p.publicHost = u.Host
+	}
+	return p, nil
+}
+
+// readForm parses a urlencoded body of at most subscribeBodyLimit. Past that
+// it answers 413 itself and returns ok false.
+func (p *subscribePages) readForm(c echo.Context, lang string) (url.Values, bool, error) {
+	r := c.Request()
+	r.Body = http.MaxBytesReader(c.Response(), r.Body, subscribeBodyLimit)
+	err := r.ParseForm()
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		return nil, false, p.message(c, http.StatusRequestEntityTooLarge, lang, "subscribe.title", "subscribe.error.too_large", nil)
+	case err != nil:
+		return nil, false, p.message(c, http.StatusBadRequest, lang, "subscribe.title", "subscribe.error.form_expired", nil)
+	}
+	return r.PostForm, true, nil
+}
+
+// sameOrigin rejects what browsers mark as sent from another site. A
+// request without Origin or Sec-Fetch-Site (an old browser, curl) passes:
+// the public form's CSRF token and the links' tokens do the rest.
+func (p *subscribePages) sameOrigin(c echo.Context) bool {
+	r := c.Request()
+	if r.Header.Get("Sec-Fetch-Site") == "cross-site" {
+		return false
+	}
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return true
+	}
+	u, err := url.Parse(origin)
+	return err == nil && u.Host != "" && (u.Host == r.Host || u.Host == p.publicHost)
+}
+
+// disabled answers /subscribe when subscriptions are turned off.
+func (p *subscribePages) disabled(c echo.Context) error {
+	lang := p.lang(c, nil)
+	return p.message(c, http.StatusNotFound, lang, "subscribe.title", "subscribe.disabled", nil)
+}
+
+// linkInvalid answers a token that matches nothing usable.
+func (p *subscribePages) linkInvalid(c echo.Context, lang string) error {
+	return p.message(c, http.StatusNotFound, lang, "link.invalid_title", "link.invalid_body", nil)
+}
+
+// subscriberOr404 maps ErrNoSubscriber to the invalid-link page.
+func (p *subscribePages) subscriberOr404(c echo.Context, lang string, err error) error {
+	if errors.Is(err, store.ErrNoSubscriber) {
+		return p.linkInvalid(c, lang)
+	}
+	return err
+}

@@ -1,0 +1,77 @@
+package ui
+
+import (
+	"math"
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/ampelstatus/ampel/store"
+)
+
+// subscribeView is the form: what was entered, what is wrong with it.
+type subscribeView struct {
+	Email   string
+	Problem string // catalogue key; empty when fine
+	CSRF    string
+	Lang    string
+	Groups  []componentGroup
+	Within  string
+}
+
+// sentView is the answer to every accepted subscription, whatever the
+// address's state: it must not tell strangers whether it is subscribed.
+type sentView struct {
+	Email  string
+	Within string
+}
+
+// form shows the subscribe form.
+func (p *subscribePages) form(c echo.Context) error {
+	lang := p.lang(c, nil)
+	return p.renderForm(c, http.StatusOK, lang, subscribeForm{})
+}
+
+func (p *subscribePages) renderForm(c echo.Context, code int, lang string, f subscribeForm) error {
+	v := subscribeView{Email: f.Email, Problem: f.Problem, CSRF: p.formToken(c), Lang: lang,
+		Groups: p.componentGroups(f.Components), Within: duration(lang, p.cfg.ConfirmWithin.D())}
+	return p.render(c, code, lang, "subscribe", v)
+}
+
+// subscribe takes the form: per-client limit, body limit, CSRF, the
+// honeypot, validation; then a pending subscriber and its confirmation
+// mail in one transaction, limited per address by the store.
+func (p *subscribePages) subscribe(c echo.Context) error {
+	now := p.d.Now()
+	lang := p.lang(c, nil)
+	if ok, wait := p.limits.allow(ipKey(c.RealIP()), now); !ok {
+		secs := int(math.Ceil(wait.Seconds()))
+		c.Response().Header().Set("Retry-After", strconv.Itoa(max(secs, 1)))
+		return p.message(c, http.StatusTooManyRequests, lang, "subscribe.title", "subscribe.error.too_many",
+			map[string]any{"Wait": duration(lang, wait)})
+	}
+	form, ok, err := p.readForm(c, lang)
+	if !ok {
+		return err
+	}
+	lang = p.lang(c, form)
+	f := parseSubscribeForm(form, p.known)
+	if !p.formAllowed(c, form.Get(csrfField)) {
+		f.Problem = "subscribe.error.form_expired"
+		return p.renderForm(c, http.StatusForbidden, lang, f)
+	}
+	if f.Problem != "" {
+		return p.renderForm(c, http.StatusBadRequest, lang, f)
+	}
+	if !f.Honeypot {
+		_, err := p.d.Store.Subscribe(c.Request().Context(), store.SubscribeRequest{
+			Email: f.Email, Lang: lang, Components: f.Components,
+			ConfirmWithin: p.cfg.ConfirmWithin.D(), MaxConfirms: maxConfirmsPerDay,
+		}, now)
+		if err != nil {
+			return err
+		}
+	}
+	return p.render(c, http.StatusOK, lang, "subscribe_sent", sentView{Email: f.Email, Within: duration(lang, p.cfg.ConfirmWithin.D())})
+}
