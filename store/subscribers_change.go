@@ -147,3 +147,15 @@ WHERE confirmed_at_ms IS NULL AND unsubscribed_at_ms IS NULL AND bounced_at_ms I
 	}
 	return res.RowsAffected()
 }
+
+// PruneSubscriberTokens deletes confirm and manage tokens past their
+// expiry. Every mail mints a manage token, so without this the table
+// grows by one row per mail sent.
+func (s *Store) PruneSubscriberTokens(ctx context.Context, now time.Time) (int64, error) {
+	const q = `DELETE FROM subscriber_tokens WHERE expires_at_ms IS NOT NULL AND expires_at_ms < ?1`
+	res, err := s.wdb.ExecContext(ctx, q, ms(now))
+	if err != nil {
+		return 0, fmt.Errorf("store: prune subscriber tokens: %w", err)
+	}
+	return res.RowsAffected()
+}

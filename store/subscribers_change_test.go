@@ -107,3 +107,26 @@ func subOutboxID(t *testing.T, s *Store, i int) int64 {
 	}
 	return id
 }
+
+func TestPruneSubscriberTokens(t *testing.T) {
+	s, ctx := openTest(t), context.Background()
+	mustSubscribe(t, s, subReq("t@example.org"), subT0, Enqueued)
+	id := onlyID(t, s, "t@example.org")
+	addToken(t, s, id, PurposeManage, "old", subT0.Add(time.Hour))
+	addToken(t, s, id, PurposeManage, "new", subT0.Add(48*time.Hour))
+	addToken(t, s, id, PurposeManage, "forever", time.Time{})
+	n, err := s.PruneSubscriberTokens(ctx, subT0.Add(2*time.Hour))
+	if err != nil || n != 1 {
+		t.Fatalf("pruned %d, %v; want 1", n, err)
+	}
+	if _, err := s.SubscriberByToken(ctx, PurposeManage, "new", subT0.Add(2*time.Hour)); err != nil {
+		t.Errorf("a valid token went: %v", err)
+	}
+	if _, err := s.SubscriberByToken(ctx, PurposeManage, "forever", subT0.Add(2*time.Hour)); err != nil {
+		t.Errorf("a token without expiry went: %v", err)
+	}
+	var left int
+	if err := s.rdb.QueryRowContext(ctx, `SELECT count(*) FROM subscriber_tokens WHERE subscriber_id = ?1`, id).Scan(&left); err != nil || left != 2 {
+		t.Errorf("%d tokens left, %v; want 2", left, err)
+	}
+}
