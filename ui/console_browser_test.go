@@ -3,11 +3,8 @@ package ui
 import (
 	"context"
 	"net/http/httptest"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,33 +15,15 @@ import (
 	"github.com/ampelstatus/ampel/store"
 )
 
-// consoleMessages collects what the page writes to the console and the
-// browser log (errors, exceptions, CSP violations).
-type consoleMessages struct {
-	mu   sync.Mutex
-	msgs []chromedp.ConsoleMessage
-}
-
-func (m *consoleMessages) take() []chromedp.ConsoleMessage {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	out := m.msgs
-	m.msgs = nil
-	return out
-}
-
 // TestConsoleInBrowser signs in through the form in headless Chromium at
 // a phone's size, over plain http on 127.0.0.1 (a secure context, so the
 // Secure __Host- cookies work), sees the dashboard, signs out, and checks
 // that no console error and no CSP violation was reported.
 func TestConsoleInBrowser(t *testing.T) {
-	chromium, err := exec.LookPath("chromium")
-	if err != nil {
-		if os.Getenv("CI") == "" {
-			t.Skip("chromium is not installed (apt-get install chromium); CI runs this test")
-		}
-		t.Fatal("chromium is required in CI: ", err)
-	}
+	browser := startChromium(t, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
+	seen := watchConsole(browser)
+	eval := func(expr string) string { t.Helper(); return evalString(t, browser, expr) }
+	poll := func(what, predicate string) { t.Helper(); pollPage(t, browser, what, predicate, 15*time.Second) }
 	ctx := context.Background()
 	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "ampel.db"))
 	if err != nil {
@@ -59,63 +38,7 @@ func TestConsoleInBrowser(t *testing.T) {
 	srv := httptest.NewServer(New(Deps{Config: cfg, Engine: state.New(cfg), Store: st, Started: now}))
 	defer srv.Close()
 
-	alloc, stopAlloc := chromedp.NewExecAllocator(ctx,
-		chromedp.ExecPath(chromium),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.Flag("headless", true),
-		chromedp.Flag("no-sandbox", true),
-		chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("no-first-run", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-	)
-	defer stopAlloc()
-	browser, stopBrowser := chromedp.NewContext(alloc)
-	defer stopBrowser()
-	browser, stopTimeout := context.WithTimeout(browser, 60*time.Second)
-	defer stopTimeout()
-	if err := chromedp.Do(browser); err != nil { // start the tab before listening
-		t.Fatal(err)
-	}
-	var seen consoleMessages
-	messages := chromedp.Console(browser)
-	go func() {
-		for m, err := range messages {
-			if err != nil {
-				return
-			}
-			seen.mu.Lock()
-			seen.msgs = append(seen.msgs, m)
-			seen.mu.Unlock()
-		}
-	}()
-
-	eval := func(expr string) string {
-		t.Helper()
-		v, err := chromedp.Run(browser, chromedp.Evaluate[string](expr))
-		if err != nil {
-			t.Fatalf("%s: %v", expr, err)
-		}
-		return v
-	}
-	// poll waits for predicate; a navigation while it polls (a form
-	// submitted, a redirect) ends that poll, so it polls again.
-	poll := func(what, predicate string) {
-		t.Helper()
-		var err error
-		for range 20 {
-			_, err = chromedp.Run(browser, chromedp.Poll[bool](predicate, chromedp.WithPollingTimeout(15*time.Second), chromedp.WithPollingInterval(50*time.Millisecond)))
-			if err == nil || !strings.Contains(err.Error(), "(-32000)") {
-				break
-			}
-		}
-		if err != nil {
-			t.Fatalf("%s: %v (page: %s)", what, err, eval(`document.location.href + " " + document.body.innerText`))
-		}
-	}
-
-	if err := chromedp.Do(browser, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile), chromedp.Navigate(srv.URL+"/admin")); err != nil {
+	if err := chromedp.Do(browser, chromedp.Navigate(srv.URL+"/admin")); err != nil {
 		t.Fatal(err)
 	}
 	poll("redirected to the login form", `location.pathname === "/admin/login" && !!document.querySelector("#email")`)
@@ -141,12 +64,7 @@ func TestConsoleInBrowser(t *testing.T) {
 	if got := eval(`String(Array.from(document.querySelectorAll(".nav a")).every(a => a.getBoundingClientRect().right <= 390 && a.getBoundingClientRect().height > 0))`); got != "true" {
 		t.Error("a nav link is off screen or hidden on a phone")
 	}
-	if png, err := chromedp.Run(browser, chromedp.FullScreenshot(100)); err == nil {
-		dir := "../testdata/screenshots"
-		if os.MkdirAll(dir, 0o755) == nil {
-			_ = os.WriteFile(filepath.Join(dir, "console-phone.png"), png, 0o644)
-		}
-	}
+	shot(t, browser, "console-phone.png")
 	for _, page := range []string{"/admin/users", "/admin/tokens", "/admin/audit", "/admin/account"} {
 		if err := chromedp.Do(browser, chromedp.Navigate(srv.URL+page)); err != nil {
 			t.Fatal(err)

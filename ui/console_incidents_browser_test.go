@@ -3,8 +3,6 @@ package ui
 import (
 	"context"
 	"net/http/httptest"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -16,53 +14,13 @@ import (
 	"github.com/ampelstatus/ampel/store"
 )
 
-// headlessChromium starts a headless Chromium tab at a phone's size and
-// collects what pages report to the console (errors, CSP violations)
-// into the returned consoleMessages. The tab ends with the test.
-func headlessChromium(t *testing.T) (context.Context, *consoleMessages) {
-	t.Helper()
-	chromium, err := exec.LookPath("chromium")
-	if err != nil {
-		if os.Getenv("CI") == "" {
-			t.Skip("chromium is not installed (apt-get install chromium); CI runs this test")
-		}
-		t.Fatal("chromium is required in CI: ", err)
-	}
-	alloc, stopAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(chromium), chromedp.UserDataDir(t.TempDir()),
-		chromedp.Flag("headless", true), chromedp.Flag("no-sandbox", true), chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("no-first-run", true), chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
-	)
-	t.Cleanup(stopAlloc)
-	tab, stopTab := chromedp.NewContext(alloc)
-	t.Cleanup(stopTab)
-	tab, stopTimeout := context.WithTimeout(tab, 90*time.Second)
-	t.Cleanup(stopTimeout)
-	if err := chromedp.Do(tab, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile)); err != nil {
-		t.Fatal(err)
-	}
-	seen := &consoleMessages{}
-	messages := chromedp.Console(tab)
-	go func() {
-		for m, err := range messages {
-			if err != nil {
-				return
-			}
-			seen.mu.Lock()
-			seen.msgs = append(seen.msgs, m)
-			seen.mu.Unlock()
-		}
-	}()
-	return tab, seen
-}
-
 // TestConsoleIncidentUpdateInBrowser signs in at a phone's size, posts an
 // incident update through the console's form and sees it on the public
 // front page: no console error or CSP violation on the way, nothing that
 // scrolls sideways, and every control of the form at least 44 px tall.
 func TestConsoleIncidentUpdateInBrowser(t *testing.T) {
-	tab, seen := headlessChromium(t)
+	tab := startChromium(t, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
+	seen := watchConsole(tab)
 	ctx := context.Background()
 	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "ampel.db"))
 	if err != nil {
@@ -82,27 +40,8 @@ func TestConsoleIncidentUpdateInBrowser(t *testing.T) {
 	srv := httptest.NewServer(New(d))
 	defer srv.Close()
 
-	eval := func(expr string) string {
-		t.Helper()
-		v, err := chromedp.Run(tab, chromedp.Evaluate[string](expr))
-		if err != nil {
-			t.Fatalf("%s: %v", expr, err)
-		}
-		return v
-	}
-	poll := func(what, predicate string) {
-		t.Helper()
-		var err error
-		for range 20 { // a navigation during a poll ends it: poll again
-			_, err = chromedp.Run(tab, chromedp.Poll[bool](predicate, chromedp.WithPollingTimeout(20*time.Second), chromedp.WithPollingInterval(50*time.Millisecond)))
-			if err == nil || !strings.Contains(err.Error(), "(-32000)") {
-				break
-			}
-		}
-		if err != nil {
-			t.Fatalf("%s: %v (page: %s)", what, err, eval(`location.href + " " + document.body.innerText`))
-		}
-	}
+	eval := func(expr string) string { t.Helper(); return evalString(t, tab, expr) }
+	poll := func(what, predicate string) { t.Helper(); pollPage(t, tab, what, predicate, 20*time.Second) }
 	phoneFit := func(page string) {
 		t.Helper()
 		if got := eval(`String(document.documentElement.scrollWidth <= 390)`); got != "true" {
@@ -178,18 +117,5 @@ func TestConsoleIncidentUpdateInBrowser(t *testing.T) {
 			continue
 		}
 		t.Errorf("the browser reported %s (%s)", m, m.URL)
-	}
-}
-
-// shot leaves a screenshot for people to look at (not committed).
-func shot(t *testing.T, tab context.Context, name string) {
-	t.Helper()
-	png, err := chromedp.Run(tab, chromedp.FullScreenshot(100))
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := "../testdata/screenshots"
-	if os.MkdirAll(dir, 0o755) == nil {
-		_ = os.WriteFile(filepath.Join(dir, name), png, 0o644)
 	}
 }

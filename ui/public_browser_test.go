@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -50,22 +49,7 @@ func (w *watch) seen() (dialogs, csp []string) {
 // securitypolicyviolation events.
 func newTab(t *testing.T) (context.Context, *watch) {
 	t.Helper()
-	chromium, err := exec.LookPath("chromium")
-	if err != nil {
-		t.Fatal("chromium is required (apt-get install chromium): ", err)
-	}
-	alloc, stopAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(chromium), chromedp.UserDataDir(t.TempDir()),
-		chromedp.Flag("headless", true), chromedp.Flag("no-sandbox", true), chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("no-first-run", true), chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
-		// A page kept in the back-forward cache keeps its event stream,
-		// and six of them use up the connections to the host.
-		chromedp.Flag("disable-features", "BackForwardCache"),
-	)
-	t.Cleanup(stopAlloc)
-	tab, stopTab := chromedp.NewContext(alloc)
-	t.Cleanup(stopTab)
+	tab := startChromium(t)
 	w := &watch{}
 	dialogs := make(chan struct{}, 64)
 	if err := chromedp.Listen(tab, func(ev any) {

@@ -3,8 +3,6 @@ package ui
 import (
 	"context"
 	"net/http/httptest"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -26,13 +24,14 @@ import (
 // keeps the input, a good one subscribes, and no CSP violation or other
 // console message is reported.
 func TestSubscribeInBrowser(t *testing.T) {
-	chromium, err := exec.LookPath("chromium")
-	if err != nil {
-		if os.Getenv("CI") == "" {
-			t.Skip("chromium is not installed (apt-get install chromium); CI runs this test")
-		}
-		t.Fatal("chromium is required in CI: ", err)
-	}
+	noJS := chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true})
+		return err
+	})
+	browser := startChromium(t, noJS, chromedp.EmulateViewport(360, 740, chromedp.EmulateMobile))
+	seen := watchConsole(browser)
+	eval := func(expr string) string { t.Helper(); return evalString(t, browser, expr) }
+	poll := func(what, predicate string) { t.Helper(); pollPage(t, browser, what, predicate, 15*time.Second) }
 	ctx := context.Background()
 	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "ampel.db"))
 	if err != nil {
@@ -44,65 +43,7 @@ func TestSubscribeInBrowser(t *testing.T) {
 	srv := httptest.NewServer(New(Deps{Config: cfg, Engine: state.New(cfg), Store: st, Started: time.Now()}))
 	defer srv.Close()
 
-	alloc, stopAlloc := chromedp.NewExecAllocator(ctx,
-		chromedp.ExecPath(chromium),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.Flag("headless", true),
-		chromedp.Flag("no-sandbox", true),
-		chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("no-first-run", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-	)
-	defer stopAlloc()
-	browser, stopBrowser := chromedp.NewContext(alloc)
-	defer stopBrowser()
-	browser, stopTimeout := context.WithTimeout(browser, 60*time.Second)
-	defer stopTimeout()
-	if err := chromedp.Do(browser); err != nil {
-		t.Fatal(err)
-	}
-	var seen consoleMessages
-	messages := chromedp.Console(browser)
-	go func() {
-		for m, err := range messages {
-			if err != nil {
-				return
-			}
-			seen.mu.Lock()
-			seen.msgs = append(seen.msgs, m)
-			seen.mu.Unlock()
-		}
-	}()
-	eval := func(expr string) string {
-		t.Helper()
-		v, err := chromedp.Run(browser, chromedp.Evaluate[string](expr))
-		if err != nil {
-			t.Fatalf("%s: %v", expr, err)
-		}
-		return v
-	}
-	poll := func(what, predicate string) {
-		t.Helper()
-		var err error
-		for range 20 {
-			_, err = chromedp.Run(browser, chromedp.Poll[bool](predicate, chromedp.WithPollingTimeout(15*time.Second), chromedp.WithPollingInterval(50*time.Millisecond)))
-			if err == nil || !strings.Contains(err.Error(), "(-32000)") {
-				break
-			}
-		}
-		if err != nil {
-			t.Fatalf("%s: %v (page: %s)", what, err, eval(`document.location.href + " " + document.body.innerText`))
-		}
-	}
-	noJS := chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-		_, err := cdp.Call(ctx, tg, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true})
-		return err
-	})
-
-	if err := chromedp.Do(browser, noJS, chromedp.EmulateViewport(360, 740, chromedp.EmulateMobile),
-		chromedp.Navigate(srv.URL+"/subscribe?lang=de")); err != nil {
+	if err := chromedp.Do(browser, chromedp.Navigate(srv.URL+"/subscribe?lang=de")); err != nil {
 		t.Fatal(err)
 	}
 	poll("the German form", `document.querySelector("h1").textContent === "Benachrichtigungen abonnieren"`)
