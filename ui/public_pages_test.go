@@ -138,8 +138,8 @@ func TestMaintenancePage(t *testing.T) {
 	contains(t, "upcoming", sections["upcoming"], "Docs move", "Network swap", "We <strong>swap</strong> routers.",
 		"Affects: API, Web &lt;app&gt;",
 		// Its own zone first, then the site's.
-		`<time datetime="2026-11-26T06:00:00-05:00">Nov 26, 2026, 06:00 EST (America/New_York)</time>`,
-		`Site time: <time datetime="2026-11-26T12:00:00&#43;01:00">Nov 26, 2026, 12:00 CET</time>`,
+		`<time datetime="2026-11-26T06:00:00-05:00" data-fixed>Nov 26, 2026, 06:00 EST (America/New_York)</time>`,
+		`<span class="tz-label">Site time</span>: <time datetime="2026-11-26T12:00:00&#43;01:00">Nov 26, 2026, 12:00 CET</time>`,
 		fmt.Sprintf(`id="m-%d"`, p.ny.ID), "3 hours")
 	contains(t, "past", sections["past"], "Old window", "Called off", `class="notice maint w-cancelled"`, `>Cancelled</span>`, "Windows 1–2 of 2.")
 	lacks(t, "past", sections["past"], "Database upgrade", "Docs move")

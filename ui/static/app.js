@@ -11,13 +11,16 @@
 
   function localTimes(root) {
     if (!fmt) { return; }
-    root.querySelectorAll("time[datetime]").forEach(function (el) {
+    // data-fixed times keep the zone they were written in (a maintenance
+    // window's own); the next line then shows the viewer's time.
+    root.querySelectorAll("time[datetime]:not([data-fixed])").forEach(function (el) {
       var d = new Date(el.getAttribute("datetime"));
       if (!isNaN(d)) { el.textContent = fmt.format(d); }
     });
     root.querySelectorAll(".tz").forEach(function (el) {
       try { el.textContent = Intl.DateTimeFormat().resolvedOptions().timeZone + " (your time zone)"; } catch (e) { /* keep the site zone */ }
     });
+    root.querySelectorAll(".tz-label").forEach(function (el) { el.textContent = "Your time"; });
   }
 
   function setLevel(el, level) {
