@@ -114,6 +114,20 @@ func TestDemo(t *testing.T) {
 		t.Error(m)
 	}
 
+	// The home page shows the open incident (its overlay loaded at start)
+	// and the announced window; the history lists the past outages.
+	for path, texts := range map[string][]string{
+		"/":        {"Background jobs running slowly", "Job queue database upgrade"},
+		"/history": {"CDN assets failing in Asia-Pacific", `href="/incidents/`},
+	} {
+		page := pageText(t, base+path)
+		for _, text := range texts {
+			if !strings.Contains(page, text) {
+				t.Errorf("%s has no %q", path, text)
+			}
+		}
+	}
+
 	st, err := store.Open(ctx, filepath.Join(dir, "ampel.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -169,4 +183,19 @@ func componentMismatches(t *testing.T, base string, want map[string]string) []st
 		}
 	}
 	return out
+}
+
+// pageText fetches a page that must answer 200.
+func pageText(t *testing.T, url string) string {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %d, %v", url, resp.StatusCode, err)
+	}
+	return string(b)
 }

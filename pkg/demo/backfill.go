@@ -61,6 +61,9 @@ func Seed(ctx context.Context, cfg *config.Config, s *Scenario, now time.Time, c
 	if err := recordWindows(ctx, st, s, now); err != nil {
 		return nil, fmt.Errorf("demo backfill: %w", err)
 	}
+	if err := recordIncidents(ctx, st, s, now); err != nil {
+		return nil, fmt.Errorf("demo backfill: %w", err)
+	}
 	engine := state.New(cfg)
 	w := st.StartWriter(store.WriterOptions{MaxBatch: 5000})
 	stats := Backfill(engine, w, cfg, s, now.Add(-History), now)

@@ -14,6 +14,11 @@ type Scenario struct {
 	incidents []incident
 	// windows are the past maintenance windows, oldest first.
 	windows []Window
+	// outages are the past outages told as incidents, oldest first.
+	outages []Outage
+	// open and upcoming are the ids Seed gave the open incident and the
+	// announced window.
+	open, upcoming int64
 	// byCheck holds each check with its incidents, for Answer.
 	byCheck map[string]*plan
 }
@@ -49,8 +54,8 @@ var forever = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
 // NewScenario returns the demo's scenario for a demo started at start: a
 // slow search since the day before, a flapping webhook service, a
 // dashboard failing now and then in one zone, one of four workers down,
-// and before that 90 days of pseudo-random incidents drawn from a fixed
-// seed.
+// and before that a year of pseudo-random incidents drawn from a fixed
+// seed, and the CDN failing in one zone for two days six weeks ago.
 func NewScenario(start time.Time) *Scenario {
 	s := &Scenario{start: start, incidents: []incident{
 		{check: "search-query", from: start.Add(-26 * time.Hour), to: forever, slow: true},
@@ -58,7 +63,9 @@ func NewScenario(start time.Time) *Scenario {
 		{check: "dashboard-home", zone: "ap-southeast", from: start.Add(-25 * time.Minute), to: forever, period: 7 * time.Minute, on: 150 * time.Second},
 		{check: "workers-3", from: start.Add(-3 * time.Hour), to: forever},
 	}}
-	s.incidents = append(s.incidents, pastIncidents(start)...)
+	past := append(pastIncidents(start), longPartial(start))
+	s.incidents = append(s.incidents, past...)
+	s.outages = pickOutages(start, past)
 	s.windows = pastWindows(start)
 	for _, w := range s.windows {
 		// The work takes the service down for most of the window: the

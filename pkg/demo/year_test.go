@@ -44,8 +44,14 @@ func checkYear(t *testing.T, st *store.Store, cfg *config.Config, s *Scenario) {
 		t.Errorf("%v of maintenance in the history, want the windows' time", maint)
 	}
 	recorded, err := st.Maintenances(ctx, 100)
-	if err != nil || len(recorded) != len(windows) {
-		t.Fatalf("%d maintenance records (%v), want %d", len(recorded), err, len(windows))
+	completed := 0
+	for _, m := range recorded {
+		if m.Status == "completed" {
+			completed++
+		}
+	}
+	if err != nil || completed != len(windows) {
+		t.Fatalf("%d completed maintenance records (%v), want %d", completed, err, len(windows))
 	}
 	changes, err := st.Changes(ctx, status.Component, windows[0].Component, windows[0].From, windows[0].To.Add(time.Second))
 	if err != nil || len(changes) == 0 || changes[0].To != status.Maintenance || !strings.HasPrefix(changes[0].Cause, "maintenance ") {
