@@ -127,15 +127,7 @@ ORDER BY scheduled_for_ms DESC, id DESC LIMIT ?1 OFFSET ?2`
 	if err != nil {
 		return nil, fmt.Errorf("store: list past maintenances: %w", err)
 	}
-	out := make([]Maintenance, 0, len(ids))
-	for _, id := range ids {
-		m, err := s.Maintenance(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, m)
-	}
-	return out, nil
+	return s.maintenancesByID(ctx, ids)
 }
 
 // CountPastMaintenances counts the windows PastMaintenances pages through.

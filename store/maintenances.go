@@ -152,15 +152,7 @@ func (s *Store) Maintenances(ctx context.Context, limit int) ([]Maintenance, err
 	if err != nil {
 		return nil, fmt.Errorf("store: list maintenances: %w", err)
 	}
-	out := make([]Maintenance, 0, len(ids))
-	for _, id := range ids {
-		m, err := s.Maintenance(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, m)
-	}
-	return out, nil
+	return s.maintenancesByID(ctx, ids)
 }
 
 // OpenMaintenances returns the windows not yet over (scheduled,
@@ -173,6 +165,12 @@ ORDER BY scheduled_for_ms, id`
 	if err != nil {
 		return nil, fmt.Errorf("store: list open maintenances: %w", err)
 	}
+	return s.maintenancesByID(ctx, ids)
+}
+
+// maintenancesByID reads the windows with their timelines, in the order
+// of ids.
+func (s *Store) maintenancesByID(ctx context.Context, ids []int64) ([]Maintenance, error) {
 	out := make([]Maintenance, 0, len(ids))
 	for _, id := range ids {
 		m, err := s.Maintenance(ctx, id)
