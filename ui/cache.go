@@ -86,6 +86,16 @@ func (c *cache) get(key string, version uint64, now time.Time, contentType strin
 	}
 	body, err := build()
 	if err != nil {
+		// A key that never built (an unknown incident id, say) must not
+		// hold a slot: a stranger asking for many would otherwise fill
+		// the cache and clear the pages everyone reads.
+		if e.r.Load() == nil {
+			c.mu.Lock()
+			if c.entries[key] == e {
+				delete(c.entries, key)
+			}
+			c.mu.Unlock()
+		}
 		return nil, err
 	}
 	sum := sha256.Sum256(body)

@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
@@ -88,5 +90,31 @@ func TestHead(t *testing.T) {
 		if rec.Code != http.StatusOK || rec.Body.Len() != 0 || rec.Header().Get("ETag") == "" || rec.Header().Get("Content-Type") == "" {
 			t.Errorf("HEAD %s: %d, %d bytes, %v", path, rec.Code, rec.Body.Len(), rec.Header())
 		}
+	}
+}
+
+// TestCacheForgetsFailedKeys: keys whose build fails (unknown ids) take no
+// slot, so asking for many of them never pushes the real pages out.
+func TestCacheForgetsFailedKeys(t *testing.T) {
+	c := newCache()
+	var homeBuilds int
+	home := func() ([]byte, error) { homeBuilds++; return []byte("home"), nil }
+	if _, err := c.get("home", 1, t0, "text/html", home); err != nil {
+		t.Fatal(err)
+	}
+	missing := errors.New("no such incident")
+	for i := range 3 * maxEntries {
+		if _, err := c.get(fmt.Sprintf("incident:%d", i), 1, t0, "text/html", func() ([]byte, error) { return nil, missing }); !errors.Is(err, missing) {
+			t.Fatalf("build error lost: %v", err)
+		}
+	}
+	if _, err := c.get("home", 1, t0, "text/html", home); err != nil {
+		t.Fatal(err)
+	}
+	c.mu.Lock()
+	n := len(c.entries)
+	c.mu.Unlock()
+	if homeBuilds != 1 || n != 1 {
+		t.Errorf("home built %d times, %d entries kept; want 1 and 1", homeBuilds, n)
 	}
 }
