@@ -66,9 +66,7 @@ func New(d Deps) http.Handler {
 	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
-	// The default trusts X-Forwarded-For from anyone; loopback-only
-	// /metrics and per-IP limits need the real peer.
-	e.IPExtractor = echo.ExtractIPDirect()
+	e.IPExtractor = clientIP(d.Config)
 	e.HTTPErrorHandler = errorHandler(d.Logger)
 	e.Use(secureHeaders)
 
@@ -154,6 +152,21 @@ func errorHandler(logger *slog.Logger) echo.HTTPErrorHandler {
 		}
 		_ = c.JSON(code, apiError{Error: msg})
 	}
+}
+
+// clientIP says where a request comes from. echo's default trusts
+// X-Forwarded-For from anyone, and loopback-only /metrics and the per-IP
+// limits need the real client: the peer, or with server.trusted_proxies
+// the address those proxies forwarded (and only they).
+func clientIP(cfg *config.Config) echo.IPExtractor {
+	if cfg == nil || len(cfg.Server.Proxies) == 0 {
+		return echo.ExtractIPDirect()
+	}
+	opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+	for _, n := range cfg.Server.Proxies {
+		opts = append(opts, echo.TrustIPRange(n))
+	}
+	return echo.ExtractIPFromXFFHeader(opts...)
 }
 
 // isLoopback reports whether the request comes from this machine.

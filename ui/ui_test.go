@@ -3,6 +3,7 @@ package ui
 import (
 	"encoding/json"
 	"errors"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -197,5 +198,35 @@ func TestUnknownPathIsJSON404(t *testing.T) {
 	rec := get(h, "/api/v2/nope.json", "192.0.2.1:1", nil)
 	if rec.Code != http.StatusNotFound || !strings.Contains(rec.Body.String(), `"error"`) {
 		t.Fatalf("%d %s", rec.Code, rec.Body)
+	}
+}
+
+// TestTrustedProxies: behind a configured proxy the client is the address
+// it forwards, so a stranger relayed by a local proxy does not pass the
+// loopback check of /metrics; anyone else's X-Forwarded-For is ignored.
+func TestTrustedProxies(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.Server.MetricsToken = ""
+	_, proxy, err := net.ParseCIDR("127.0.0.1/32")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Server.Proxies = []*net.IPNet{proxy}
+	h := New(Deps{Config: cfg, Engine: state.New(cfg), Gatherer: prometheus.NewRegistry(), Started: t0})
+	cases := []struct {
+		name, remote, xff string
+		code              int
+	}{
+		{"the proxy relays a stranger", "127.0.0.1:4000", "192.0.2.7", http.StatusForbidden},
+		{"the proxy relays a local client", "127.0.0.1:4000", "127.0.0.1", http.StatusOK},
+		{"a stranger forges the header", "192.0.2.7:4000", "127.0.0.1", http.StatusForbidden},
+		{"a private address is not trusted unless listed", "10.1.2.3:4000", "127.0.0.1", http.StatusForbidden},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if rec := get(h, "/metrics", c.remote, map[string]string{"X-Forwarded-For": c.xff}); rec.Code != c.code {
+				t.Errorf("status %d, want %d", rec.Code, c.code)
+			}
+		})
 	}
 }

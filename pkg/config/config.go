@@ -5,6 +5,7 @@ package config
 
 import (
 	"fmt"
+	"net"
 	"time"
 )
 
@@ -80,6 +81,12 @@ type Server struct {
 	// ShutdownTimeout bounds how long in-flight probes and requests may run
 	// after SIGTERM.
 	ShutdownTimeout Duration `toml:"shutdown_timeout"`
+	// TrustedProxies are the addresses or CIDR ranges of reverse proxies
+	// whose X-Forwarded-For names the client. Empty: the peer is the
+	// client, and X-Forwarded-For is ignored.
+	TrustedProxies []string `toml:"trusted_proxies"`
+	// Proxies is TrustedProxies parsed.
+	Proxies []*net.IPNet `toml:"-" json:"-"`
 }
 
 // Storage is where history lives.

@@ -363,3 +363,19 @@ func TestMetricsTokenFile(t *testing.T) {
 		})
 	}
 }
+
+// TestTrustedProxiesParse: addresses become one-address ranges, CIDR
+// ranges stay as written.
+func TestTrustedProxiesParse(t *testing.T) {
+	cfg, err := Parse(filepath.Join(t.TempDir(), "c.toml"), []byte("[server]\ntrusted_proxies = [\"127.0.0.1\", \"10.0.0.0/8\", \"::1\"]\n"), kinds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, n := range cfg.Server.Proxies {
+		got = append(got, n.String())
+	}
+	if want := "127.0.0.1/32 10.0.0.0/8 ::1/128"; strings.Join(got, " ") != want {
+		t.Errorf("proxies %v, want %s", got, want)
+	}
+}

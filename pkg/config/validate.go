@@ -131,6 +131,28 @@ func (v *checker) server(s *Server) {
 	if v.durationKey("server.shutdown_timeout") && s.ShutdownTimeout < 0 {
 		v.addf("server.shutdown_timeout", "must not be negative")
 	}
+	s.Proxies = nil
+	for i, p := range s.TrustedProxies {
+		n, err := proxyNet(p)
+		if err != nil {
+			v.addf(fmt.Sprintf("server.trusted_proxies[%d]", i), `must be an IP address or a CIDR range such as "10.0.0.0/8", got %q`, p)
+			continue
+		}
+		s.Proxies = append(s.Proxies, n)
+	}
+}
+
+// proxyNet parses an address (a range of one) or a CIDR range.
+func proxyNet(s string) (*net.IPNet, error) {
+	if ip := net.ParseIP(s); ip != nil {
+		bits := 8 * len(ip.To16())
+		if ip4 := ip.To4(); ip4 != nil {
+			ip, bits = ip4, 32
+		}
+		return &net.IPNet{IP: ip, Mask: net.CIDRMask(bits, bits)}, nil
+	}
+	_, n, err := net.ParseCIDR(s)
+	return n, err
 }
 
 func (v *checker) storage(s *Storage) {
