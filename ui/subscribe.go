@@ -98,20 +98,11 @@ func (p *subscribePages) readForm(c echo.Context, lang string) (url.Values, bool
 	return r.PostForm, true, nil
 }
 
-// sameOrigin rejects what browsers mark as sent from another site. A
-// request without Origin or Sec-Fetch-Site (an old browser, curl) passes:
-// the public form's CSRF token and the links' tokens do the rest.
+// sameOrigin applies the Origin check (see sameOrigin). A request
+// without Origin or Sec-Fetch-Site (an old browser, curl) passes: the
+// public form's CSRF token and the links' tokens do the rest.
 func (p *subscribePages) sameOrigin(c echo.Context) bool {
-	r := c.Request()
-	if r.Header.Get("Sec-Fetch-Site") == "cross-site" {
-		return false
-	}
-	origin := r.Header.Get("Origin")
-	if origin == "" {
-		return true
-	}
-	u, err := url.Parse(origin)
-	return err == nil && u.Host != "" && (u.Host == r.Host || u.Host == p.publicHost)
+	return sameOrigin(c.Request(), p.publicHost)
 }
 
 // disabled answers /subscribe when subscriptions are turned off.
