@@ -17,6 +17,8 @@ type console struct {
 	// edited tells the page cache that operators changed something.
 	edited func()
 	assets *assets
+	// md is the site's Markdown cache: a text shows on both.
+	md     *mdCache
 	pages  pages
 	limits *loginLimits
 	// publicHost is site.public_url's host: a proxy may pass on another
@@ -49,11 +51,11 @@ type consolePage struct {
 }
 
 // consoleRoutes adds the console; it needs the store.
-func consoleRoutes(e *echo.Echo, d Deps, edited func()) {
+func consoleRoutes(e *echo.Echo, d Deps, s *site) {
 	if d.Store == nil {
 		return
 	}
-	k, err := newConsole(d, edited)
+	k, err := newConsole(d, s)
 	if err != nil {
 		// Templates and assets are embedded: a build defect, caught by
 		// every test that calls New.

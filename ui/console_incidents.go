@@ -17,13 +17,12 @@ import (
 type incidentConsole struct {
 	*console
 	ops *incidentOps
-	md  *mdCache
 }
 
 // incidentPages adds the incident and maintenance pages to g, the /admin
 // group (session and CSRF checked); operators and admins may use them.
 func (k *console) incidentPages(g *echo.Group) {
-	ic := &incidentConsole{console: k, ops: newIncidentOps(k.d, k.edited), md: newMDCache(k.d.Logger)}
+	ic := &incidentConsole{console: k, ops: newIncidentOps(k.d, k.edited)}
 	op := k.requireRole(store.RoleOperator)
 	g.GET("/incidents", ic.incidentsPage, op)
 	g.GET("/incidents/new", ic.newIncidentPage, op)

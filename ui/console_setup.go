@@ -20,19 +20,15 @@ const (
 	consolePartials = "templates/console/partials*.html"
 )
 
-func newConsole(d Deps, edited func()) (*console, error) {
-	a, err := loadAssets()
-	if err != nil {
-		return nil, err
-	}
+// newConsole builds the console on the public site s: it tells s's page
+// cache about edits and shares its static files and Markdown cache, so
+// they are loaded and rendered once.
+func newConsole(d Deps, s *site) (*console, error) {
 	ps, err := parseConsolePages()
 	if err != nil {
 		return nil, err
 	}
-	if edited == nil {
-		edited = func() {}
-	}
-	k := &console{d: d, edited: edited, assets: a, pages: ps, limits: newLoginLimits()}
+	k := &console{d: d, edited: s.edited, assets: s.assets, md: s.md, pages: ps, limits: newLoginLimits()}
 	if d.Config != nil {
 		if u, err := url.Parse(d.Config.Site.PublicURL); err == nil {
 			k.publicHost = u.Host

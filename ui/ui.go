@@ -81,7 +81,7 @@ func New(d Deps) http.Handler {
 	subscribeRoutes(e, s)
 	agentRoutes(e, d.Agents)
 	operatorAPIRoutes(e, d, s.edited)
-	consoleRoutes(e, d, s.edited)
+	consoleRoutes(e, d, s)
 	e.GET("/healthz", h.healthz)
 	e.GET("/metrics", h.metrics)
 	e.GET("/api/v2/components.json", h.components)
