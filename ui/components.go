@@ -59,8 +59,9 @@ func pageOf(d Deps) page {
 	}
 }
 
+// locOf is the status page's time zone, UTC unless configured.
 func locOf(d Deps) *time.Location {
-	if d.Config.Location != nil {
+	if d.Config != nil && d.Config.Location != nil {
 		return d.Config.Location
 	}
 	return time.UTC

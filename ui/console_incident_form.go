@@ -62,12 +62,7 @@ func (ic *incidentConsole) componentFields(chosen, current map[string]string) []
 }
 
 // siteZone is the name of the status page's time zone.
-func (ic *incidentConsole) siteZone() string {
-	if ic.d.Config != nil && ic.d.Config.Location != nil {
-		return ic.d.Config.Location.String()
-	}
-	return "UTC"
-}
+func (ic *incidentConsole) siteZone() string { return locOf(ic.d).String() }
 
 // readComponents reads the component selects (fields "comp.<id>") of a
 // form: the chosen statuses, "" for none.

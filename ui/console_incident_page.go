@@ -66,12 +66,7 @@ type postmortemForm struct {
 }
 
 // siteLoc is the status page's time zone.
-func (ic *incidentConsole) siteLoc() *time.Location {
-	if ic.d.Config != nil && ic.d.Config.Location != nil {
-		return ic.d.Config.Location
-	}
-	return time.UTC
-}
+func (ic *incidentConsole) siteLoc() *time.Location { return locOf(ic.d) }
 
 // componentNames maps component ids to their names.
 func (ic *incidentConsole) componentNames() map[string]string {

@@ -78,12 +78,8 @@ func (s *site) routes(e *echo.Echo) {
 	get("/maintenance.ics", s.calendar)
 }
 
-func (s *site) loc() *time.Location {
-	if s.d.Config.Location != nil {
-		return s.d.Config.Location
-	}
-	return time.UTC
-}
+// loc is the status page's time zone.
+func (s *site) loc() *time.Location { return locOf(s.d) }
 
 // now is the clock in the site's zone.
 func (s *site) now() time.Time { return s.d.Now().In(s.loc()) }
