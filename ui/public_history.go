@@ -114,15 +114,7 @@ func (s *site) historyView(c echo.Context, page int) (historyPage, error) {
 		key := m.Format("2006-01")
 		v.Months = append(v.Months, historyMonth{Name: m.Format("January 2006"), ID: key, Incidents: byMonth[key]})
 	}
-	if page > 1 {
-		v.Newer = "/history"
-		if page > 2 {
-			v.Newer = "/history?page=" + idString(int64(page-1))
-		}
-	}
-	if page < last {
-		v.Older = "/history?page=" + idString(int64(page+1))
-	}
+	v.Newer, v.Older = pageLinks("/history", page, page < last)
 	return v, nil
 }
 
@@ -132,12 +124,7 @@ func (s *site) historyEntryOf(inc store.Incident) historyEntry {
 	loc := s.loc()
 	e := historyEntry{ID: inc.ID, Name: inc.Name, Impact: inc.Impact, ImpactText: impactText(inc.Impact),
 		Status: statusText(inc.Status), Open: inc.Status != incident.Resolved,
-		Started: stampIn(inc.Started, loc), Resolved: stampIn(inc.Resolved, loc)}
-	if e.Open {
-		e.Duration = durationText(s.d.Now().Sub(inc.Started)) + " so far"
-	} else {
-		e.Duration = durationText(inc.Resolved.Sub(inc.Started))
-	}
+		Started: stampIn(inc.Started, loc), Resolved: stampIn(inc.Resolved, loc), Duration: s.durationOf(inc)}
 	ups := latestFirst(inc.Updates, func(u store.IncidentUpdate) time.Time { return u.At }, func(u store.IncidentUpdate) int64 { return u.ID })
 	if len(ups) > 0 {
 		e.Latest = &timelineView{Status: statusText(ups[0].Status), At: stampIn(ups[0].At, loc), Body: s.render(ups[0].Body)}

@@ -56,6 +56,22 @@ func pageParam(c echo.Context) (page int, ok bool) {
 	return n, true
 }
 
+// pageLinks are the addresses of the pages of path either side of page:
+// newer is "" on the first page (whose address has no ?page=), older is
+// "" unless more is true.
+func pageLinks(path string, page int, more bool) (newer, older string) {
+	switch {
+	case page == 2:
+		newer = path
+	case page > 2:
+		newer = path + "?page=" + strconv.Itoa(page-1)
+	}
+	if more {
+		older = path + "?page=" + strconv.Itoa(page+1)
+	}
+	return newer, older
+}
+
 // maxPage bounds page numbers, and with them the cache keys strangers
 // can make.
 const maxPage = 1000

@@ -82,15 +82,7 @@ func (s *site) maintenanceView(c echo.Context, page int) (maintenancePage, error
 		v.Past = append(v.Past, s.windowDetailOf(m, names))
 	}
 	v.PastTotal, v.PastFrom, v.PastUpTo = total, offset+1, offset+len(past)
-	if page > 1 {
-		v.Newer = "/maintenance"
-		if page > 2 {
-			v.Newer = "/maintenance?page=" + strconv.Itoa(page-1)
-		}
-	}
-	if offset+len(past) < total {
-		v.Older = "/maintenance?page=" + strconv.Itoa(page+1)
-	}
+	v.Newer, v.Older = pageLinks("/maintenance", page, offset+len(past) < total)
 	return v, nil
 }
 

@@ -48,6 +48,14 @@ func durationText(d time.Duration) string {
 	return fmt.Sprintf("%s %s", plural(days, "day"), plural(hours, "hour"))
 }
 
+// durationOf says how long an incident lasted, or has lasted so far.
+func (s *site) durationOf(inc store.Incident) string {
+	if inc.Status != incident.Resolved {
+		return durationText(s.d.Now().Sub(inc.Started)) + " so far"
+	}
+	return durationText(inc.Resolved.Sub(inc.Started))
+}
+
 // componentStatusView is a component with a Statuspage status, in words
 // and as the class that colours it.
 type componentStatusView struct {
@@ -119,13 +127,10 @@ func (s *site) incidentDetailOf(inc store.Incident, comps []state.Component) inc
 		ID: inc.ID, Name: inc.Name, Impact: inc.Impact, ImpactText: impactText(inc.Impact),
 		Status: statusText(inc.Status), Open: inc.Status != incident.Resolved,
 		Started: stampIn(inc.Started, loc), Resolved: stampIn(inc.Resolved, loc),
-		Updates: s.timelineOf(inc, comps),
+		Duration: s.durationOf(inc), Updates: s.timelineOf(inc, comps),
 	}
 	if v.Open {
 		v.ETA = stampIn(inc.ETA, loc)
-		v.Duration = durationText(s.d.Now().Sub(inc.Started)) + " so far"
-	} else {
-		v.Duration = durationText(inc.Resolved.Sub(inc.Started))
 	}
 	for _, c := range comps {
 		if st, ok := inc.Components[c.Slug]; ok {
