@@ -51,13 +51,8 @@ func (s *site) availabilityView(ctx context.Context) (availabilityView, error) {
 	for _, g := range groupsOfReport(reports, cfg.Site.SLO) {
 		gv := availGroupView{Name: g.Name}
 		for _, gs := range g.Spans {
-			c := monthCell{Pct: "no data", Class: "a-none"}
-			if gs.Known {
-				c.Pct, c.Class = pct3(gs.Availability), "a-missed"
-				if gs.Met {
-					c.Class = "a-met"
-				}
-			}
+			c := monthCell{}
+			c.Pct, c.Class = pctClass(gs.Availability, gs.Known, gs.Met)
 			gv.Months = append(gv.Months, c)
 		}
 		v.Groups = append(v.Groups, gv)

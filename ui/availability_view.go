@@ -49,15 +49,10 @@ type monthCell struct {
 }
 
 func cellOf(f availability.Figures) monthCell {
-	c := monthCell{Pct: "no data", Class: "a-none"}
-	if f.Known {
-		c.Pct, c.Class = pct3(f.Availability), "a-missed"
-		if f.Met {
-			c.Class = "a-met"
-		}
-		if f.Credit > 0 {
-			c.Credit = strconv.FormatFloat(f.Credit, 'f', -1, 64) + "%"
-		}
+	c := monthCell{}
+	c.Pct, c.Class = pctClass(f.Availability, f.Known, f.Met)
+	if f.Known && f.Credit > 0 {
+		c.Credit = strconv.FormatFloat(f.Credit, 'f', -1, 64) + "%"
 	}
 	return c
 }
@@ -86,17 +81,14 @@ type figView struct {
 
 func figOf(f availability.Figures) figView {
 	v := figView{
-		Known: f.Known, Met: f.Met, Pct: "no data", Class: "a-none",
+		Known: f.Known, Met: f.Met,
 		Major: minutesText(f.Major), Partial: minutesText(f.Partial),
 		Maintenance: minutesText(f.Maintenance), NoData: minutesText(f.NoData),
 		Downtime: minutesText(f.Bad), Budget: minutesText(f.Budget),
 		BudgetLeft: minutesText(f.BudgetLeft), BudgetPct: "–", Burn: "–", Credit: "–",
 	}
+	v.Pct, v.Class = pctClass(f.Availability, f.Known, f.Met)
 	if f.Known {
-		v.Pct, v.Class = pct3(f.Availability), "a-missed"
-		if f.Met {
-			v.Class = "a-met"
-		}
 		v.Burn = strconv.FormatFloat(f.Burn, 'f', 2, 64) + "×"
 		if f.Credit > 0 {
 			v.Credit = strconv.FormatFloat(f.Credit, 'f', -1, 64) + "%"
@@ -118,6 +110,18 @@ func figOf(f availability.Figures) figView {
 		v.BudgetClass = "a-met"
 	}
 	return v
+}
+
+// pctClass is an availability in percent and the class that colours it:
+// whether it met its target, or "no data" when unknown.
+func pctClass(availability float64, known, met bool) (pct, class string) {
+	switch {
+	case !known:
+		return "no data", "a-none"
+	case met:
+		return pct3(availability), "a-met"
+	}
+	return pct3(availability), "a-missed"
 }
 
 // pct3 formats a share as a percentage with three decimals, rounding
