@@ -47,7 +47,7 @@ func (s *site) windowDetailOf(m store.Maintenance, names map[string]string) wind
 	v := windowDetail{
 		ID: m.ID, Name: m.Name, Status: statusText(m.Status), Class: windowClass(m.Status),
 		Cancelled: m.Status == incident.Cancelled, Duration: durationText(m.ScheduledUntil.Sub(m.ScheduledFor)),
-		Description: s.renderOptional(m.Description),
+		Description: s.render(m.Description),
 	}
 	v.Open = v.Class == "w-active"
 	loc := s.loc()
@@ -63,15 +63,7 @@ func (s *site) windowDetailOf(m store.Maintenance, names map[string]string) wind
 	}
 	ups := latestFirst(m.Updates, func(u store.MaintenanceUpdate) time.Time { return u.At }, func(u store.MaintenanceUpdate) int64 { return u.ID })
 	for _, u := range ups {
-		v.Updates = append(v.Updates, timelineView{Status: statusText(u.Status), At: stampIn(u.At, loc), Body: s.renderOptional(u.Body)})
+		v.Updates = append(v.Updates, timelineView{Status: statusText(u.Status), At: stampIn(u.At, loc), Body: s.render(u.Body)})
 	}
 	return v
-}
-
-// renderOptional is render, with nothing for empty text.
-func (s *site) renderOptional(src string) template.HTML {
-	if src == "" {
-		return ""
-	}
-	return s.render(src)
 }
