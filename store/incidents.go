@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"time"
 )
 
@@ -171,20 +170,8 @@ func (s *Store) PublicIncidents(ctx context.Context, unresolved bool, limit int)
 }
 
 func (s *Store) incidents(ctx context.Context, unresolved, drafts bool, limit int) ([]Incident, error) {
-	const q = `
+	const picked = `
 SELECT id FROM incidents WHERE (?1 = 0 OR resolved_at_ms IS NULL) AND (?2 = 1 OR draft = 0)
 ORDER BY started_at_ms DESC, id DESC LIMIT ?3`
-	ids, err := queryIDs(ctx, s.rdb, q, unresolved, drafts, limit)
-	if err != nil {
-		return nil, fmt.Errorf("store: list incidents: %w", err)
-	}
-	out := make([]Incident, 0, len(ids))
-	for _, id := range ids {
-		inc, err := s.Incident(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, inc)
-	}
-	return out, nil
+	return s.listIncidents(ctx, "list incidents", picked, "started_at_ms DESC, id DESC", true, unresolved, drafts, limit)
 }

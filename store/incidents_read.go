@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 )
@@ -12,74 +11,138 @@ import (
 // loadIncident reads an incident and its components, and its updates when
 // timeline is set.
 func loadIncident(ctx context.Context, db reader, id int64, timeline bool) (Incident, error) {
-	const q = `
-SELECT name, status, impact, impact_override, started_at_ms, created_at_ms, updated_at_ms, resolved_at_ms,
-       eta_ms, postmortem, postmortem_at_ms, draft, auto_component
-FROM incidents WHERE id = ?1`
-	inc := Incident{ID: id, Components: map[string]string{}}
-	var started, created, updated int64
-	var resolved, eta, pmAt sql.NullInt64
-	err := db.QueryRowContext(ctx, q, id).Scan(&inc.Name, &inc.Status, &inc.Impact, &inc.ImpactOverride,
-		&started, &created, &updated, &resolved, &eta, &inc.Postmortem, &pmAt, &inc.Draft, &inc.AutoComponent)
-	if errors.Is(err, sql.ErrNoRows) {
-		return Incident{}, ErrNoIncident
-	}
+	incs, err := readIncidents(ctx, db, `SELECT ?1`, `id`, timeline, id)
 	if err != nil {
 		return Incident{}, fmt.Errorf("store: read incident %d: %w", id, err)
 	}
-	inc.Started, inc.Created, inc.Updated = fromMS(started), fromMS(created), fromMS(updated)
-	inc.Resolved, inc.ETA, inc.PostmortemAt = fromNullMS(resolved), fromNullMS(eta), fromNullMS(pmAt)
-	const qc = `SELECT component, status FROM incident_components WHERE incident_id = ?1`
-	rows, err := db.QueryContext(ctx, qc, id)
-	if err != nil {
-		return Incident{}, fmt.Errorf("store: read incident %d components: %w", id, err)
+	if len(incs) == 0 {
+		return Incident{}, ErrNoIncident
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var c, st string
-		if err := rows.Scan(&c, &st); err != nil {
-			return Incident{}, fmt.Errorf("store: read incident %d components: %w", id, err)
-		}
-		inc.Components[c] = st
-	}
-	if err := rows.Err(); err != nil {
-		return Incident{}, fmt.Errorf("store: read incident %d components: %w", id, err)
-	}
-	if timeline {
-		if inc.Updates, err = loadIncidentUpdates(ctx, db, id); err != nil {
-			return Incident{}, err
-		}
-	}
-	return inc, nil
+	return incs[0], nil
 }
 
-func loadIncidentUpdates(ctx context.Context, db reader, id int64) ([]IncidentUpdate, error) {
-	const q = `
-SELECT id, status, body, components_json, deliver_notifications, author, at_ms, created_at_ms
-FROM incident_updates WHERE incident_id = ?1 ORDER BY at_ms, id`
-	rows, err := db.QueryContext(ctx, q, id)
+// listIncidents is readIncidents in one read transaction.
+func (s *Store) listIncidents(ctx context.Context, what, picked, order string, timeline bool, args ...any) ([]Incident, error) {
+	return readTx(ctx, s, what, func(tx *sql.Tx) ([]Incident, error) {
+		return readIncidents(ctx, tx, picked, order, timeline, args...)
+	})
+}
+
+// readTx runs fn in a read transaction on the read pool, so the queries
+// of a list see the same rows.
+func readTx[T any](ctx context.Context, s *Store, what string, fn func(*sql.Tx) (T, error)) (T, error) {
+	var zero T
+	tx, err := s.rdb.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
-		return nil, fmt.Errorf("store: read incident %d updates: %w", id, err)
+		return zero, fmt.Errorf("store: %s: %w", what, err)
+	}
+	defer tx.Rollback()
+	v, err := fn(tx)
+	if err != nil {
+		return zero, fmt.Errorf("store: %s: %w", what, err)
+	}
+	return v, nil
+}
+
+// readIncidents reads the incidents whose ids picked selects (a query
+// taking args), ordered by order, with their components and, when
+// timeline is set, their updates oldest first. A list of hundreds costs
+// three queries, not three per incident.
+func readIncidents(ctx context.Context, db reader, picked, order string, timeline bool, args ...any) ([]Incident, error) {
+	q := `
+SELECT id, name, status, impact, impact_override, started_at_ms, created_at_ms, updated_at_ms, resolved_at_ms,
+       eta_ms, postmortem, postmortem_at_ms, draft, auto_component
+FROM incidents WHERE id IN (` + picked + `) ORDER BY ` + order
+	incs, err := scanIncidents(ctx, db, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	at := make(map[int64]*Incident, len(incs))
+	for i := range incs {
+		at[incs[i].ID] = &incs[i]
+	}
+	qc := `SELECT incident_id, component, status FROM incident_components WHERE incident_id IN (` + picked + `)`
+	if err := eachRow(ctx, db, qc, args, func(rows *sql.Rows) error {
+		var id int64
+		var c, st string
+		if err := rows.Scan(&id, &c, &st); err != nil {
+			return err
+		}
+		at[id].Components[c] = st
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("components: %w", err)
+	}
+	if !timeline {
+		return incs, nil
+	}
+	qu := `
+SELECT incident_id, id, status, body, components_json, deliver_notifications, author, at_ms, created_at_ms
+FROM incident_updates WHERE incident_id IN (` + picked + `) ORDER BY at_ms, id`
+	if err := eachRow(ctx, db, qu, args, func(rows *sql.Rows) error {
+		var id int64
+		u, err := scanIncidentUpdate(rows, &id)
+		if err != nil {
+			return err
+		}
+		at[id].Updates = append(at[id].Updates, u)
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("updates: %w", err)
+	}
+	return incs, nil
+}
+
+// scanIncidentUpdate reads the columns lead points to, then id, status,
+// body, components_json, deliver_notifications, author, at_ms and
+// created_at_ms of an update.
+func scanIncidentUpdate(row scanner, lead ...any) (IncidentUpdate, error) {
+	var u IncidentUpdate
+	var comps string
+	var at, created int64
+	dest := append(lead, &u.ID, &u.Status, &u.Body, &comps, &u.DeliverNotifications, &u.Author, &at, &created)
+	if err := row.Scan(dest...); err != nil {
+		return IncidentUpdate{}, err
+	}
+	if err := json.Unmarshal([]byte(comps), &u.Components); err != nil {
+		return IncidentUpdate{}, fmt.Errorf("components: %w", err)
+	}
+	u.At, u.Created = fromMS(at), fromMS(created)
+	return u, nil
+}
+
+// scanIncidents reads incident rows (without components or timeline).
+func scanIncidents(ctx context.Context, db reader, q string, args ...any) ([]Incident, error) {
+	var out []Incident
+	err := eachRow(ctx, db, q, args, func(rows *sql.Rows) error {
+		inc := Incident{Components: map[string]string{}}
+		var started, created, updated int64
+		var resolved, eta, pmAt sql.NullInt64
+		if err := rows.Scan(&inc.ID, &inc.Name, &inc.Status, &inc.Impact, &inc.ImpactOverride,
+			&started, &created, &updated, &resolved, &eta, &inc.Postmortem, &pmAt, &inc.Draft, &inc.AutoComponent); err != nil {
+			return err
+		}
+		inc.Started, inc.Created, inc.Updated = fromMS(started), fromMS(created), fromMS(updated)
+		inc.Resolved, inc.ETA, inc.PostmortemAt = fromNullMS(resolved), fromNullMS(eta), fromNullMS(pmAt)
+		out = append(out, inc)
+		return nil
+	})
+	return out, err
+}
+
+// eachRow runs q and calls fn for each row.
+func eachRow(ctx context.Context, db reader, q string, args []any, fn func(*sql.Rows) error) error {
+	rows, err := db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return err
 	}
 	defer rows.Close()
-	var out []IncidentUpdate
 	for rows.Next() {
-		var u IncidentUpdate
-		var comps string
-		var at, created int64
-		if err := rows.Scan(&u.ID, &u.Status, &u.Body, &comps, &u.DeliverNotifications, &u.Author, &at, &created); err != nil {
-			return nil, fmt.Errorf("store: read incident %d updates: %w", id, err)
+		if err := fn(rows); err != nil {
+			return err
 		}
-		if err := json.Unmarshal([]byte(comps), &u.Components); err != nil {
-			return nil, fmt.Errorf("store: read incident %d updates: components: %w", id, err)
-		}
-		u.At, u.Created = fromMS(at), fromMS(created)
-		out = append(out, u)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: read incident %d updates: %w", id, err)
-	}
-	return out, nil
+	return rows.Err()
 }
 
 // writeIncidentComponents replaces the statuses an incident sets.
@@ -126,23 +189,6 @@ func (s *Store) writeTx(ctx context.Context, what string, fn func(*sql.Tx) error
 		return fmt.Errorf("store: %s: %w", what, err)
 	}
 	return nil
-}
-
-func queryIDs(ctx context.Context, db reader, q string, args ...any) ([]int64, error) {
-	rows, err := db.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
 }
 
 // fromNullMS is the zero time for NULL.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"slices"
 	"time"
 )
@@ -147,105 +146,16 @@ func (s *Store) Maintenance(ctx context.Context, id int64) (Maintenance, error) 
 
 // Maintenances returns up to limit windows, latest start first.
 func (s *Store) Maintenances(ctx context.Context, limit int) ([]Maintenance, error) {
-	const q = `SELECT id FROM maintenances ORDER BY scheduled_for_ms DESC, id DESC LIMIT ?1`
-	ids, err := queryIDs(ctx, s.rdb, q, limit)
-	if err != nil {
-		return nil, fmt.Errorf("store: list maintenances: %w", err)
-	}
-	return s.maintenancesByID(ctx, ids)
+	const picked = `SELECT id FROM maintenances ORDER BY scheduled_for_ms DESC, id DESC LIMIT ?1`
+	return s.listMaintenances(ctx, "list maintenances", picked, "scheduled_for_ms DESC, id DESC", limit)
 }
 
 // OpenMaintenances returns the windows not yet over (scheduled,
 // in_progress or verifying), soonest start first. The overlay and the
 // public pages need exactly these, however many windows history holds.
 func (s *Store) OpenMaintenances(ctx context.Context) ([]Maintenance, error) {
-	const q = `SELECT id FROM maintenances WHERE status IN ('scheduled', 'in_progress', 'verifying')
-ORDER BY scheduled_for_ms, id`
-	ids, err := queryIDs(ctx, s.rdb, q)
-	if err != nil {
-		return nil, fmt.Errorf("store: list open maintenances: %w", err)
-	}
-	return s.maintenancesByID(ctx, ids)
-}
-
-// maintenancesByID reads the windows with their timelines, in the order
-// of ids.
-func (s *Store) maintenancesByID(ctx context.Context, ids []int64) ([]Maintenance, error) {
-	out := make([]Maintenance, 0, len(ids))
-	for _, id := range ids {
-		m, err := s.Maintenance(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, m)
-	}
-	return out, nil
-}
-
-func loadMaintenance(ctx context.Context, db reader, id int64, timeline bool) (Maintenance, error) {
-	const q = `
-SELECT name, status, scheduled_for_ms, scheduled_until_ms, created_at_ms, updated_at_ms,
-       description, auto_start, auto_complete, time_zone, revision
-FROM maintenances WHERE id = ?1`
-	m := Maintenance{ID: id, ComponentIDs: []string{}}
-	var from, until, created, updated int64
-	err := db.QueryRowContext(ctx, q, id).Scan(&m.Name, &m.Status, &from, &until, &created, &updated,
-		&m.Description, &m.AutoStart, &m.AutoComplete, &m.TimeZone, &m.Revision)
-	if errors.Is(err, sql.ErrNoRows) {
-		return Maintenance{}, ErrNoMaintenance
-	}
-	if err != nil {
-		return Maintenance{}, fmt.Errorf("store: read maintenance %d: %w", id, err)
-	}
-	m.ScheduledFor, m.ScheduledUntil = fromMS(from), fromMS(until)
-	m.Created, m.Updated = fromMS(created), fromMS(updated)
-	const qc = `SELECT component FROM maintenance_components WHERE maintenance_id = ?1 ORDER BY component`
-	rows, err := db.QueryContext(ctx, qc, id)
-	if err != nil {
-		return Maintenance{}, fmt.Errorf("store: read maintenance %d components: %w", id, err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var c string
-		if err := rows.Scan(&c); err != nil {
-			return Maintenance{}, fmt.Errorf("store: read maintenance %d components: %w", id, err)
-		}
-		m.ComponentIDs = append(m.ComponentIDs, c)
-	}
-	if err := rows.Err(); err != nil {
-		return Maintenance{}, fmt.Errorf("store: read maintenance %d components: %w", id, err)
-	}
-	if timeline {
-		if m.Updates, err = loadMaintenanceUpdates(ctx, db, id); err != nil {
-			return Maintenance{}, err
-		}
-	}
-	return m, nil
-}
-
-func loadMaintenanceUpdates(ctx context.Context, db reader, id int64) ([]MaintenanceUpdate, error) {
-	const q = `
-SELECT id, status, body, deliver_notifications, author, at_ms, created_at_ms
-FROM maintenance_updates WHERE maintenance_id = ?1 ORDER BY at_ms, id`
-	rows, err := db.QueryContext(ctx, q, id)
-	if err != nil {
-		return nil, fmt.Errorf("store: read maintenance %d updates: %w", id, err)
-	}
-	defer rows.Close()
-	var out []MaintenanceUpdate
-	for rows.Next() {
-		var u MaintenanceUpdate
-		var at, created int64
-		if err := rows.Scan(&u.ID, &u.Status, &u.Body, &u.DeliverNotifications, &u.Author, &at, &created); err != nil {
-			return nil, fmt.Errorf("store: read maintenance %d updates: %w", id, err)
-		}
-		u.At, u.Created = fromMS(at), fromMS(created)
-		out = append(out, u)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: read maintenance %d updates: %w", id, err)
-	}
-	return out, nil
+	const picked = `SELECT id FROM maintenances WHERE status IN ('scheduled', 'in_progress', 'verifying')`
+	return s.listMaintenances(ctx, "list open maintenances", picked, "scheduled_for_ms, id")
 }
 
 func writeMaintenanceComponents(ctx context.Context, tx *sql.Tx, id int64, ids []string) error {
