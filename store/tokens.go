@@ -90,10 +90,7 @@ FROM tokens WHERE hash = ?1 AND revoked_at_ms IS NULL`
 	if err != nil {
 		return Token{}, fmt.Errorf("store: look up token: %w", err)
 	}
-	t.Created = fromMS(created)
-	if used.Valid {
-		t.LastUsed = fromMS(used.Int64)
-	}
+	t.Created, t.LastUsed = fromMS(created), fromNullMS(used)
 	return t, nil
 }
 

@@ -84,10 +84,7 @@ FROM users WHERE email = ?1`
 	if err != nil {
 		return storedUser{}, fmt.Errorf("store: look up user: %w", err)
 	}
-	u.Created, u.PasswordChanged = fromMS(created), fromMS(changed)
-	if disabled.Valid {
-		u.Disabled = fromMS(disabled.Int64)
-	}
+	u.Created, u.PasswordChanged, u.Disabled = fromMS(created), fromMS(changed), fromNullMS(disabled)
 	return u, nil
 }
 
@@ -157,10 +154,7 @@ FROM users ORDER BY email`
 		if err := rows.Scan(&u.ID, &u.Email, &u.Role, &created, &changed, &disabled); err != nil {
 			return nil, fmt.Errorf("store: list users: %w", err)
 		}
-		u.Created, u.PasswordChanged = fromMS(created), fromMS(changed)
-		if disabled.Valid {
-			u.Disabled = fromMS(disabled.Int64)
-		}
+		u.Created, u.PasswordChanged, u.Disabled = fromMS(created), fromMS(changed), fromNullMS(disabled)
 		out = append(out, u)
 	}
 	if err := rows.Err(); err != nil {
