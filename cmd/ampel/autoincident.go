@@ -11,7 +11,6 @@ import (
 	"github.com/ampelstatus/ampel/pkg/state"
 	"github.com/ampelstatus/ampel/pkg/status"
 	"github.com/ampelstatus/ampel/store"
-	"github.com/ampelstatus/ampel/ui"
 )
 
 // autoIncidentEvery is how often every component with automation is
@@ -42,22 +41,15 @@ func newAutoIncidents(cfg *config.Config, engine *state.Engine, st *store.Store,
 	}
 }
 
-// start runs the automation until Stop. After each change it reloads the
-// overlay and marks the cached pages stale.
-func (x *autoIncidents) start(applyOverlay func(context.Context), feed *ui.Feed) {
+// start runs the automation until Stop. After each change it calls
+// changed (reload the overlay, mark the cached pages stale).
+func (x *autoIncidents) start(changed func(context.Context)) {
 	if !x.a.Enabled() {
 		return
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		x.a.Run(ctx, autoIncidentEvery, time.Now, func(ctx context.Context) {
-			applyOverlay(ctx)
-			feed.Touch()
-		})
-	}()
-	x.stop = func() { cancel(); <-done }
+	x.stop = runUntilStopped(func(ctx context.Context) {
+		x.a.Run(ctx, autoIncidentEvery, time.Now, changed)
+	})
 }
 
 // Stop ends the automation and waits for an evaluation in flight, so no

@@ -7,7 +7,6 @@ import (
 
 	"github.com/ampelstatus/ampel/pkg/maintclock"
 	"github.com/ampelstatus/ampel/store"
-	"github.com/ampelstatus/ampel/ui"
 )
 
 // maintClockEvery is how often ampel serve moves maintenance windows by
@@ -16,30 +15,26 @@ const maintClockEvery = 10 * time.Second
 
 // startMaintClock moves maintenance windows by the clock, at once and
 // every maintClockEvery, until the returned stop is called (before
-// observation ends: a move re-applies the overlay). After any move the
-// overlay is reloaded, so components show under_maintenance or return to
-// their probes, and the cached pages are marked stale.
-func startMaintClock(st *store.Store, applyOverlay func(context.Context), feed *ui.Feed, logger *slog.Logger) (stop func()) {
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
+// observation ends: a move re-applies the overlay). After any move it
+// calls changed (reload the overlay, so components show under_maintenance
+// or return to their probes, and mark the cached pages stale).
+func startMaintClock(st *store.Store, changed func(context.Context), logger *slog.Logger) (stop func()) {
+	return runUntilStopped(func(ctx context.Context) {
 		tick := time.NewTicker(maintClockEvery)
 		defer tick.Stop()
 		for {
-			moveMaintenance(ctx, st, applyOverlay, feed, logger, time.Now())
+			moveMaintenance(ctx, st, changed, logger, time.Now())
 			select {
 			case <-ctx.Done():
 				return
 			case <-tick.C:
 			}
 		}
-	}()
-	return func() { cancel(); <-done }
+	})
 }
 
 // moveMaintenance runs one tick of the clock.
-func moveMaintenance(ctx context.Context, st *store.Store, applyOverlay func(context.Context), feed *ui.Feed, logger *slog.Logger, now time.Time) {
+func moveMaintenance(ctx context.Context, st *store.Store, changed func(context.Context), logger *slog.Logger, now time.Time) {
 	moves, err := maintclock.Tick(ctx, st, now)
 	if err != nil && ctx.Err() == nil {
 		logger.Error("move maintenance by the clock", "err", err)
@@ -48,7 +43,6 @@ func moveMaintenance(ctx context.Context, st *store.Store, applyOverlay func(con
 		logger.Info("maintenance moved by the clock", "maintenance", m.ID, "from", m.From, "to", m.To)
 	}
 	if len(moves) > 0 {
-		applyOverlay(ctx)
-		feed.Touch()
+		changed(ctx)
 	}
 }

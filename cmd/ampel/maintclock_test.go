@@ -48,18 +48,18 @@ func TestMoveMaintenanceReloadsOverlayAndPages(t *testing.T) {
 		t.Fatal(err)
 	}
 	rev := feed.Revision()
-	moveMaintenance(ctx, st, apply, feed, logger, now)
+	moveMaintenance(ctx, st, refresher(apply, feed), logger, now)
 	if feed.Revision() != rev+1 {
 		t.Errorf("page revision %d after a move that changed no component, want %d", feed.Revision(), rev+1)
 	}
 	rev = feed.Revision()
-	moveMaintenance(ctx, st, apply, feed, logger, now)
+	moveMaintenance(ctx, st, refresher(apply, feed), logger, now)
 	if feed.Revision() != rev {
 		t.Errorf("a tick that moved nothing changed the page revision")
 	}
 
 	now = now.Add(time.Minute)
-	moveMaintenance(ctx, st, apply, feed, logger, now)
+	moveMaintenance(ctx, st, refresher(apply, feed), logger, now)
 	if c, _ := engine.Component("api"); c.Level != status.Maintenance || c.Source != state.SourceMaintenance {
 		t.Errorf("api shows %s from %s, want under maintenance", c.Level, c.Source)
 	}
@@ -68,7 +68,7 @@ func TestMoveMaintenanceReloadsOverlayAndPages(t *testing.T) {
 	}
 
 	now = now.Add(time.Hour)
-	moveMaintenance(ctx, st, apply, feed, logger, now)
+	moveMaintenance(ctx, st, refresher(apply, feed), logger, now)
 	if c, _ := engine.Component("api"); c.Level != status.Up || c.Source != state.SourceProbe {
 		t.Errorf("after completion api shows %s from %s, want up from the probes", c.Level, c.Source)
 	}

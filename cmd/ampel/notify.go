@@ -52,12 +52,9 @@ func startNotify(cfg *config.Config, st *store.Store, m *metrics.Metrics, logger
 		}
 		return float64(n)
 	})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { d.Run(ctx); close(done) }()
+	stopRun := runUntilStopped(d.Run)
 	return func() {
-		cancel()
-		<-done
+		stopRun()
 		if err := sender.Close(); err != nil {
 			logger.Warn("closing the mail connection", "err", err)
 		}

@@ -9,6 +9,7 @@ import (
 	"github.com/ampelstatus/ampel/pkg/ingest"
 	"github.com/ampelstatus/ampel/pkg/overlay"
 	"github.com/ampelstatus/ampel/store"
+	"github.com/ampelstatus/ampel/ui"
 )
 
 // overlayer returns the function that lays what operators say — open
@@ -28,5 +29,16 @@ func overlayer(st *store.Store, in *ingest.Ingest, logger *slog.Logger, now func
 			return
 		}
 		in.Override(o, now())
+	}
+}
+
+// refresher returns what runs after a change the clock or automation
+// made to incidents or maintenance: the overlay is reloaded, then the
+// cached pages are marked stale, so a page built in between cannot be
+// cached as current (the order the console's changes keep too).
+func refresher(applyOverlay func(context.Context), feed *ui.Feed) func(context.Context) {
+	return func(ctx context.Context) {
+		applyOverlay(ctx)
+		feed.Touch()
 	}
 }

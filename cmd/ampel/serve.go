@@ -95,8 +95,9 @@ func runServer(ctx context.Context, cfg *config.Config, probers map[string]probe
 	}
 	applyOverlay := overlayer(st, in, logger, time.Now)
 	applyOverlay(ctx)
-	stopMaintClock := startMaintClock(st, applyOverlay, feed, logger)
-	autos.start(applyOverlay, feed)
+	refresh := refresher(applyOverlay, feed)
+	stopMaintClock := startMaintClock(st, refresh, logger)
+	autos.start(refresh)
 
 	tickCtx, stopTick := context.WithCancel(context.Background())
 	defer stopTick()
@@ -131,9 +132,7 @@ func runServer(ctx context.Context, cfg *config.Config, probers map[string]probe
 	schedCtx, stopSched := context.WithCancel(context.Background())
 	schedDone := make(chan struct{})
 	go func() { sched.Run(schedCtx); close(schedDone) }()
-	houseCtx, stopHouse := context.WithCancel(context.Background())
-	houseDone := make(chan struct{})
-	go func() { housekeep(houseCtx, st, cfg, logger); close(houseDone) }()
+	stopHouse := runUntilStopped(func(ctx context.Context) { housekeep(ctx, st, cfg, logger) })
 
 	logger.Info("serving", "addr", ln.Addr().String(), "jobs", sched.Jobs(), "db", cfg.Storage.Path)
 	fmt.Fprintf(stdout, "Ampel is serving http://%s (%s)\n", ln.Addr(), cfg.Summary())
@@ -162,7 +161,6 @@ func runServer(ctx context.Context, cfg *config.Config, probers map[string]probe
 	autos.Stop()
 	in.Stop(time.Now())
 	stopHouse()
-	<-houseDone
 	if err := writer.Close(deadline); err != nil {
 		return errors.Join(runErr, fmt.Errorf("commit last batch: %w", err))
 	}
