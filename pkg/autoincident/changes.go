@@ -7,6 +7,7 @@ import (
 
 	"github.com/ampelstatus/ampel/pkg/config"
 	"github.com/ampelstatus/ampel/pkg/incident"
+	"github.com/ampelstatus/ampel/pkg/overlay"
 	"github.com/ampelstatus/ampel/pkg/state"
 	"github.com/ampelstatus/ampel/pkg/status"
 	"github.com/ampelstatus/ampel/store"
@@ -129,7 +130,7 @@ func (a *Automation) maintained(ctx context.Context, slug string) (bool, error) 
 		return false, err
 	}
 	for _, m := range ms {
-		if (m.Status == incident.InProgress || m.Status == incident.Verifying) && slices.Contains(m.ComponentIDs, slug) {
+		if overlay.InProgress(m) && slices.Contains(m.ComponentIDs, slug) {
 			return true, nil
 		}
 	}

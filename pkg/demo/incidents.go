@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	rules "github.com/ampelstatus/ampel/pkg/incident" // the package name is taken by the scenario's incident type
 	"github.com/ampelstatus/ampel/store"
 )
 
@@ -72,18 +73,10 @@ func tell(o *Outage, i int, postmortem bool) (store.Incident, []step, string) {
 	} else if postmortem {
 		pm = fmt.Sprintf(shortPostmortem, name, d.Round(time.Minute))
 	}
-	inc := store.Incident{Name: title, Status: "investigating", Impact: impactOf(level),
-		Components: map[string]string{o.Component: level}, Started: o.From}
+	comps := map[string]string{o.Component: level}
+	inc := store.Incident{Name: title, Status: "investigating", Impact: rules.ComputeImpact(comps),
+		Components: comps, Started: o.From}
 	return inc, steps, pm
-}
-
-// impactOf is Statuspage's impact of an incident with one component at
-// level.
-func impactOf(level string) string {
-	if level == "major_outage" {
-		return "critical"
-	}
-	return "major"
 }
 
 // writeIncident creates the incident with its first step and adds the

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	rules "github.com/ampelstatus/ampel/pkg/incident" // the package name is taken by the scenario's incident type
 	"github.com/ampelstatus/ampel/store"
 )
 
@@ -54,7 +55,7 @@ A routing fault at two edge locations of our CDN provider sent requests for our 
 func recordOpen(ctx context.Context, st *store.Store, s *Scenario) error {
 	o := s.OpenIncident()
 	comps := map[string]string{o.Component: "degraded_performance"}
-	inc := store.Incident{Name: "Background jobs running slowly", Status: "investigating", Impact: "minor",
+	inc := store.Incident{Name: "Background jobs running slowly", Status: "investigating", Impact: rules.ComputeImpact(comps),
 		Components: comps, Started: o.From}
 	steps := []step{
 		{"investigating", "Background jobs (exports, scheduled reports) are taking longer than usual. We are investigating.", o.From.Add(7 * time.Minute)},
