@@ -288,6 +288,32 @@ func TestAgentWrongTokensAreLimited(t *testing.T) {
 	}
 }
 
+// TestAgentWrongTokensAreLimitedPerIPv6Prefix: an IPv6 client holds a
+// whole /64, so rotating addresses inside it must not reset the count,
+// while a neighbouring /64 keeps its own.
+func TestAgentWrongTokensAreLimitedPerIPv6Prefix(t *testing.T) {
+	f := newAgentFixture(t)
+	guess := func(addr string) int {
+		req := httptest.NewRequest(http.MethodGet, agent.ChecksPath, nil)
+		req.RemoteAddr = addr
+		req.Header.Set("Authorization", "Bearer ampel_zone_guess")
+		rec := httptest.NewRecorder()
+		f.h.ServeHTTP(rec, req)
+		return rec.Code
+	}
+	for i := range 20 {
+		if code := guess(fmt.Sprintf("[2001:db8:1:2::%x]:4000", i+1)); code != http.StatusUnauthorized {
+			t.Fatalf("guess %d: %d", i, code)
+		}
+	}
+	if code := guess("[2001:db8:1:2:ffff::1]:4000"); code != http.StatusTooManyRequests {
+		t.Fatalf("a new address in the same /64 got %d, want 429", code)
+	}
+	if code := guess("[2001:db8:1:3::1]:4000"); code != http.StatusUnauthorized {
+		t.Fatalf("the neighbouring /64 got %d, want its own count (401)", code)
+	}
+}
+
 // TestAgentPushStoresValue: a remote zone's measured values arrive in the
 // store like a local zone's.
 func TestAgentPushStoresValue(t *testing.T) {

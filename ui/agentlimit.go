@@ -5,8 +5,8 @@ import (
 	"time"
 )
 
-// authFailures limits how often one address may present a wrong token to
-// the agent API: guessing a 256-bit token is hopeless anyway, but each
+// authFailures limits how often one address (an IPv6 client by its /64)
+// may present a wrong token to the agent and operator APIs: guessing a 256-bit token is hopeless anyway, but each
 // attempt costs a database read, and strangers must not set our pace.
 type authFailures struct {
 	mu    sync.Mutex
@@ -28,7 +28,7 @@ func newAuthFailures() *authFailures {
 func (a *authFailures) blocked(ip string, now time.Time) bool {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	w := a.byIP[ip]
+	w := a.byIP[ipKey(ip)]
 	return w != nil && now.Sub(w.start) < a.every && w.n >= a.limit
 }
 
@@ -39,10 +39,11 @@ func (a *authFailures) fail(ip string, now time.Time) {
 	if len(a.byIP) > 10_000 {
 		clear(a.byIP) // a flood of addresses: start over rather than grow
 	}
-	w := a.byIP[ip]
+	key := ipKey(ip)
+	w := a.byIP[key]
 	if w == nil || now.Sub(w.start) >= a.every {
 		w = &failWindow{start: now}
-		a.byIP[ip] = w
+		a.byIP[key] = w
 	}
 	w.n++
 }
