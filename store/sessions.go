@@ -86,18 +86,6 @@ func (s *Store) RevokeSessionBySecret(ctx context.Context, secret string, now ti
 	return nil
 }
 
-// RevokeUserSessions ends every session of a user and returns how many
-// were live.
-func (s *Store) RevokeUserSessions(ctx context.Context, userID int64, now time.Time) (int64, error) {
-	const q = `UPDATE sessions SET revoked_at_ms = ?2 WHERE user_id = ?1 AND revoked_at_ms IS NULL`
-	res, err := s.wdb.ExecContext(ctx, q, userID, ms(now))
-	if err != nil {
-		return 0, fmt.Errorf("store: revoke sessions of user %d: %w", userID, err)
-	}
-	n, _ := res.RowsAffected()
-	return n, nil
-}
-
 // PruneSessions deletes sessions that ended (expired or revoked) before
 // cutoff, so the table does not grow with every login.
 func (s *Store) PruneSessions(ctx context.Context, cutoff time.Time) (int64, error) {
