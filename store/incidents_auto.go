@@ -8,17 +8,20 @@ import (
 	"time"
 )
 
+// openAutoIncidentQuery is served by the partial index incidents_auto_open
+// (TestOpenAutoIncidentUsesItsIndex): automation runs it for every
+// automated component every few seconds.
+const openAutoIncidentQuery = `
+SELECT id FROM incidents WHERE auto_component = ?1 AND auto_component <> '' AND resolved_at_ms IS NULL
+ORDER BY id DESC LIMIT 1`
+
 // OpenAutoIncident returns the newest unresolved automatic incident opened
 // for a component, with its timeline, or ErrNoIncident when there is none.
 // Automation keeps at most one open per component; newest first makes a
 // second one, should an operator's back-fill ever create it, harmless.
 func (s *Store) OpenAutoIncident(ctx context.Context, component string) (Incident, error) {
-	// Served by the partial index incidents_auto_open.
-	const q = `
-SELECT id FROM incidents WHERE auto_component = ?1 AND auto_component <> '' AND resolved_at_ms IS NULL
-ORDER BY id DESC LIMIT 1`
 	var id int64
-	err := s.rdb.QueryRowContext(ctx, q, component).Scan(&id)
+	err := s.rdb.QueryRowContext(ctx, openAutoIncidentQuery, component).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Incident{}, ErrNoIncident
 	}

@@ -70,9 +70,15 @@ func TestOpenAutoIncidentAndLastResolved(t *testing.T) {
 // of a component and must not scan the incidents table.
 func TestOpenAutoIncidentUsesItsIndex(t *testing.T) {
 	s := openTest(t)
-	rows, err := s.rdb.Query(`EXPLAIN QUERY PLAN
-SELECT id FROM incidents WHERE auto_component = ?1 AND auto_component <> '' AND resolved_at_ms IS NULL
-ORDER BY id DESC LIMIT 1`, "api")
+	if p := queryPlan(t, s, openAutoIncidentQuery, "api"); !strings.Contains(p, "incidents_auto_open") {
+		t.Errorf("plan %q does not use incidents_auto_open", p)
+	}
+}
+
+// queryPlan returns SQLite's plan for q, its steps joined by "; ".
+func queryPlan(t *testing.T, s *Store, q string, args ...any) string {
+	t.Helper()
+	rows, err := s.rdb.Query("EXPLAIN QUERY PLAN "+q, args...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +92,8 @@ ORDER BY id DESC LIMIT 1`, "api")
 		}
 		plan = append(plan, detail)
 	}
-	if p := strings.Join(plan, "; "); !strings.Contains(p, "incidents_auto_open") {
-		t.Errorf("plan %q does not use incidents_auto_open", p)
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
 	}
+	return strings.Join(plan, "; ")
 }

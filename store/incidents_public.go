@@ -58,15 +58,24 @@ type IncidentEntry struct {
 	Update       IncidentUpdate
 }
 
-// RecentIncidentUpdates returns the latest limit updates across published
-// incidents, latest shown time first.
-func (s *Store) RecentIncidentUpdates(ctx context.Context, limit int) ([]IncidentEntry, error) {
-	const q = `
+// The feeds' queries walk the *_updates_at indexes backwards and stop at
+// the limit (TestFeedQueriesUseTimeIndexes).
+const (
+	recentIncidentUpdatesQuery = `
 SELECT i.id, i.name, u.id, u.status, u.body, u.components_json, u.deliver_notifications, u.author, u.at_ms, u.created_at_ms
 FROM incident_updates u JOIN incidents i ON i.id = u.incident_id
 WHERE i.draft = 0 ORDER BY u.at_ms DESC, u.id DESC LIMIT ?1`
+	recentMaintenanceUpdatesQuery = `
+SELECT m.id, m.name, u.id, u.status, u.body, u.deliver_notifications, u.author, u.at_ms, u.created_at_ms
+FROM maintenance_updates u JOIN maintenances m ON m.id = u.maintenance_id
+ORDER BY u.at_ms DESC, u.id DESC LIMIT ?1`
+)
+
+// RecentIncidentUpdates returns the latest limit updates across published
+// incidents, latest shown time first.
+func (s *Store) RecentIncidentUpdates(ctx context.Context, limit int) ([]IncidentEntry, error) {
 	var out []IncidentEntry
-	err := eachRow(ctx, s.rdb, q, []any{limit}, func(rows *sql.Rows) error {
+	err := eachRow(ctx, s.rdb, recentIncidentUpdatesQuery, []any{limit}, func(rows *sql.Rows) error {
 		var e IncidentEntry
 		var err error
 		if e.Update, err = scanIncidentUpdate(rows, &e.IncidentID, &e.IncidentName); err != nil {
@@ -92,12 +101,8 @@ type MaintenanceEntry struct {
 // RecentMaintenanceUpdates returns the latest limit updates across
 // maintenance windows, latest shown time first.
 func (s *Store) RecentMaintenanceUpdates(ctx context.Context, limit int) ([]MaintenanceEntry, error) {
-	const q = `
-SELECT m.id, m.name, u.id, u.status, u.body, u.deliver_notifications, u.author, u.at_ms, u.created_at_ms
-FROM maintenance_updates u JOIN maintenances m ON m.id = u.maintenance_id
-ORDER BY u.at_ms DESC, u.id DESC LIMIT ?1`
 	var out []MaintenanceEntry
-	err := eachRow(ctx, s.rdb, q, []any{limit}, func(rows *sql.Rows) error {
+	err := eachRow(ctx, s.rdb, recentMaintenanceUpdatesQuery, []any{limit}, func(rows *sql.Rows) error {
 		var e MaintenanceEntry
 		var err error
 		if e.Update, err = scanMaintenanceUpdate(rows, &e.MaintenanceID, &e.MaintenanceName); err != nil {

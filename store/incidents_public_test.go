@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -150,5 +151,21 @@ func TestPastMaintenances(t *testing.T) {
 	}
 	if len(ups) != 3 || ups[0].MaintenanceName != "completed" || ups[0].Update.Body != "completed note" || ups[2].MaintenanceName != "completed" {
 		t.Fatalf("updates %+v", ups)
+	}
+}
+
+// TestFeedQueriesUseTimeIndexes: building a feed reads the latest updates
+// from the time index and stops at the limit, rather than sorting every
+// update ever written.
+func TestFeedQueriesUseTimeIndexes(t *testing.T) {
+	s := openTest(t)
+	for q, index := range map[string]string{
+		recentIncidentUpdatesQuery:    "incident_updates_at",
+		recentMaintenanceUpdatesQuery: "maintenance_updates_at",
+	} {
+		p := queryPlan(t, s, q, 50)
+		if !strings.Contains(p, index) || strings.Contains(p, "TEMP B-TREE") {
+			t.Errorf("plan %q: want a walk of %s with no sort", p, index)
+		}
 	}
 }
