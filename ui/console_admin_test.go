@@ -106,6 +106,10 @@ func TestConsoleUsersTokensAndAudit(t *testing.T) {
 	if res, _ = b.post("/admin/tokens", "/admin/tokens", url.Values{"name": {"deploy-bot"}, "role": {"operator"}}); res.StatusCode != http.StatusUnprocessableEntity {
 		t.Fatalf("duplicate token name: %d", res.StatusCode)
 	}
+	// Automation would mistake a token named like itself for its own.
+	if res, body = b.post("/admin/tokens", "/admin/tokens", url.Values{"name": {" ampel "}, "role": {"operator"}}); res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "reserved") {
+		t.Fatalf("token named ampel: %d", res.StatusCode)
+	}
 	if res, _ = b.post("/admin/tokens", "/admin/tokens/"+itoa(tok.ID)+"/revoke", nil); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("revoke: %d", res.StatusCode)
 	}

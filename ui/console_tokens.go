@@ -3,12 +3,14 @@ package ui
 import (
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/ampelstatus/ampel/pkg/auth"
+	"github.com/ampelstatus/ampel/pkg/incident"
 	"github.com/ampelstatus/ampel/store"
 )
 
@@ -49,6 +51,9 @@ func (k *console) createToken(c echo.Context) error {
 	}
 	if v.Name == "" || utf8.RuneCountInString(v.Name) > 100 {
 		return fail("Name: want 1 to 100 characters.")
+	}
+	if incident.ReservedAuthor(v.Name) {
+		return fail("Name: " + strconv.Quote(incident.SystemAuthor) + " is reserved for the updates Ampel posts itself.")
 	}
 	if role != store.RoleAdmin && role != store.RoleOperator {
 		return fail("Role: want operator or admin.")

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ampelstatus/ampel/pkg/auth"
+	"github.com/ampelstatus/ampel/pkg/incident"
 	"github.com/ampelstatus/ampel/pkg/remote"
 	"github.com/ampelstatus/ampel/store"
 )
@@ -37,6 +38,11 @@ func token(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if *role != "" && *role != store.RoleOperator && *role != store.RoleAdmin {
 		fmt.Fprintf(stderr, "ampel token create: --role %q: want operator or admin\n", *role)
+		return 2
+	}
+	if *role != "" && incident.ReservedAuthor(*name) {
+		// Automation would take the token's updates for its own.
+		fmt.Fprintf(stderr, "ampel token create: --name %q is reserved for the updates Ampel posts itself\n", *name)
 		return 2
 	}
 	cfg, err := loadConfig(*cfgPath)

@@ -116,6 +116,7 @@ func TestTokenCreateOperator(t *testing.T) {
 		{[]string{"--role", "root", "--name", "x"}, 2, "want operator or admin"},
 		{[]string{"--role", "operator", "--zone", "eu", "--name", "x"}, 2, "exactly one of --zone or --role"},
 		{[]string{"--name", "x"}, 2, "exactly one of --zone or --role"},
+		{[]string{"--role", "operator", "--name", "Ampel"}, 2, "reserved"},
 	} {
 		args := append([]string{"token", "create", "--config", cfg}, c.args...)
 		code, _, stderr := runCmd(t, "", args...)

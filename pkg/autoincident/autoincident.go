@@ -36,6 +36,7 @@ import (
 	"time"
 
 	"github.com/ampelstatus/ampel/pkg/config"
+	"github.com/ampelstatus/ampel/pkg/incident"
 	"github.com/ampelstatus/ampel/pkg/state"
 	"github.com/ampelstatus/ampel/pkg/status"
 	"github.com/ampelstatus/ampel/store"
@@ -47,7 +48,7 @@ var Actor = store.Actor{Kind: store.ActorCLI, Name: "ampel (automation)"}
 
 // Author is the author of the updates automation posts; an update by any
 // other author is an operator's.
-const Author = "Ampel"
+const Author = incident.SystemAuthor
 
 // wakeBuffer is how many component wake-ups wait for the evaluator. When
 // it is full a wake-up is dropped: the periodic pass evaluates every

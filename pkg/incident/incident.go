@@ -7,6 +7,7 @@ package incident
 
 import (
 	"fmt"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -18,6 +19,16 @@ const (
 	MaxNameLen = 255      // characters of a title
 	MaxBodyLen = 64 << 10 // bytes of a Markdown message
 )
+
+// SystemAuthor is the author of the updates Ampel posts itself (the
+// maintenance clock, automation). Automation tells its own updates from an
+// operator's by this name, so no token may carry it.
+const SystemAuthor = "Ampel"
+
+// ReservedAuthor reports whether name would pass for SystemAuthor.
+func ReservedAuthor(name string) bool {
+	return strings.EqualFold(strings.TrimSpace(name), SystemAuthor)
+}
 
 // FieldError is a rule broken by one field of a request.
 type FieldError struct {

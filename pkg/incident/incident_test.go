@@ -162,3 +162,11 @@ func TestCheckWindow(t *testing.T) {
 		}
 	}
 }
+
+func TestReservedAuthor(t *testing.T) {
+	for name, want := range map[string]bool{"Ampel": true, " ampel ": true, "AMPEL": true, "Ampel bot": false, "deploy": false, "": false} {
+		if got := ReservedAuthor(name); got != want {
+			t.Errorf("ReservedAuthor(%q) = %v, want %v", name, got, want)
+		}
+	}
+}

@@ -29,7 +29,7 @@ import (
 var Actor = store.Actor{Kind: store.ActorCLI, Name: "ampel (scheduler)"}
 
 // Author is the author of the updates the clock posts.
-const Author = "Ampel"
+const Author = incident.SystemAuthor
 
 // Messages of the updates the clock posts.
 const (
