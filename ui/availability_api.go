@@ -66,11 +66,18 @@ func figuresOf(f availability.Figures, sp availability.Span, loc *time.Location)
 		BudgetLeftPercent: math.Round(f.BudgetLeftShare*1e6) / 1e4, BurnRate: math.Round(f.Burn*1e4) / 1e4,
 		CreditPercent: f.Credit,
 	}
-	if f.Known {
-		a := math.Round(f.Availability*1e8) / 1e6
-		j.Availability = &a
-	}
+	j.Availability = percentOf(f)
 	return j
+}
+
+// percentOf is the availability in percent to six decimals, nil when
+// nothing was observed.
+func percentOf(f availability.Figures) *float64 {
+	if !f.Known {
+		return nil
+	}
+	a := math.Round(f.Availability*1e8) / 1e6
+	return &a
 }
 
 // availabilityAPI serves /api/v1/availability as JSON, CSV or a printable

@@ -20,6 +20,41 @@ import (
 // built from that history's state changes. Setup (not timed) writes about
 // 150,000 changes and builds 366 days of rollups.
 func BenchmarkAvailabilityReport(b *testing.B) {
+	ctx := context.Background()
+	s := availabilityBenchSite(b)
+	var size int
+	b.ReportAllocs()
+	for b.Loop() {
+		v, err := s.availabilityView(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		page, err := s.pages.render("availability", v)
+		if err != nil {
+			b.Fatal(err)
+		}
+		size = len(page)
+	}
+	b.ReportMetric(float64(size)/1e6, "MB/page")
+}
+
+// BenchmarkSummaryAvailability is what the availability figures add to
+// each rebuild of summary.json, over the same history.
+func BenchmarkSummaryAvailability(b *testing.B) {
+	ctx := context.Background()
+	s := availabilityBenchSite(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := s.summaryAvailability(ctx, s.now()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// availabilityBenchSite is a site of 1,000 components with a year of
+// history and its rollups in a real SQLite file.
+func availabilityBenchSite(b *testing.B) *site {
+	b.Helper()
 	const comps = 1000
 	berlin, err := time.LoadLocation("Europe/Berlin")
 	if err != nil {
@@ -43,7 +78,7 @@ func BenchmarkAvailabilityReport(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer st.Close()
+	b.Cleanup(func() { st.Close() })
 	began := time.Now()
 	n := yearOfChanges(b, st, cfg, now)
 	if err := st.BuildRollups(ctx, berlin, now); err != nil {
@@ -55,20 +90,7 @@ func BenchmarkAvailabilityReport(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	var size int
-	b.ReportAllocs()
-	for b.Loop() {
-		v, err := s.availabilityView(ctx)
-		if err != nil {
-			b.Fatal(err)
-		}
-		page, err := s.pages.render("availability", v)
-		if err != nil {
-			b.Fatal(err)
-		}
-		size = len(page)
-	}
-	b.ReportMetric(float64(size)/1e6, "MB/page")
+	return s
 }
 
 // yearOfChanges writes a year of component history before now: every

@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -198,5 +199,53 @@ func TestCauseLink(t *testing.T) {
 		if got := causeLink(cause); got != want {
 			t.Errorf("causeLink(%q) = %q, want %q", cause, got, want)
 		}
+	}
+}
+
+// TestSummaryCarriesTheReportsFigures: summary.json's availability is the
+// report's, this month and over the last 90 days, for every component.
+func TestSummaryCarriesTheReportsFigures(t *testing.T) {
+	f := newFixture(t)
+	var summary struct {
+		Availability summaryAvailability `json:"availability"`
+	}
+	rec := get(f.h, "/api/v2/summary.json", "192.0.2.1:1", nil)
+	if err := json.Unmarshal(rec.Body.Bytes(), &summary); err != nil {
+		t.Fatal(err)
+	}
+	report := func(from, to string) map[string]componentJSON {
+		t.Helper()
+		var body reportJSON
+		rec := get(f.h, "/api/v1/availability?from="+from+"&to="+to, "192.0.2.1:1", nil)
+		if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]componentJSON{}
+		for _, c := range body.Components {
+			out[c.ID] = c
+		}
+		return out
+	}
+	month, window := report("2026-11-01", "2026-11-30"), report("2026-08-26", "2026-11-23")
+	a := summary.Availability
+	if a.TimeZone != "Europe/Berlin" || a.PartialWeight != 0.3 || len(a.Components) != len(month) {
+		t.Fatalf("summary availability %+v", a)
+	}
+	text := func(p *float64) string {
+		if p == nil {
+			return "null"
+		}
+		return strconv.FormatFloat(*p, 'f', 6, 64)
+	}
+	for _, c := range a.Components {
+		m, w := month[c.ID].Months[0], window[c.ID].Total
+		if text(c.ThisMonth) != text(m.Availability) || c.SLOMet != m.SLOMet || c.BudgetLeftSeconds != m.BudgetLeftSeconds ||
+			c.BudgetLeftPercent != m.BudgetLeftPercent || c.SLO != month[c.ID].SLO || text(c.Last90Days) != text(w.Availability) {
+			t.Errorf("%s: summary %+v, report this month %+v, last 90 days %s", c.ID, c, m, text(w.Availability))
+		}
+	}
+	// The hand-computed figures of TestAvailabilityPage.
+	if got := text(a.Components[0].ThisMonth) + " " + text(a.Components[0].Last90Days); a.Components[0].ID != "api" || got != "99.479167 99.479167" {
+		t.Errorf("api: %s %s", a.Components[0].ID, got)
 	}
 }

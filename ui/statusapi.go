@@ -25,13 +25,14 @@ type statusBody struct {
 
 // summaryBody is /api/v2/summary.json. Incidents lists the unresolved
 // ones and ScheduledMaintenances the active and upcoming ones, as on
-// Statuspage.
+// Statuspage; Availability is Ampel's own.
 type summaryBody struct {
-	Page                  page           `json:"page"`
-	Components            []component    `json:"components"`
-	Incidents             []incidentJSON `json:"incidents"`
-	ScheduledMaintenances []incidentJSON `json:"scheduled_maintenances"`
-	Status                statusObject   `json:"status"`
+	Page                  page                `json:"page"`
+	Components            []component         `json:"components"`
+	Incidents             []incidentJSON      `json:"incidents"`
+	ScheduledMaintenances []incidentJSON      `json:"scheduled_maintenances"`
+	Status                statusObject        `json:"status"`
+	Availability          summaryAvailability `json:"availability"`
 }
 
 // serveJSON answers with body() encoded, from the cache. Anyone may read
@@ -67,6 +68,10 @@ func (s *site) summary(c echo.Context) error {
 		if err != nil {
 			return nil, err
 		}
+		avail, err := s.summaryAvailability(ctx, s.now())
+		if err != nil {
+			return nil, err
+		}
 		comps := s.d.Engine.Components()
 		cb := componentsBodyOf(s.d, comps)
 		j := s.shaper()
@@ -75,6 +80,7 @@ func (s *site) summary(c echo.Context) error {
 			Incidents:             shapeAll(incs, j.incident),
 			ScheduledMaintenances: shapeAll(append(active, upcoming...), j.maintenance),
 			Status:                statusOf(withIncidents(overallOf(comps), incs)),
+			Availability:          avail,
 		}, nil
 	})
 }
