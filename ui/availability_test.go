@@ -244,8 +244,12 @@ func TestSummaryCarriesTheReportsFigures(t *testing.T) {
 			t.Errorf("%s: summary %+v, report this month %+v, last 90 days %s", c.ID, c, m, text(w.Availability))
 		}
 	}
-	// The hand-computed figures of TestAvailabilityPage.
+	// The hand-computed figures of TestAvailabilityPage, which the 90-day
+	// bars on / show too.
 	if got := text(a.Components[0].ThisMonth) + " " + text(a.Components[0].Last90Days); a.Components[0].ID != "api" || got != "99.479167 99.479167" {
 		t.Errorf("api: %s %s", a.Components[0].ID, got)
+	}
+	if home := get(f.h, "/", "192.0.2.1:1", nil).Body.String(); !strings.Contains(home, "99.47% uptime") || !strings.Contains(home, "99.27% uptime") {
+		t.Error("the home page's 90-day figures differ from summary.json's")
 	}
 }
