@@ -19,7 +19,9 @@ const (
 	ipBurst  = 10
 	ipRefill = 6 * time.Second
 	// maxTracked bounds each table under a flood of distinct emails or
-	// addresses: past it, the entry used least recently is dropped.
+	// addresses: past it, the entry used least recently is dropped, but
+	// never a locked account while an unlocked one can go, so a flood of
+	// fresh emails does not unlock the account under attack.
 	maxTracked = 4096
 )
 
@@ -81,12 +83,21 @@ func (l *loginLimits) wait(email, ip string, now time.Time) (time.Duration, bool
 			return time.Duration((1 - t) * float64(ipRefill)), false
 		}
 	}
-	if f := l.accounts.peek(accountKey(email)); f != nil && len(f.at) >= accountFailures {
-		if until := f.at[0].Add(accountWindow); now.Before(until) {
+	if f := l.accounts.peek(accountKey(email)); f != nil {
+		if until := f.lockedUntil(); now.Before(until) {
 			return until.Sub(now), true
 		}
 	}
 	return 0, false
+}
+
+// lockedUntil is when the account's lock ends: the zero time when it has
+// failed fewer than accountFailures times.
+func (f *failLog) lockedUntil() time.Time {
+	if len(f.at) < accountFailures {
+		return time.Time{}
+	}
+	return f.at[0].Add(accountWindow)
 }
 
 // fail counts a failed login of email from ip.
@@ -94,7 +105,7 @@ func (l *loginLimits) fail(email, ip string, now time.Time) {
 	l.failAddress(ip, now)
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	f, _ := l.accounts.use(accountKey(email))
+	f, _ := l.accounts.use(accountKey(email), func(f *failLog) bool { return now.Before(f.lockedUntil()) })
 	if len(f.at) == accountFailures {
 		f.at = append(f.at[:0], f.at[1:]...)
 	}
@@ -106,7 +117,7 @@ func (l *loginLimits) fail(email, ip string, now time.Time) {
 func (l *loginLimits) failAddress(ip string, now time.Time) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	b, fresh := l.ips.use(ipKey(ip))
+	b, fresh := l.ips.use(ipKey(ip), nil)
 	if fresh {
 		*b = bucket{tokens: ipBurst, at: now}
 	}

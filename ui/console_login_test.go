@@ -195,6 +195,34 @@ func TestConsoleAddressLimit(t *testing.T) {
 	b.login("ops@example.com", testPassword)
 }
 
+// TestLockedAccountSurvivesAFlood: locking an account, then failing with
+// more fresh emails than the table holds, must not unlock it.
+func TestLockedAccountSurvivesAFlood(t *testing.T) {
+	l := newLoginLimits()
+	now := t0
+	for range accountFailures {
+		l.fail("ops@example.com", "10.0.0.1", now)
+	}
+	for i := range 2 * maxTracked {
+		now = now.Add(time.Millisecond)
+		l.fail("junk"+strconv.Itoa(i)+"@example.com", "10.1."+strconv.Itoa(i/256%256)+"."+strconv.Itoa(i%256), now)
+	}
+	if wait, account := l.wait("ops@example.com", "10.2.0.1", now); wait <= 0 || !account {
+		t.Fatalf("after a flood of fresh emails: wait %v (account %v), want the account still locked", wait, account)
+	}
+	if a, _ := l.size(); a != maxTracked {
+		t.Fatalf("tracked %d accounts, want %d", a, maxTracked)
+	}
+	// Once its hour is over, the locked entry may go like any other.
+	now = now.Add(accountWindow)
+	for i := range maxTracked {
+		l.fail("late"+strconv.Itoa(i)+"@example.com", "10.3."+strconv.Itoa(i/256%256)+"."+strconv.Itoa(i%256), now)
+	}
+	if l.accounts.peek("ops@example.com") != nil {
+		t.Error("an expired lock is kept forever")
+	}
+}
+
 // TestLoginLimitsStayBounded floods the limits with distinct emails and
 // addresses: the tables stop growing at maxTracked.
 func TestLoginLimitsStayBounded(t *testing.T) {

@@ -28,16 +28,24 @@ func (c *lru[V]) peek(key string) *V {
 }
 
 // use returns the entry of key, making a zero one (fresh) if there is
-// none, and marks it used most recently.
-func (c *lru[V]) use(key string) (v *V, fresh bool) {
+// none, and marks it used most recently. To make room it drops the entry
+// used least recently that spare (if not nil) does not protect, or the
+// oldest of all when every entry is protected.
+func (c *lru[V]) use(key string, spare func(*V) bool) (v *V, fresh bool) {
 	if el, ok := c.items[key]; ok {
 		c.order.MoveToFront(el)
 		return &el.Value.(*lruItem[V]).v, false
 	}
 	if c.order.Len() >= c.max {
-		oldest := c.order.Back()
-		c.order.Remove(oldest)
-		delete(c.items, oldest.Value.(*lruItem[V]).key)
+		drop := c.order.Back()
+		for el := drop; spare != nil && el != nil; el = el.Prev() {
+			if !spare(&el.Value.(*lruItem[V]).v) {
+				drop = el
+				break
+			}
+		}
+		c.order.Remove(drop)
+		delete(c.items, drop.Value.(*lruItem[V]).key)
 	}
 	it := &lruItem[V]{key: key}
 	c.items[key] = c.order.PushFront(it)
