@@ -256,3 +256,18 @@ func TestConsoleDashboardShowsBackups(t *testing.T) {
 		}
 	}
 }
+
+// TestConsoleTimesInSiteZone: the console shows times in the site's zone,
+// as the public pages do, not in the UTC the store keeps.
+func TestConsoleTimesInSiteZone(t *testing.T) {
+	f := newConsoleFixture(t)
+	f.addUser("root@example.com", "admin", testPassword)
+	b := f.browser()
+	b.login("root@example.com", testPassword)
+	// t0 is 11:00 UTC, noon in Berlin.
+	for _, path := range []string{"/admin/account", "/admin/users", "/admin/audit"} {
+		if _, body := b.get(path); !strings.Contains(body, "Nov 23, 12:00 CET") || strings.Contains(body, "11:00 UTC") {
+			t.Errorf("%s does not show t0 in the site's zone", path)
+		}
+	}
+}

@@ -78,6 +78,10 @@ func TestConsoleMaintenanceFlow(t *testing.T) {
 		m.AutoStart || !m.AutoComplete || m.TimeZone != "America/New_York" || len(m.Updates) != 1 {
 		t.Fatalf("rescheduled %+v", m)
 	}
+	// The window's page shows its times in its own zone, as scheduled.
+	if _, page := o.get(second); !strings.Contains(page, "Nov 25, 02:00 EST") || !strings.Contains(page, "(America/New_York)") {
+		t.Errorf("window page does not show the window's own zone:\n%s", page)
+	}
 	code, _, _ = o.submit(second, second+"/updates", url.Values{"status": {"cancelled"}, "body": {"Not needed after all."}, "time_zone": {"UTC"}})
 	if m := o.maintenance(second); code != http.StatusSeeOther || m.Status != "cancelled" {
 		t.Fatalf("cancel: %d %s", code, m.Status)

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"path"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 )
@@ -24,7 +25,7 @@ const (
 // cache about edits and shares its static files and Markdown cache, so
 // they are loaded and rendered once.
 func newConsole(d Deps, s *site) (*console, error) {
-	ps, err := parseConsolePages()
+	ps, err := parseConsolePages(s.loc())
 	if err != nil {
 		return nil, err
 	}
@@ -37,8 +38,14 @@ func newConsole(d Deps, s *site) (*console, error) {
 	return k, nil
 }
 
-// parseConsolePages parses one template set per console page.
-func parseConsolePages() (pages, error) {
+// parseConsolePages parses one template set per console page. Their
+// times read in loc, the site's zone, like the public pages'.
+func parseConsolePages(loc *time.Location) (pages, error) {
+	inSite := template.FuncMap{
+		"when": func(t time.Time) string { return whenText(t.In(loc)) },
+		// A maintenance window's own times read in its own zone.
+		"whenAsIs": whenText,
+	}
 	entries, err := fs.ReadDir(files, "templates/console")
 	if err != nil {
 		return nil, fmt.Errorf("ui: console templates: %w", err)
@@ -54,7 +61,7 @@ func parseConsolePages() (pages, error) {
 		if m, _ := fs.Glob(files, consolePartials); len(m) > 0 {
 			patterns = append(patterns, consolePartials)
 		}
-		t, err := template.New(name).Funcs(funcs).ParseFS(files, patterns...)
+		t, err := template.New(name).Funcs(funcs).Funcs(inSite).ParseFS(files, patterns...)
 		if err != nil {
 			return nil, fmt.Errorf("ui: parse console/%s: %w", file, err)
 		}

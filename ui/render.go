@@ -41,7 +41,7 @@ var funcs = template.FuncMap{
 	"iso": func(t time.Time) string { return t.Format(time.RFC3339) },
 	// when is the human-readable time in the site's zone (the script
 	// rewrites it into the viewer's zone).
-	"when": func(t time.Time) string { return t.Format("Jan 2, 15:04 MST") },
+	"when": whenText,
 	"ago":  ago,
 	"join": strings.Join,
 }
@@ -68,3 +68,6 @@ func plural(n int, unit string) string {
 	}
 	return fmt.Sprintf("%d %ss", n, unit)
 }
+
+// whenText is a time as the pages show it, in its own location.
+func whenText(t time.Time) string { return t.Format("Jan 2, 15:04 MST") }
