@@ -17,15 +17,15 @@ func TestMDCache(t *testing.T) {
 	}
 	// The same text is served from the cache: one entry, same HTML.
 	a, b := m.render("_same_"), m.render("_same_")
-	if a != b || len(m.html) != 2 {
-		t.Fatalf("cache holds %d entries (%q, %q)", len(m.html), a, b)
+	if a != b || m.c.Len() != 2 {
+		t.Fatalf("cache holds %d entries (%q, %q)", m.c.Len(), a, b)
 	}
 	// It stays bounded.
 	for i := range 2 * mdCacheSize {
 		m.render(fmt.Sprintf("text %d", i))
 	}
-	if len(m.html) > mdCacheSize {
-		t.Fatalf("cache grew to %d entries", len(m.html))
+	if m.c.Len() > mdCacheSize {
+		t.Fatalf("cache grew to %d entries", m.c.Len())
 	}
 }
 

@@ -69,7 +69,13 @@ type composer struct {
 	site   Site
 	from   string
 	domain string // of from: the right side of every Message-ID
+	// md renders an event's body once for all its subscribers' mails.
+	md *markdown.Cache
 }
+
+// mdCacheSize is how many bodies the composer keeps rendered: the
+// dispatcher works through a few events at a time.
+const mdCacheSize = 64
 
 // compose builds the message of one outbox row: multipart text and HTML,
 // a Message-ID stable per (event, subscriber), threading headers and the
@@ -135,7 +141,7 @@ func (c *composer) view(row store.OutboxMail, tp topic, l links) (view, error) {
 	v.Title = i18n.T(lang, "mail.title."+key, args)
 	v.Intro = i18n.T(lang, "mail.intro."+key, args)
 	if body != "" {
-		html, err := markdown.Render(body)
+		html, err := c.md.Render(body)
 		if err != nil {
 			return view{}, err
 		}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/wneessen/go-mail"
 
+	"github.com/ampelstatus/ampel/pkg/markdown"
 	"github.com/ampelstatus/ampel/store"
 )
 
@@ -106,7 +107,7 @@ type Dispatcher struct {
 func New(st *store.Store, send Sender, opt Options) *Dispatcher {
 	opt.defaults()
 	return &Dispatcher{st: st, send: send, opt: opt,
-		c: composer{site: opt.Site, from: opt.From, domain: domainOf(opt.From)}}
+		c: composer{site: opt.Site, from: opt.From, domain: domainOf(opt.From), md: markdown.NewCache(mdCacheSize)}}
 }
 
 // backoff is base doubled n times, at most max, spread by ±20 % so
