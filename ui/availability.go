@@ -50,9 +50,12 @@ func (s *site) availabilityView(ctx context.Context) (availabilityView, error) {
 	}
 	for _, g := range groupsOfReport(reports, cfg.Site.SLO) {
 		gv := availGroupView{Name: g.Name}
-		for _, gs := range g.Spans {
+		for j, gs := range g.Spans {
 			c := monthCell{}
 			c.Pct, c.Class = pctClass(gs.Availability, gs.Known, gs.Met)
+			// A group has no budget of its own: while its month runs, it
+			// is below its SLO so far.
+			c.Missed = missedWords(gs.Known && !gs.Met, months[j].Running())
 			gv.Months = append(gv.Months, c)
 		}
 		v.Groups = append(v.Groups, gv)

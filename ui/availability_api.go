@@ -37,22 +37,24 @@ type componentJSON struct {
 // millisecond); availability and shares in percent. Availability is null
 // when nothing was observed.
 type figuresJSON struct {
-	Month              string   `json:"month,omitempty"`
-	From               string   `json:"from"`
-	To                 string   `json:"to"`
-	Availability       *float64 `json:"availability"`
-	SLOMet             bool     `json:"slo_met"`
-	PeriodSeconds      float64  `json:"period_seconds"`
-	MajorSeconds       float64  `json:"major_outage_seconds"`
-	PartialSeconds     float64  `json:"partial_outage_seconds"`
-	DowntimeSeconds    float64  `json:"downtime_seconds"`
-	MaintenanceSeconds float64  `json:"maintenance_seconds"`
-	NoDataSeconds      float64  `json:"no_data_seconds"`
-	BudgetSeconds      float64  `json:"error_budget_seconds"`
-	BudgetLeftSeconds  float64  `json:"error_budget_left_seconds"`
-	BudgetLeftPercent  float64  `json:"error_budget_left_percent"`
-	BurnRate           float64  `json:"burn_rate"`
-	CreditPercent      float64  `json:"credit_percent"`
+	Month        string   `json:"month,omitempty"`
+	From         string   `json:"from"`
+	To           string   `json:"to"`
+	Availability *float64 `json:"availability"`
+	SLOMet       bool     `json:"slo_met"`
+	// SLOStatus is verdictOf: met, missed, below_so_far or no_data.
+	SLOStatus          string  `json:"slo_status"`
+	PeriodSeconds      float64 `json:"period_seconds"`
+	MajorSeconds       float64 `json:"major_outage_seconds"`
+	PartialSeconds     float64 `json:"partial_outage_seconds"`
+	DowntimeSeconds    float64 `json:"downtime_seconds"`
+	MaintenanceSeconds float64 `json:"maintenance_seconds"`
+	NoDataSeconds      float64 `json:"no_data_seconds"`
+	BudgetSeconds      float64 `json:"error_budget_seconds"`
+	BudgetLeftSeconds  float64 `json:"error_budget_left_seconds"`
+	BudgetLeftPercent  float64 `json:"error_budget_left_percent"`
+	BurnRate           float64 `json:"burn_rate"`
+	CreditPercent      float64 `json:"credit_percent"`
 }
 
 func secs(d time.Duration) float64 { return math.Round(d.Seconds()*1000) / 1000 }
@@ -60,7 +62,7 @@ func secs(d time.Duration) float64 { return math.Round(d.Seconds()*1000) / 1000 
 func figuresOf(f availability.Figures, sp availability.Span, loc *time.Location) figuresJSON {
 	j := figuresJSON{
 		From: sp.From.In(loc).Format(time.RFC3339), To: sp.To.In(loc).Format(time.RFC3339),
-		SLOMet: f.Met, PeriodSeconds: secs(f.Period), MajorSeconds: secs(f.Major), PartialSeconds: secs(f.Partial),
+		SLOMet: f.Met, SLOStatus: verdictOf(f), PeriodSeconds: secs(f.Period), MajorSeconds: secs(f.Major), PartialSeconds: secs(f.Partial),
 		DowntimeSeconds: secs(f.Bad), MaintenanceSeconds: secs(f.Maintenance), NoDataSeconds: secs(f.NoData),
 		BudgetSeconds: secs(f.Budget), BudgetLeftSeconds: secs(f.BudgetLeft),
 		BudgetLeftPercent: math.Round(f.BudgetLeftShare*1e6) / 1e4, BurnRate: math.Round(f.Burn*1e4) / 1e4,
@@ -146,7 +148,7 @@ func availabilityCSV(body reportJSON) ([]byte, error) {
 	w := csv.NewWriter(&buf)
 	_ = w.Write([]string{"component", "name", "month", "from", "to", "availability_percent", "slo_percent", "slo_met",
 		"period_seconds", "major_outage_seconds", "partial_outage_seconds", "downtime_seconds", "maintenance_seconds",
-		"no_data_seconds", "error_budget_left_seconds", "credit_percent"})
+		"no_data_seconds", "error_budget_left_seconds", "credit_percent", "slo_status"})
 	num := func(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
 	row := func(comp componentJSON, month string, f figuresJSON) {
 		avail := ""
@@ -155,7 +157,7 @@ func availabilityCSV(body reportJSON) ([]byte, error) {
 		}
 		_ = w.Write([]string{csvSafe(comp.ID), csvSafe(comp.Name), month, f.From, f.To, avail, num(comp.SLO), strconv.FormatBool(f.SLOMet),
 			num(f.PeriodSeconds), num(f.MajorSeconds), num(f.PartialSeconds), num(f.DowntimeSeconds), num(f.MaintenanceSeconds),
-			num(f.NoDataSeconds), num(f.BudgetLeftSeconds), num(f.CreditPercent)})
+			num(f.NoDataSeconds), num(f.BudgetLeftSeconds), num(f.CreditPercent), f.SLOStatus})
 	}
 	for _, comp := range body.Components {
 		for _, m := range comp.Months {

@@ -3,6 +3,7 @@ package ui
 import (
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -64,9 +65,9 @@ func printRowOf(f figuresJSON, label string) printRow {
 	}
 	if f.Availability != nil {
 		r.Pct = strconv.FormatFloat(*f.Availability, 'f', 4, 64) + "%"
-		r.Met, r.Class = "missed", "a-missed"
+		r.Met, r.Class = strings.ReplaceAll(f.SLOStatus, "_", " "), "a-missed"
 		if f.SLOMet {
-			r.Met, r.Class = "met", "a-met"
+			r.Class = "a-met"
 		}
 	}
 	if f.CreditPercent > 0 {

@@ -22,9 +22,11 @@ func cellsHTML(cells []monthCell) template.HTML {
 		b.WriteString(`">`)
 		b.WriteString(html.EscapeString(c.Pct))
 		b.WriteString(`</a>`)
-		if c.Class == "a-missed" {
+		if c.Missed != "" {
 			// Said in words too, not by colour alone.
-			b.WriteString(` <span class="credit">SLO missed</span>`)
+			b.WriteString(` <span class="credit">`)
+			b.WriteString(html.EscapeString(c.Missed))
+			b.WriteString(`</span>`)
 		}
 		if c.Credit != "" {
 			b.WriteString(` <span class="credit">credit `)
@@ -59,11 +61,8 @@ func thisRowHTML(c availCompView) template.HTML {
 	b.WriteString("</a></th>")
 	td("", c.SLO)
 	pct := c.This.Pct
-	switch {
-	case c.This.Known && c.This.Met:
-		pct += " met"
-	case c.This.Known:
-		pct += " missed"
+	if c.This.Verdict != "" {
+		pct += " " + c.This.Verdict
 	}
 	td(c.This.Class, pct)
 	td("", c.This.Major)

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/ampelstatus/ampel/pkg/availability"
 	"github.com/ampelstatus/ampel/pkg/status"
 	"github.com/ampelstatus/ampel/store"
@@ -251,5 +253,71 @@ func TestSummaryCarriesTheReportsFigures(t *testing.T) {
 	}
 	if home := get(f.h, "/", "192.0.2.1:1", nil).Body.String(); !strings.Contains(home, "99.47% uptime") || !strings.Contains(home, "99.27% uptime") {
 		t.Error("the home page's 90-day figures differ from summary.json's")
+	}
+}
+
+// TestMissedOnlyOnceTheBudgetIsSpent: in the fixture's November, API
+// (99.479 % against 99.9 %) has overspent its 16.6-minute budget by 13.4
+// minutes, so no uptime to come can make the month meet its SLO: it is
+// missed while still running. The groups, with no budget of their own,
+// are below their SLO so far. Seen from December, the month is missed.
+func TestMissedOnlyOnceTheBudgetIsSpent(t *testing.T) {
+	f := newFixture(t)
+	page := func(h http.Handler, path string) string {
+		t.Helper()
+		rec := get(h, path, "192.0.2.1:1", nil)
+		if rec.Code != http.StatusOK {
+			t.Fatalf("%s: %d", path, rec.Code)
+		}
+		return rec.Body.String()
+	}
+	body := page(f.h, "/availability")
+	for _, want := range []string{
+		`<td class="a-missed">99.479% missed</td>`, "none: 13.4 min over 16.6 min",
+		`href="/availability/api/2026-11">99.479%</a> <span class="credit">SLO missed</span>`,
+		// The Core group: the mean of API and Web, (99.479167 + 99.270833) / 2.
+		`<td class="a-missed">99.375% <span class="credit">below SLO so far</span></td>`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/availability in November lacks %q", want)
+		}
+	}
+	if b := page(f.h, "/availability/api/2026-11"); !strings.Contains(b, "99.9% · missed") {
+		t.Error("the breakdown of an overspent running month does not say missed")
+	}
+
+	december := time.Date(2026, 12, 10, 12, 0, 0, 0, time.UTC)
+	later := New(Deps{Config: f.cfg, Engine: f.engine, Store: f.store, Feed: f.feed, Gatherer: prometheus.NewRegistry(),
+		Health: func() error { return nil }, Now: func() time.Time { return december }, Started: t0.Add(-96 * time.Hour)})
+	body = page(later, "/availability")
+	if !strings.Contains(body, `<td class="a-missed">99.375% <span class="credit">SLO missed</span></td>`) {
+		t.Error("seen from December, the Core group's November does not say SLO missed")
+	}
+}
+
+// TestBelowSoFarWhileTheBudgetLasts: a running month under its SLO with
+// budget left is "below so far" everywhere it is judged; the same figures
+// for a finished month, or with the budget overspent, are missed.
+func TestBelowSoFarWhileTheBudgetLasts(t *testing.T) {
+	running := availability.Figures{Known: true, Availability: 0.9985, SLO: 99.9, Running: true, BudgetLeft: 5 * time.Minute}
+	if v, c := figOf(running), cellOf(running); v.Verdict != "below so far" || c.Missed != "below SLO so far" || c.Class != "a-missed" {
+		t.Errorf("running with budget left: verdict %q, cell %q", v.Verdict, c.Missed)
+	}
+	overspent := running
+	overspent.BudgetLeft = -time.Second
+	finished := running
+	finished.Running = false
+	for name, f := range map[string]availability.Figures{"overspent": overspent, "finished": finished} {
+		if v, c := figOf(f), cellOf(f); v.Verdict != "missed" || c.Missed != "SLO missed" {
+			t.Errorf("%s: verdict %q, cell %q", name, v.Verdict, c.Missed)
+		}
+	}
+	met := running
+	met.Met, met.Availability = true, 0.9995
+	if v, c := figOf(met), cellOf(met); v.Verdict != "met" || c.Missed != "" {
+		t.Errorf("met: verdict %q, cell %q", v.Verdict, c.Missed)
+	}
+	if v, c := figOf(availability.Figures{}), cellOf(availability.Figures{}); v.Verdict != "" || c.Missed != "" {
+		t.Errorf("no data: verdict %q, cell %q", v.Verdict, c.Missed)
 	}
 }

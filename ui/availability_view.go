@@ -4,6 +4,7 @@ import (
 	"html/template"
 	"math"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/ampelstatus/ampel/pkg/availability"
@@ -46,11 +47,15 @@ type availCompView struct {
 type monthCell struct {
 	Pct, Class, Link string
 	Credit           string
+	// Missed says in words that the SLO was missed, or for this month
+	// that it is below it so far ("" when met or unknown).
+	Missed string
 }
 
 func cellOf(f availability.Figures) monthCell {
 	c := monthCell{}
 	c.Pct, c.Class = pctClass(f.Availability, f.Known, f.Met)
+	c.Missed = missedWords(f.Known && !f.Met, f.Recoverable())
 	if f.Known && f.Credit > 0 {
 		c.Credit = strconv.FormatFloat(f.Credit, 'f', -1, 64) + "%"
 	}
@@ -63,6 +68,8 @@ type figView struct {
 	Pct         string
 	Known, Met  bool
 	Class       string
+	// Verdict is verdictOf in words ("" when nothing was observed).
+	Verdict     string
 	Major       string
 	Partial     string
 	Maintenance string
@@ -89,6 +96,7 @@ func figOf(f availability.Figures) figView {
 	}
 	v.Pct, v.Class = pctClass(f.Availability, f.Known, f.Met)
 	if f.Known {
+		v.Verdict = strings.ReplaceAll(verdictOf(f), "_", " ")
 		v.Burn = strconv.FormatFloat(f.Burn, 'f', 2, 64) + "×"
 		if f.Credit > 0 {
 			v.Credit = strconv.FormatFloat(f.Credit, 'f', -1, 64) + "%"
@@ -110,6 +118,34 @@ func figOf(f availability.Figures) figView {
 		v.BudgetClass = "a-met"
 	}
 	return v
+}
+
+// verdictOf judges figures against their SLO: "met", "missed", or
+// "below_so_far" for a running month that can still end met; "no_data"
+// when nothing was observed.
+func verdictOf(f availability.Figures) string {
+	switch {
+	case !f.Known:
+		return "no_data"
+	case f.Met:
+		return "met"
+	case f.Recoverable():
+		return "below_so_far"
+	}
+	return "missed"
+}
+
+// missedWords says that an SLO was missed, in words as well as colour,
+// or that a month still running is below it so far but can still end
+// met ("" when not below).
+func missedWords(below, recoverable bool) string {
+	switch {
+	case !below:
+		return ""
+	case recoverable:
+		return "below SLO so far"
+	}
+	return "SLO missed"
 }
 
 // pctClass is an availability in percent and the class that colours it:

@@ -44,8 +44,8 @@ func siteConfig(t testing.TB) *config.Config {
 		// As config.Load fills them in.
 		Availability: config.Availability{PartialWeight: 0.3, Credits: []config.CreditTier{{Below: 99.9, Credit: 10}, {Below: 99, Credit: 25}}},
 		Components: []config.Component{
-			{Slug: "api", Name: "API", Group: "Core", Description: "Public REST API", Checks: check("api-health", 0)},
-			{Slug: "web", Name: "Web <app>", Group: "Core", Checks: check("web-home", 2)},
+			{Slug: "api", Name: "API", Group: "Core", GroupWeight: 1, Description: "Public REST API", Checks: check("api-health", 0)},
+			{Slug: "web", Name: "Web <app>", Group: "Core", GroupWeight: 1, Checks: check("web-home", 2)},
 			{Slug: "docs", Name: "Docs", Checks: check("docs-home", 0)},
 		},
 	}

@@ -25,6 +25,7 @@ type componentAvailability struct {
 	SLO               float64  `json:"slo"`
 	ThisMonth         *float64 `json:"this_month"`
 	SLOMet            bool     `json:"slo_met"`
+	SLOStatus         string   `json:"slo_status"`
 	BudgetLeftSeconds float64  `json:"error_budget_left_seconds"`
 	BudgetLeftPercent float64  `json:"error_budget_left_percent"`
 	Last90Days        *float64 `json:"last_90_days"`
@@ -48,7 +49,7 @@ func (s *site) summaryAvailability(ctx context.Context, now time.Time) (summaryA
 	for _, r := range s.reportFrom(by, months[:1], "") {
 		this := figuresOf(r.Spans[0], months[0], s.loc())
 		out.Components = append(out.Components, componentAvailability{
-			ID: r.Comp.Slug, SLO: r.Spans[0].SLO, ThisMonth: this.Availability, SLOMet: this.SLOMet,
+			ID: r.Comp.Slug, SLO: r.Spans[0].SLO, ThisMonth: this.Availability, SLOMet: this.SLOMet, SLOStatus: this.SLOStatus,
 			BudgetLeftSeconds: this.BudgetLeftSeconds, BudgetLeftPercent: this.BudgetLeftPercent,
 			Last90Days: percentOf(window[r.Comp.Slug]),
 		})

@@ -20,6 +20,9 @@ type Span struct {
 // Length is the time the span covers so far.
 func (s Span) Length() time.Duration { return max(s.To.Sub(s.From), 0) }
 
+// Running says the span is not over yet: it covers less than its Full.
+func (s Span) Running() bool { return s.Length() < s.Full }
+
 // DayStart returns the first instant of a day in loc: its midnight, or,
 // where the clocks skip midnight (America/Santiago), the moment the skip
 // ends. Day and month overflow normalise as in time.Date.

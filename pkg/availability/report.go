@@ -45,11 +45,20 @@ type Figures struct {
 	Burn float64
 	// Credit is the service credit the span earned, in percent (0: none).
 	Credit float64
+	// Running says the span is not over yet (this month).
+	Running bool
+}
+
+// Recoverable says the span is below its SLO so far but can still end
+// met: it is still running and its error budget is not spent. Once the
+// budget is overspent, no amount of uptime to come makes up for it.
+func (f Figures) Recoverable() bool {
+	return f.Known && !f.Met && f.Running && f.BudgetLeft >= 0
 }
 
 // Evaluate judges totals over span against the target.
 func Evaluate(t Totals, span Span, tg Target) Figures {
-	f := Figures{Totals: t, SLO: tg.SLO, Bad: t.Bad(tg.Weight)}
+	f := Figures{Totals: t, SLO: tg.SLO, Bad: t.Bad(tg.Weight), Running: span.Running()}
 	f.Availability, f.Known = t.Availability(tg.Weight)
 	allowed := 1 - tg.SLO/100
 	if f.Known {

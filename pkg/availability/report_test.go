@@ -25,9 +25,23 @@ func TestEvaluateBudget(t *testing.T) {
 	if !near6(f.BudgetLeftShare, 27.08/43.08) || !near6(f.Burn, 16.0/14280/0.001) {
 		t.Errorf("left share %v, burn %v", f.BudgetLeftShare, f.Burn)
 	}
-	// 1 − 16/14280 = 0.998880 < 99.9 %: missed, 10 % credit.
+	// 1 − 16/14280 = 0.998880 < 99.9 %: below, 10 % credit.
 	if !f.Known || f.Met || !near6(f.Availability, 1-16.0/14280) || f.Credit != 10 {
 		t.Errorf("%+v", f)
+	}
+	// Ten days into the month with 27 minutes of budget left, it can
+	// still end met; the same totals over a whole month cannot.
+	if !f.Running || !f.Recoverable() {
+		t.Errorf("a running month with budget left: running %v, recoverable %v", f.Running, f.Recoverable())
+	}
+	start := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	over := Evaluate(tot, Span{From: start, To: start.Add(30 * 24 * h), Full: 30 * 24 * h}, Target{SLO: 99.9, Weight: 0.3})
+	if over.Running || over.Recoverable() {
+		t.Errorf("a finished month: running %v, recoverable %v", over.Running, over.Recoverable())
+	}
+	tot.Major += 30 * m // 46 min counted: the 43.08 are spent
+	if spent := Evaluate(tot, span, Target{SLO: 99.9, Weight: 0.3}); spent.BudgetLeft >= 0 || spent.Recoverable() {
+		t.Errorf("an overspent running month: left %v, recoverable %v", spent.BudgetLeft, spent.Recoverable())
 	}
 }
 
