@@ -27,8 +27,9 @@ type reportQuery struct {
 // default: this month so far) and format. known says whether a component
 // slug exists. The error names the field at fault.
 func parseReportQuery(q url.Values, now time.Time, loc *time.Location, known func(string) bool) (reportQuery, *apiError) {
-	for key, vs := range q {
-		if len(vs) > 1 {
+	// Other parameters are ignored, as caches and trackers add their own.
+	for _, key := range []string{"component", "from", "to", "format"} {
+		if len(q[key]) > 1 {
 			return reportQuery{}, &apiError{Error: key + " is given more than once", Field: key}
 		}
 	}

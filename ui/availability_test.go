@@ -150,6 +150,12 @@ func TestAvailabilityAPIErrors(t *testing.T) {
 			t.Errorf("%s: %d %s, want 400 naming %s", c.query, rec.Code, rec.Body, c.field)
 		}
 	}
+	// Parameters of no meaning here are ignored, even when repeated.
+	for _, q := range []string{"utm_source=a&utm_source=b", "=&=", "from=2026-11-01&_=1&_=2"} {
+		if rec := get(f.h, "/api/v1/availability?"+q, "192.0.2.1:1", nil); rec.Code != http.StatusOK {
+			t.Errorf("%s: %d %s", q, rec.Code, rec.Body)
+		}
+	}
 }
 
 // TestWindowMatchesSpanRollups: the last-N-days figures, computed from the
