@@ -23,12 +23,17 @@ const (
 	PurposeManage  = "manage"
 )
 
-// MailConfirm is the outbox kind of a confirmation mail, queued by
-// Subscribe (the other kinds are the events of outbox_enqueue.go).
-const MailConfirm = "confirm"
+// Outbox kinds of the mails Subscribe queues (the other kinds are the
+// events of outbox_enqueue.go): a confirmation for a new, pending or
+// unsubscribed address, and for a confirmed one, which asked again
+// (having lost its links, most likely), a mail with its manage link.
+const (
+	MailConfirm = "confirm"
+	MailManage  = "manage"
+)
 
-// confirmWindow is the span over which confirmation mails to one address
-// are counted against the per-address limit.
+// confirmWindow is the span over which the mails Subscribe queues for one
+// address are counted against the per-address limit.
 const confirmWindow = 24 * time.Hour
 
 // Subscriber is an email subscriber. All means every component;
@@ -73,15 +78,20 @@ const (
 	Enqueued SubscribeOutcome = iota
 	// Limited: the address had its confirmation mails for 24 hours.
 	Limited
-	// Unchanged: already confirmed, or bounced; nothing sent.
+	// Unchanged: bounced; nothing sent.
 	Unchanged
+	// Reminded: already confirmed; a mail with the manage link queued,
+	// the subscription itself unchanged.
+	Reminded
 )
 
 // Subscribe creates or refreshes a pending subscriber and queues its
 // confirmation mail (outbox kind "confirm", due now) in one transaction.
 // A new, pending or unsubscribed address starts a fresh opt-in with the
-// request's language and components; a confirmed or bounced one is left
-// alone. Over MaxConfirms confirmation mails in the last 24 hours (counted
+// request's language and components. A confirmed one is left as it is and
+// gets its manage link instead (kind "manage"), so someone who lost the
+// links can still change or end the subscription; a bounced one is left
+// alone. Over MaxConfirms of these mails in the last 24 hours (counted
 // from the outbox, so across restarts and client addresses) nothing
 // changes.
 func (s *Store) Subscribe(ctx context.Context, req SubscribeRequest, now time.Time) (SubscribeOutcome, error) {
@@ -92,7 +102,7 @@ func (s *Store) Subscribe(ctx context.Context, req SubscribeRequest, now time.Ti
 		case errors.Is(err, ErrNoSubscriber):
 		case err != nil:
 			return err
-		case cur.State == SubscriberConfirmed || cur.State == SubscriberBounced:
+		case cur.State == SubscriberBounced:
 			return nil
 		}
 		if cur.ID != 0 {
@@ -105,6 +115,10 @@ func (s *Store) Subscribe(ctx context.Context, req SubscribeRequest, now time.Ti
 				return nil
 			}
 		}
+		if cur.State == SubscriberConfirmed {
+			out = Reminded
+			return enqueueSubscriberMail(ctx, tx, MailManage, cur.ID, now)
+		}
 		id, err := upsertPending(ctx, tx, req, now)
 		if err != nil {
 			return err
@@ -113,9 +127,9 @@ func (s *Store) Subscribe(ctx context.Context, req SubscribeRequest, now time.Ti
 			return err
 		}
 		out = Enqueued
-		return enqueueConfirm(ctx, tx, id, now)
+		return enqueueSubscriberMail(ctx, tx, MailConfirm, id, now)
 	})
-	if err == nil && out == Enqueued {
+	if err == nil && (out == Enqueued || out == Reminded) {
 		s.pokeOutbox()
 	}
 	return out, err
@@ -139,28 +153,29 @@ RETURNING id`
 	return id, nil
 }
 
-// recentConfirms counts the confirmation mails queued for a subscriber in
-// the last 24 hours.
+// recentConfirms counts the mails Subscribe queued for a subscriber in
+// the last 24 hours, confirmations and manage links alike.
 func recentConfirms(ctx context.Context, tx *sql.Tx, id int64, now time.Time) (int, error) {
-	const q = `SELECT count(*) FROM outbox WHERE subscriber_id = ?1 AND kind = ?2 AND created_at_ms > ?3`
+	const q = `SELECT count(*) FROM outbox WHERE subscriber_id = ?1 AND kind IN (?2, ?3) AND created_at_ms > ?4`
 	var n int
-	if err := tx.QueryRowContext(ctx, q, id, MailConfirm, ms(now.Add(-confirmWindow))).Scan(&n); err != nil {
+	if err := tx.QueryRowContext(ctx, q, id, MailConfirm, MailManage, ms(now.Add(-confirmWindow))).Scan(&n); err != nil {
 		return 0, fmt.Errorf("store: count confirmation mails: %w", err)
 	}
 	return n, nil
 }
 
-// enqueueConfirm queues a confirmation mail. The key's last part is the
-// time in milliseconds: unique per request, and a double submit within
-// the same millisecond is one mail.
-func enqueueConfirm(ctx context.Context, tx *sql.Tx, id int64, now time.Time) error {
+// enqueueSubscriberMail queues a mail of kind (MailConfirm or MailManage)
+// to subscriber id. The key's last part is the time in milliseconds:
+// unique per request, and a double submit within the same millisecond is
+// one mail.
+func enqueueSubscriberMail(ctx context.Context, tx *sql.Tx, kind string, id int64, now time.Time) error {
 	const q = `
 INSERT INTO outbox (event_key, subscriber_id, kind, object_type, object_id, created_at_ms, next_attempt_at_ms)
 VALUES (?1, ?2, ?3, 'subscriber', ?2, ?4, ?4)
 ON CONFLICT (event_key, subscriber_id) DO NOTHING`
-	key := MailConfirm + ":" + strconv.FormatInt(id, 10) + ":" + strconv.FormatInt(ms(now), 10)
-	if _, err := tx.ExecContext(ctx, q, key, id, MailConfirm, ms(now)); err != nil {
-		return fmt.Errorf("store: queue confirmation mail: %w", err)
+	key := kind + ":" + strconv.FormatInt(id, 10) + ":" + strconv.FormatInt(ms(now), 10)
+	if _, err := tx.ExecContext(ctx, q, key, id, kind, ms(now)); err != nil {
+		return fmt.Errorf("store: queue %s mail: %w", kind, err)
 	}
 	return nil
 }

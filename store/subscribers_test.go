@@ -120,6 +120,25 @@ func TestSubscribeLimitsConfirmationsPerAddress(t *testing.T) {
 	mustSubscribe(t, s, subReq("other@example.org"), subT0.Add(time.Hour), Enqueued)
 }
 
+// TestManageMailsCountAgainstTheLimit: a confirmed address asking again
+// gets at most the same 3 mails a day as a new one.
+func TestManageMailsCountAgainstTheLimit(t *testing.T) {
+	s, ctx := openTest(t), context.Background()
+	mustSubscribe(t, s, subReq("c@example.org"), subT0, Enqueued)
+	id := onlyID(t, s, "c@example.org")
+	addToken(t, s, id, PurposeConfirm, "confirm-secret", subT0.Add(48*time.Hour))
+	if _, err := s.ConfirmSubscriber(ctx, "confirm-secret", subT0.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	mustSubscribe(t, s, subReq("c@example.org"), subT0.Add(2*time.Minute), Reminded)
+	mustSubscribe(t, s, subReq("c@example.org"), subT0.Add(3*time.Minute), Reminded)
+	mustSubscribe(t, s, subReq("c@example.org"), subT0.Add(4*time.Minute), Limited)
+	if n := len(subOutbox(t, s)); n != 3 {
+		t.Fatalf("%d mails, want 3 (one confirmation, two manage links)", n)
+	}
+	mustSubscribe(t, s, subReq("c@example.org"), subT0.Add(24*time.Hour+time.Millisecond), Reminded)
+}
+
 func TestSubscribeByState(t *testing.T) {
 	s, ctx := openTest(t), context.Background()
 	mustSubscribe(t, s, subReq("c@example.org"), subT0, Enqueued)
@@ -129,10 +148,18 @@ func TestSubscribeByState(t *testing.T) {
 	if _, err := s.ConfirmSubscriber(ctx, "confirm-secret", subT0.Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	// Confirmed: nothing changes, nothing is sent.
-	mustSubscribe(t, s, subReq("c@example.org", "web"), subT0.Add(2*time.Hour), Unchanged)
-	if n := len(subOutbox(t, s)); n != 1 {
-		t.Errorf("%d outbox rows after subscribing a confirmed address, want 1", n)
+	// Confirmed: the subscription stays as it is, and the address gets
+	// its manage link, due now.
+	mustSubscribe(t, s, subReq("c@example.org", "web"), subT0.Add(2*time.Hour), Reminded)
+	if rows := subOutbox(t, s); len(rows) != 2 || rows[1].kind != MailManage || rows[1].sub != id || rows[1].next != ms(subT0.Add(2*time.Hour)) {
+		t.Errorf("outbox after subscribing a confirmed address: %+v", rows)
+	}
+	if sub, _ := s.Subscriber(ctx, id); sub.State != SubscriberConfirmed || !sub.All {
+		t.Errorf("a confirmed subscriber changed: %+v", sub)
+	}
+	due, err := s.DueMail(ctx, subT0.Add(2*time.Hour), 10)
+	if err != nil || len(due) != 2 || due[1].Kind != MailManage || !due[1].Active {
+		t.Errorf("due: %+v %v; want the manage mail, active", due, err)
 	}
 	// Unsubscribed: a fresh opt-in.
 	if _, err := s.Unsubscribe(ctx, "manage-secret", subT0.Add(3*time.Hour)); err != nil {

@@ -134,7 +134,12 @@ func (f *subFixture) mint(sub int64, purpose string) string {
 }
 
 // confirmMails counts the queued confirmation mails, per address.
-func (f *subFixture) confirmMails() map[string]int {
+func (f *subFixture) confirmMails() map[string]int { return f.dueMails(store.MailConfirm) }
+
+// manageMails counts the due manage-link mails by address.
+func (f *subFixture) manageMails() map[string]int { return f.dueMails(store.MailManage) }
+
+func (f *subFixture) dueMails(kind string) map[string]int {
 	f.t.Helper()
 	due, err := f.st.DueMail(context.Background(), f.now.Load().Add(time.Hour), 100_000)
 	if err != nil {
@@ -142,7 +147,7 @@ func (f *subFixture) confirmMails() map[string]int {
 	}
 	n := map[string]int{}
 	for _, m := range due {
-		if m.Kind == store.MailConfirm {
+		if m.Kind == kind {
 			n[strings.ToLower(m.Email)]++
 		}
 	}

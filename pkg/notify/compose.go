@@ -131,6 +131,9 @@ func (c *composer) view(row store.OutboxMail, tp topic, l links) (view, error) {
 		v.ActionURL, v.ActionLabel = l.confirm, i18n.T(lang, "mail.confirm.button", nil)
 		v.Notes = append(v.Notes, i18n.T(lang, "mail.confirm.valid", map[string]any{"Until": c.when(row.Expires)}),
 			i18n.T(lang, "mail.confirm.ignore", nil))
+	case row.Kind == store.MailManage:
+		v.ActionURL, v.ActionLabel = l.manage, i18n.T(lang, "mail.manage_link.button", nil)
+		v.Notes = append(v.Notes, i18n.T(lang, "mail.manage_link.ignore", nil))
 	case tp.incident != nil:
 		body = c.incidentView(&v, row, tp.incident, args)
 	case tp.maintenance != nil:

@@ -107,3 +107,34 @@ func checkLinks(t *testing.T, f *fixture, p parsed, sub int64) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// TestManageLinkMail: a confirmed subscriber who subscribes again gets,
+// in their language, a mail with a working manage link and no
+// confirmation link, and the subscription stays as it was.
+func TestManageLinkMail(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	clk := &clock{now: t0}
+	ann := f.subscriber(t, "ann@example.org", "de", "api")
+	d := New(f.st, f.smtpSender(t, "plain", smtptest.Password, 5*time.Second), options(clk))
+	out, err := f.st.Subscribe(ctx, store.SubscribeRequest{Email: "ann@example.org", Lang: "en", ConfirmWithin: time.Hour, MaxConfirms: 3}, t0)
+	if err != nil || out != store.Reminded {
+		t.Fatalf("subscribe: %v %v", out, err)
+	}
+	if n, err := d.RunOnce(ctx); err != nil || n != 1 {
+		t.Fatalf("sent %d, %v", n, err)
+	}
+	got := byRecipient(t, f.srv.Messages())["ann@example.org"]
+	if len(got) != 1 {
+		t.Fatalf("ann got %d mails", len(got))
+	}
+	m := got[0]
+	if m.subject != "[Example Status] Ihr Abonnement" || !strings.Contains(m.text, "Abonnement ändern oder beenden") ||
+		strings.Contains(m.text, "/subscribe/confirm/") {
+		t.Errorf("manage-link mail:\n%s\n%s", m.subject, m.text)
+	}
+	checkLinks(t, f, m, ann)
+	if s, err := f.st.Subscriber(ctx, ann); err != nil || s.State != store.SubscriberConfirmed || s.All || s.Lang != "de" {
+		t.Errorf("the subscription changed: %+v %v", s, err)
+	}
+}
