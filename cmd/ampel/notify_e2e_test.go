@@ -60,7 +60,8 @@ func mailText(t *testing.T, raw []byte) (mail.Header, string) {
 
 // TestSubscribeToUnsubscribeEndToEnd drives the whole flow through a
 // real ampel serve and a real SMTP server: subscribe, confirmation mail,
-// GET of its link (changes nothing), confirm by POST, an incident posted
+// GET of its link (changes nothing), confirm by POST, subscribing again
+// (a mail with the manage link, nothing changed), an incident posted
 // through the operator API, its mail with the right links, one-click
 // unsubscribe without cookies, and no more mail.
 func TestSubscribeToUnsubscribeEndToEnd(t *testing.T) {
@@ -113,12 +114,28 @@ FROM subscribers WHERE email = 'e2e@example.org'`).Scan(&s)
 		t.Fatalf("POST of the confirm link: %d, state %s", resp.StatusCode, state())
 	}
 
-	postIncident(t, base, apiToken, `{"name": "API errors", "status": "investigating", "body": "Looking into it.", "component_ids": ["api"], "deliver_notifications": true}`)
+	// Subscribing again, having lost the links: a mail with the manage
+	// link, and the subscription stays confirmed.
+	subscribe(t, base, "e2e@example.org")
 	msgs = srv.Wait(2, 20*time.Second)
-	if len(msgs) != 2 {
+	if len(msgs) != 2 || msgs[1].To[0] != "e2e@example.org" {
+		t.Fatalf("manage-link mail: %d mails", len(msgs))
+	}
+	_, text = mailText(t, msgs[1].Data)
+	manageURL := regexp.MustCompile(regexp.QuoteMeta(base) + `/subscribe/manage/[A-Za-z0-9_-]+`).FindString(text)
+	if manageURL == "" || strings.Contains(text, "/subscribe/confirm/") {
+		t.Fatalf("manage-link mail:\n%s", text)
+	}
+	if resp := do(t, http.DefaultClient, "GET", manageURL, "", nil); resp.StatusCode != 200 || state() != "confirmed" {
+		t.Fatalf("GET of the manage link: %d, state %s", resp.StatusCode, state())
+	}
+
+	postIncident(t, base, apiToken, `{"name": "API errors", "status": "investigating", "body": "Looking into it.", "component_ids": ["api"], "deliver_notifications": true}`)
+	msgs = srv.Wait(3, 20*time.Second)
+	if len(msgs) != 3 {
 		t.Fatalf("incident mail: %d mails", len(msgs))
 	}
-	h, text := mailText(t, msgs[1].Data)
+	h, text := mailText(t, msgs[2].Data)
 	lu := strings.Trim(h.Get("List-Unsubscribe"), "<>")
 	if !strings.HasPrefix(lu, base+"/unsubscribe/") || h.Get("List-Unsubscribe-Post") != "List-Unsubscribe=One-Click" ||
 		!strings.Contains(text, "API errors") || !strings.Contains(text, base+"/subscribe/manage/") {
@@ -133,14 +150,14 @@ FROM subscribers WHERE email = 'e2e@example.org'`).Scan(&s)
 	// A fence: the next subscriber's confirmation goes out after
 	// anything the second incident could have queued.
 	subscribe(t, base, "fence@example.org")
-	msgs = srv.Wait(3, 20*time.Second)
-	for _, m := range msgs[2:] {
+	msgs = srv.Wait(4, 20*time.Second)
+	for _, m := range msgs[3:] {
 		if m.To[0] != "fence@example.org" {
 			t.Fatalf("mail to %s after the unsubscribe", m.To[0])
 		}
 	}
-	if len(msgs) != 3 {
-		t.Fatalf("%d mails, want 3", len(msgs))
+	if len(msgs) != 4 {
+		t.Fatalf("%d mails, want 4", len(msgs))
 	}
 }
 
