@@ -6,7 +6,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/ampelstatus/ampel/pkg/incident"
 	"github.com/ampelstatus/ampel/store"
 )
 
@@ -37,15 +36,8 @@ type historyMonth struct {
 
 // historyEntry is an incident in the history list.
 type historyEntry struct {
-	ID                int64
-	Name              string
-	Impact            string
-	ImpactText        string
-	Status            string
-	Open              bool
-	Started, Resolved stampView
-	Duration          string
-	Latest            *timelineView
+	incidentFacts
+	Latest *timelineView
 }
 
 // incidentHistory serves /history.
@@ -121,13 +113,10 @@ func (s *site) historyView(c echo.Context, page int) (historyPage, error) {
 // historyEntryOf is an incident in the list: its facts and only its
 // latest update rendered (a page lists hundreds).
 func (s *site) historyEntryOf(inc store.Incident) historyEntry {
-	loc := s.loc()
-	e := historyEntry{ID: inc.ID, Name: inc.Name, Impact: inc.Impact, ImpactText: impactText(inc.Impact),
-		Status: statusText(inc.Status), Open: inc.Status != incident.Resolved,
-		Started: stampIn(inc.Started, loc), Resolved: stampIn(inc.Resolved, loc), Duration: s.durationOf(inc)}
+	e := historyEntry{incidentFacts: s.incidentFactsOf(inc)}
 	ups := latestFirst(inc.Updates, func(u store.IncidentUpdate) time.Time { return u.At }, func(u store.IncidentUpdate) int64 { return u.ID })
 	if len(ups) > 0 {
-		e.Latest = &timelineView{Status: statusText(ups[0].Status), At: stampIn(ups[0].At, loc), Body: s.render(ups[0].Body)}
+		e.Latest = &timelineView{Status: statusText(ups[0].Status), At: stampIn(ups[0].At, s.loc()), Body: s.render(ups[0].Body)}
 	}
 	return e
 }

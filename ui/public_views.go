@@ -85,8 +85,9 @@ type timelineView struct {
 	Changes []componentChange
 }
 
-// incidentDetail is everything the incident page shows.
-type incidentDetail struct {
+// incidentFacts are what the history list and the incident page both
+// say of an incident.
+type incidentFacts struct {
 	ID                int64
 	Name              string
 	Impact            string
@@ -94,12 +95,24 @@ type incidentDetail struct {
 	Status            string
 	Open              bool
 	Started, Resolved stampView
-	ETA               stampView
 	Duration          string
-	Components        []componentStatusView
-	Updates           []timelineView
-	Postmortem        template.HTML
-	PostmortemAt      stampView
+}
+
+func (s *site) incidentFactsOf(inc store.Incident) incidentFacts {
+	loc := s.loc()
+	return incidentFacts{ID: inc.ID, Name: inc.Name, Impact: inc.Impact, ImpactText: impactText(inc.Impact),
+		Status: statusText(inc.Status), Open: inc.Status != incident.Resolved,
+		Started: stampIn(inc.Started, loc), Resolved: stampIn(inc.Resolved, loc), Duration: s.durationOf(inc)}
+}
+
+// incidentDetail is everything the incident page shows.
+type incidentDetail struct {
+	incidentFacts
+	ETA          stampView
+	Components   []componentStatusView
+	Updates      []timelineView
+	Postmortem   template.HTML
+	PostmortemAt stampView
 }
 
 // componentNames maps the page's component ids to their names.
@@ -123,12 +136,7 @@ func nameOf(names map[string]string, id string) string {
 // components, in page order.
 func (s *site) incidentDetailOf(inc store.Incident, comps []state.Component) incidentDetail {
 	loc := s.loc()
-	v := incidentDetail{
-		ID: inc.ID, Name: inc.Name, Impact: inc.Impact, ImpactText: impactText(inc.Impact),
-		Status: statusText(inc.Status), Open: inc.Status != incident.Resolved,
-		Started: stampIn(inc.Started, loc), Resolved: stampIn(inc.Resolved, loc),
-		Duration: s.durationOf(inc), Updates: s.timelineOf(inc, comps),
-	}
+	v := incidentDetail{incidentFacts: s.incidentFactsOf(inc), Updates: s.timelineOf(inc, comps)}
 	if v.Open {
 		v.ETA = stampIn(inc.ETA, loc)
 	}
