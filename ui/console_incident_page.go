@@ -68,21 +68,10 @@ type postmortemForm struct {
 // siteLoc is the status page's time zone.
 func (ic *incidentConsole) siteLoc() *time.Location { return locOf(ic.d) }
 
-// componentNames maps component ids to their names.
-func (ic *incidentConsole) componentNames() map[string]string {
-	out := map[string]string{}
-	if ic.d.Config != nil {
-		for _, c := range ic.d.Config.Components {
-			out[c.Slug] = c.Name
-		}
-	}
-	return out
-}
-
 // affected lists statuses by component, in the config's order (unknown
 // ids, of components since removed, last by id).
 func (ic *incidentConsole) affected(comps map[string]string) []affectedLine {
-	names := ic.componentNames()
+	names := ic.d.Config.ComponentNames()
 	var out []affectedLine
 	if ic.d.Config != nil {
 		for _, c := range ic.d.Config.Components {

@@ -66,7 +66,7 @@ func (ic *incidentConsole) maintenancePage(c echo.Context) error {
 
 func (ic *incidentConsole) renderMaintenance(c echo.Context, code int, m store.Maintenance, u updateForm, e maintenanceForm) error {
 	loc := ic.windowLoc(m)
-	names := ic.componentNames()
+	names := ic.d.Config.ComponentNames()
 	v := maintenancePageView{opsPage: ic.opsPage(), M: m, Zone: loc.String(), For: m.ScheduledFor.In(loc), Until: m.ScheduledUntil.In(loc),
 		Description: ic.md.render(m.Description), Update: u,
 		Edit:     maintenanceFormView{maintenanceForm: e, Zones: zoneOptions(e.TimeZone, ic.siteZone()), Components: ic.checkboxes(e.Comps)},

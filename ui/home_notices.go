@@ -68,7 +68,7 @@ func (s *site) noticesOf(ctx context.Context) ([]incidentView, []windowView, err
 	for _, inc := range incs {
 		ivs = append(ivs, s.incidentViewOf(inc))
 	}
-	names := s.componentNames()
+	names := s.d.Config.ComponentNames()
 	wvs := make([]windowView, 0, len(active)+len(upcoming))
 	for _, m := range append(active, upcoming...) {
 		wvs = append(wvs, s.windowViewOf(m, names))

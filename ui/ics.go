@@ -29,7 +29,7 @@ func (s *site) calendar(c echo.Context) error {
 				return nil, err
 			}
 		}
-		names := s.componentNames()
+		names := s.d.Config.ComponentNames()
 		var w ical.Writer
 		w.Line("BEGIN", "VCALENDAR")
 		w.Line("VERSION", "2.0")

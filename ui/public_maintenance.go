@@ -53,7 +53,7 @@ func (s *site) maintenanceView(c echo.Context, page int) (maintenancePage, error
 		}
 		return v, nil
 	}
-	names := s.componentNames()
+	names := s.d.Config.ComponentNames()
 	if page == 1 {
 		active, upcoming, err := s.openWindows(ctx)
 		if err != nil {
@@ -101,7 +101,7 @@ func (s *site) showMaintenance(c echo.Context) error {
 		if err != nil {
 			return nil, err
 		}
-		w := s.windowDetailOf(m, s.componentNames())
+		w := s.windowDetailOf(m, s.d.Config.ComponentNames())
 		w.Open = true
 		return s.pages.render("maintenance", maintenancePage{Site: s.siteView(s.now()), Single: &w})
 	})

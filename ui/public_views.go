@@ -115,15 +115,6 @@ type incidentDetail struct {
 	PostmortemAt stampView
 }
 
-// componentNames maps the page's component ids to their names.
-func (s *site) componentNames() map[string]string {
-	names := map[string]string{}
-	for _, c := range s.d.Engine.Components() {
-		names[c.Slug] = c.Name
-	}
-	return names
-}
-
 // nameOf is a component's name, or its id once it left the config.
 func nameOf(names map[string]string, id string) string {
 	if n, ok := names[id]; ok {

@@ -69,11 +69,7 @@ func siteForMail(cfg *config.Config) notify.Site {
 	if url == "" {
 		url = "http://" + localAddr(cfg.Server.Listen)
 	}
-	names := map[string]string{}
-	for _, c := range cfg.Components {
-		names[c.Slug] = c.Name
-	}
-	return notify.Site{Title: cfg.Site.Title, URL: url, Location: cfg.Location, Components: names}
+	return notify.Site{Title: cfg.Site.Title, URL: url, Location: cfg.Location, Components: cfg.ComponentNames()}
 }
 
 // localAddr makes a listen address one a browser can open: an empty or

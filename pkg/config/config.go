@@ -268,6 +268,18 @@ type Duration time.Duration
 // D returns the value as a time.Duration.
 func (d Duration) D() time.Duration { return time.Duration(d) }
 
+// ComponentNames maps component ids (slugs) to the names customers see.
+func (c *Config) ComponentNames() map[string]string {
+	names := map[string]string{}
+	if c == nil {
+		return names
+	}
+	for _, comp := range c.Components {
+		names[comp.Slug] = comp.Name
+	}
+	return names
+}
+
 // Summary describes the configuration in one line, for check-config:
 // "3 components, 5 checks, 2 zones".
 func (c *Config) Summary() string {
