@@ -61,11 +61,17 @@ func (a *operatorAPI) fail(c echo.Context, err error) error {
 
 // pathID reads the :id of the path.
 func pathID(c echo.Context) (int64, error) {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil || id <= 0 {
+	id, ok := idParam(c)
+	if !ok {
 		return 0, &requestError{Status: http.StatusNotFound, Field: "id", Msg: "no such id"}
 	}
 	return id, nil
+}
+
+// idParam reads the route's :id, a positive integer.
+func idParam(c echo.Context) (int64, bool) {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	return id, err == nil && id > 0
 }
 
 // queryLimit reads ?limit=, 1 to 100, default 25.

@@ -110,7 +110,7 @@ func (ic *incidentConsole) incidentPage(c echo.Context) error {
 }
 
 func (ic *incidentConsole) loadIncident(c echo.Context) (store.Incident, error) {
-	id, ok := consoleID(c)
+	id, ok := idParam(c)
 	if !ok {
 		return store.Incident{}, store.ErrNoIncident
 	}

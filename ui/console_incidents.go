@@ -3,7 +3,6 @@ package ui
 import (
 	"errors"
 	"net/http"
-	"strconv"
 
 	"github.com/labstack/echo/v4"
 
@@ -88,12 +87,6 @@ func (ic *incidentConsole) incidentsPage(c echo.Context) error {
 // scanOpenLimit bounds the open incidents listed: far more than are ever
 // open at once.
 const scanOpenLimit = 1000
-
-// consoleID reads the :id of a console path; a malformed one is a 404.
-func consoleID(c echo.Context) (int64, bool) {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	return id, err == nil && id > 0
-}
 
 // failPage answers what a handler could not do: a missing object as the
 // console's 404 page, anything else as an error.

@@ -48,7 +48,7 @@ func (ic *incidentConsole) maintenanceForms(m store.Maintenance) (updateForm, ma
 }
 
 func (ic *incidentConsole) loadMaintenance(c echo.Context) (store.Maintenance, error) {
-	id, ok := consoleID(c)
+	id, ok := idParam(c)
 	if !ok {
 		return store.Maintenance{}, store.ErrNoMaintenance
 	}

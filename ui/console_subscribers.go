@@ -94,11 +94,11 @@ func searchParams(q store.SubscriberQuery, after int64) url.Values {
 }
 
 func (k *console) deleteSubscriber(c echo.Context) error {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil {
+	id, ok := idParam(c)
+	if !ok {
 		return k.notFound(c, "subscriber")
 	}
-	err = k.d.Store.DeleteSubscriber(c.Request().Context(), id, k.actor(c), k.d.Now())
+	err := k.d.Store.DeleteSubscriber(c.Request().Context(), id, k.actor(c), k.d.Now())
 	if errors.Is(err, store.ErrNoSubscriber) {
 		return k.notFound(c, "subscriber")
 	}

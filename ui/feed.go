@@ -3,7 +3,6 @@ package ui
 import (
 	"cmp"
 	"context"
-	"html/template"
 	"net/url"
 	"regexp"
 	"slices"
@@ -12,7 +11,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/ampelstatus/ampel/pkg/markdown"
 )
 
 // feedLimit is how many entries the feeds carry, newest first.
@@ -133,12 +131,7 @@ func (s *site) feedEntries(ctx context.Context, b base) ([]feedEntry, error) {
 // feedHTML is the sanitised HTML of an update, escaped once more by the
 // XML encoder.
 func (s *site) feedHTML(src string) string {
-	h, err := markdown.Render(src)
-	if err != nil {
-		s.d.Logger.Warn("markdown not rendered", "err", err)
-		return "<p>" + template.HTMLEscapeString(src) + "</p>"
-	}
-	return strings.TrimSpace(string(h))
+	return strings.TrimSpace(string(s.render(src)))
 }
 
 // feedUpdated is when the feed last changed: its newest entry, or when

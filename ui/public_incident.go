@@ -22,11 +22,11 @@ type incidentPage struct {
 // showIncident serves an incident's page. Drafts are not found: the public
 // never sees them.
 func (s *site) showIncident(c echo.Context) error {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil || id <= 0 || s.d.Store == nil {
+	id, ok := idParam(c)
+	if !ok || s.d.Store == nil {
 		return s.notFound(c, "There is no such incident.")
 	}
-	err = s.serve(c, "incident:"+idString(id), echo.MIMETextHTMLCharsetUTF8, pageCacheControl, func() ([]byte, error) {
+	err := s.serve(c, "incident:"+idString(id), echo.MIMETextHTMLCharsetUTF8, pageCacheControl, func() ([]byte, error) {
 		inc, err := s.d.Store.Incident(c.Request().Context(), id)
 		if errors.Is(err, store.ErrNoIncident) || err == nil && inc.Draft {
 			return nil, errPageNotFound

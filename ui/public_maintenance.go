@@ -89,11 +89,11 @@ func (s *site) maintenanceView(c echo.Context, page int) (maintenancePage, error
 // showMaintenance serves /maintenance/{id}: one window with its whole
 // timeline, the address feeds, calendars and the JSON link to.
 func (s *site) showMaintenance(c echo.Context) error {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil || id <= 0 || s.d.Store == nil {
+	id, ok := idParam(c)
+	if !ok || s.d.Store == nil {
 		return s.notFound(c, "There is no such maintenance.")
 	}
-	err = s.serve(c, "maintenance:"+idString(id), echo.MIMETextHTMLCharsetUTF8, pageCacheControl, func() ([]byte, error) {
+	err := s.serve(c, "maintenance:"+idString(id), echo.MIMETextHTMLCharsetUTF8, pageCacheControl, func() ([]byte, error) {
 		m, err := s.d.Store.Maintenance(c.Request().Context(), id)
 		if errors.Is(err, store.ErrNoMaintenance) {
 			return nil, errPageNotFound

@@ -74,7 +74,7 @@ func (s *site) summary(c echo.Context) error {
 		}
 		comps := s.d.Engine.Components()
 		cb := componentsBodyOf(s.d, comps)
-		j := s.shaper()
+		j := s.shaperOf(cb.Components)
 		return summaryBody{
 			Page: cb.Page, Components: cb.Components,
 			Incidents:             shapeAll(incs, j.incident),

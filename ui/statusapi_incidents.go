@@ -67,7 +67,12 @@ type jsonShaper struct {
 }
 
 func (s *site) shaper() jsonShaper {
-	return jsonShaper{d: s.d, stamp: stampOf(s.d), comps: componentsBodyOf(s.d, s.d.Engine.Components()).Components}
+	return s.shaperOf(componentsBodyOf(s.d, s.d.Engine.Components()).Components)
+}
+
+// shaperOf is shaper over components the caller has shaped already.
+func (s *site) shaperOf(comps []component) jsonShaper {
+	return jsonShaper{d: s.d, stamp: stampOf(s.d), comps: comps}
 }
 
 func (j jsonShaper) stampPtr(t time.Time) *string {

@@ -54,11 +54,7 @@ func (p *subscribePages) confirm(c echo.Context) error {
 }
 
 func (p *subscribePages) confirmed(c echo.Context, sub store.Subscriber) error {
-	lang := p.subLang(c, sub)
-	l := loc{lang}
-	return p.render(c, http.StatusOK, lang, "subscribe_message", messageView{
-		Title: l.T("confirm.done_title"), Body: l.T("confirm.done_body", "Email", sub.Email),
-		Link: "/", LinkText: l.T("subscribe.back")})
+	return p.message(c, http.StatusOK, p.subLang(c, sub), "confirm.done_title", "confirm.done_body", map[string]any{"Email": sub.Email})
 }
 
 // unsubscribePage asks before unsubscribing: a GET changes nothing.

@@ -87,10 +87,7 @@ func startBackups(cfg *config.Config, db string, m *metrics.Metrics, logger *slo
 		return nil, nil, fmt.Errorf("backup.dir: %w", err)
 	}
 	backupMetrics(m, b, time.Now())
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { b.Run(ctx); close(done) }()
-	return b.Status, func() { cancel(); <-done }, nil
+	return b.Status, runUntilStopped(b.Run), nil
 }
 
 // backupMetrics exports the snapshots' status; started stands in for the
