@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
-
 )
 
 // feedLimit is how many entries the feeds carry, newest first.
