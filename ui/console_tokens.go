@@ -14,10 +14,6 @@ import (
 	"github.com/ampelstatus/ampel/store"
 )
 
-// operatorTokenPrefix starts operator API tokens made in the console, as
-// those of "ampel token create --role".
-const operatorTokenPrefix = "ampel_op_"
-
 // tokensView is the data of the tokens page. Secret is the token just
 // created, shown this once.
 type tokensView struct {
@@ -58,7 +54,7 @@ func (k *console) createToken(c echo.Context) error {
 	if role != store.RoleAdmin && role != store.RoleOperator {
 		return fail("Role: want operator or admin.")
 	}
-	secret := auth.NewSecret(operatorTokenPrefix)
+	secret := auth.NewSecret(auth.OperatorTokenPrefix)
 	t := store.Token{Kind: store.TokenOperator, Role: role, Name: v.Name}
 	_, err := k.d.Store.IssueToken(c.Request().Context(), t, secret, k.actor(c), k.d.Now())
 	if errors.Is(err, store.ErrTokenName) {

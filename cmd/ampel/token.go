@@ -51,7 +51,7 @@ func token(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	tok := store.Token{Kind: store.TokenOperator, Role: *role, Name: *name}
-	prefix, what := operatorTokenPrefix, "an operator"
+	prefix, what := auth.OperatorTokenPrefix, "an operator"
 	done := fmt.Sprintf("Operator token %q (role %s) created. It is shown only this once: send it as \"Authorization: Bearer TOKEN\".", *name, *role)
 	if *zone != "" {
 		if !isRemoteZone(cfg.Zones, *zone) {
@@ -83,7 +83,3 @@ func token(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintln(stderr, done)
 	return 0
 }
-
-// operatorTokenPrefix starts every operator API token, so a leaked one is
-// recognisable (and secret scanners can match it).
-const operatorTokenPrefix = "ampel_op_"

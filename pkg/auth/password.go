@@ -135,6 +135,11 @@ func decode(encoded string) (Params, []byte, []byte, error) {
 	return p, salt, key, nil
 }
 
+// OperatorTokenPrefix starts every operator API token, from the CLI or
+// the console, so a leaked one is recognisable (and secret scanners can
+// match it).
+const OperatorTokenPrefix = "ampel_op_"
+
 // NewSecret returns 256 random bits, URL-safe base64, after prefix.
 func NewSecret(prefix string) string {
 	b := make([]byte, 32)
