@@ -174,3 +174,11 @@ func TestUsersListAndByID(t *testing.T) {
 		t.Fatalf("unknown id: %v", err)
 	}
 }
+
+func TestValidRole(t *testing.T) {
+	for role, want := range map[string]bool{RoleAdmin: true, RoleOperator: true, "": false, "root": false, "Admin": false} {
+		if ValidRole(role) != want {
+			t.Errorf("ValidRole(%q) = %v", role, !want)
+		}
+	}
+}

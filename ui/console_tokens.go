@@ -51,7 +51,7 @@ func (k *console) createToken(c echo.Context) error {
 	if incident.ReservedAuthor(v.Name) {
 		return fail("Name: " + strconv.Quote(incident.SystemAuthor) + " is reserved for the updates Ampel posts itself.")
 	}
-	if role != store.RoleAdmin && role != store.RoleOperator {
+	if !store.ValidRole(role) {
 		return fail("Role: want operator or admin.")
 	}
 	secret := auth.NewSecret(auth.OperatorTokenPrefix)

@@ -44,7 +44,7 @@ func (k *console) addUser(c echo.Context) error {
 	if a, err := mail.ParseAddress(v.Email); err != nil || a.Address != v.Email || len(v.Email) > 254 {
 		return fail("Email: want an address such as ops@example.com.")
 	}
-	if v.Role != store.RoleAdmin && v.Role != store.RoleOperator {
+	if !store.ValidRole(v.Role) {
 		return fail("Role: want admin or operator.")
 	}
 	pw := c.FormValue("password")

@@ -36,7 +36,7 @@ func token(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "ampel token create: --config, --name and exactly one of --zone or --role are required")
 		return 2
 	}
-	if *role != "" && *role != store.RoleOperator && *role != store.RoleAdmin {
+	if *role != "" && !store.ValidRole(*role) {
 		fmt.Fprintf(stderr, "ampel token create: --role %q: want operator or admin\n", *role)
 		return 2
 	}

@@ -47,7 +47,7 @@ func userCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		fmt.Fprintln(stderr, userUsage)
 		return 2
 	}
-	if sub == "add" && *role != store.RoleAdmin && *role != store.RoleOperator {
+	if sub == "add" && !store.ValidRole(*role) {
 		fmt.Fprintf(stderr, "ampel user add: --role %q: want admin or operator\n", *role)
 		return 2
 	}
