@@ -155,7 +155,7 @@ func availabilityCSV(body reportJSON) ([]byte, error) {
 		if f.Availability != nil {
 			avail = strconv.FormatFloat(*f.Availability, 'f', 6, 64)
 		}
-		_ = w.Write([]string{csvSafe(comp.ID), csvSafe(comp.Name), month, f.From, f.To, avail, num(comp.SLO), strconv.FormatBool(f.SLOMet),
+		_ = w.Write([]string{csvCell(comp.ID), csvCell(comp.Name), month, f.From, f.To, avail, num(comp.SLO), strconv.FormatBool(f.SLOMet),
 			num(f.PeriodSeconds), num(f.MajorSeconds), num(f.PartialSeconds), num(f.DowntimeSeconds), num(f.MaintenanceSeconds),
 			num(f.NoDataSeconds), num(f.BudgetLeftSeconds), num(f.CreditPercent), f.SLOStatus})
 	}
@@ -167,12 +167,4 @@ func availabilityCSV(body reportJSON) ([]byte, error) {
 	}
 	w.Flush()
 	return buf.Bytes(), w.Error()
-}
-
-// csvSafe keeps a spreadsheet from reading operator text as a formula.
-func csvSafe(s string) string {
-	if s != "" && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@') {
-		return "'" + s
-	}
-	return s
 }

@@ -154,7 +154,8 @@ func csvTime(t time.Time) string {
 }
 
 // csvCell keeps a spreadsheet from reading a cell as a formula: an
-// address may well start with "=" or "+".
+// address may well start with "=" or "+", and a component's name is
+// operator text.
 func csvCell(s string) string {
 	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
 		return "'" + s
