@@ -144,10 +144,7 @@ func (k *console) render(c echo.Context, code int, name string, data any) error 
 // the next page rendered in a short-lived cookie.
 func (k *console) redirect(c echo.Context, path, flash string) error {
 	if flash != "" {
-		c.SetCookie(&http.Cookie{
-			Name: flashCookie, Value: url.QueryEscape(flash), Path: "/", MaxAge: 60,
-			Secure: true, HttpOnly: true, SameSite: http.SameSiteLaxMode,
-		})
+		setCookie(c, flashCookie, url.QueryEscape(flash), 60)
 	}
 	return c.Redirect(http.StatusSeeOther, path)
 }
@@ -158,7 +155,7 @@ func (k *console) takeFlash(c echo.Context) string {
 	if err != nil || ck.Value == "" {
 		return ""
 	}
-	c.SetCookie(&http.Cookie{Name: flashCookie, Path: "/", MaxAge: -1, Secure: true, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	k.clearCookie(c, flashCookie)
 	msg, err := url.QueryUnescape(ck.Value)
 	if err != nil || len(msg) > 500 {
 		return ""

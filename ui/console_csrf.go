@@ -71,10 +71,7 @@ func (k *console) loginCSRF(next echo.HandlerFunc) echo.HandlerFunc {
 		if safeMethod(c.Request().Method) {
 			if token == "" {
 				token = auth.NewSecret("")
-				c.SetCookie(&http.Cookie{
-					Name: csrfCookie, Value: token, Path: "/",
-					Secure: true, HttpOnly: true, SameSite: http.SameSiteLaxMode,
-				})
+				setCookie(c, csrfCookie, token, 0)
 			}
 			c.Set(csrfKey, token)
 			return next(c)

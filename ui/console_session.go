@@ -120,15 +120,18 @@ func (k *console) startSession(c echo.Context, u store.User) error {
 	if _, err := k.d.Store.CreateSession(ctx, u.ID, secret, now, now.Add(k.sessionMax())); err != nil {
 		return err
 	}
-	c.SetCookie(&http.Cookie{
-		Name: sessionCookie, Value: secret, Path: "/",
-		Secure: true, HttpOnly: true, SameSite: http.SameSiteLaxMode,
-	})
+	setCookie(c, sessionCookie, secret, 0)
 	c.Set(sessionSecretKey, secret)
 	return nil
 }
 
 // clearCookie tells the browser to forget a console cookie.
-func (k *console) clearCookie(c echo.Context, name string) {
-	c.SetCookie(&http.Cookie{Name: name, Path: "/", MaxAge: -1, Secure: true, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+func (k *console) clearCookie(c echo.Context, name string) { setCookie(c, name, "", -1) }
+
+// setCookie sets a console cookie: sent over HTTPS only, out of scripts'
+// reach, not on cross-site requests. maxAge 0 lasts the browser session;
+// a negative one deletes the cookie.
+func setCookie(c echo.Context, name, value string, maxAge int) {
+	c.SetCookie(&http.Cookie{Name: name, Value: value, Path: "/", MaxAge: maxAge,
+		Secure: true, HttpOnly: true, SameSite: http.SameSiteLaxMode})
 }
