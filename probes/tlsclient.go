@@ -5,7 +5,6 @@ import (
 	"crypto/x509"
 	"fmt"
 	"os"
-	"strings"
 	"time"
 
 	promconfig "github.com/prometheus/common/config"
@@ -72,15 +71,18 @@ func readFile(key, path string) (string, error) {
 	return string(b), nil
 }
 
-// readSecretFile reads a password or token file. Surrounding white space
-// (the newline editors add) is not part of the secret, as in Prometheus.
+// readSecretFile reads a password or token file as the config reads its
+// own (surrounding white space is not part of the secret, as in
+// Prometheus): "" when path is empty, or an error that names the setting.
 func readSecretFile(key, path string) (string, error) {
-	s, err := readFile(key, path)
-	s = strings.TrimSpace(s)
-	if err == nil && path != "" && s == "" {
-		return "", fmt.Errorf("%s: %s is empty", key, path)
+	if path == "" {
+		return "", nil
 	}
-	return s, err
+	s, err := config.ReadSecretFile(path)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", key, err)
+	}
+	return string(s), nil
 }
 
 // leafExpiry judges the leaf certificate of a connection against the

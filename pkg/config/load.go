@@ -120,13 +120,16 @@ func resolve(dir, p string) string {
 	return filepath.Join(dir, p)
 }
 
-// maxSecret bounds what readSecret reads, so that a wrong path such as
-// /dev/zero cannot exhaust memory.
+// maxSecret bounds what ReadSecretFile reads, so that a wrong path such
+// as /dev/zero cannot exhaust memory.
 const maxSecret = 64 << 10
 
-// readSecret reads a secret from a file; surrounding white space, such as
-// the newline editors add, is not part of it.
-func readSecret(path string) (Secret, error) {
+// ReadSecretFile reads a password or token from a file; surrounding white
+// space, such as the newline editors add, is not part of it. A file larger
+// than 64 KiB or holding only white space is an error. The config, the
+// probes and the mailer all read their secret files through it, so that
+// each file is judged alike.
+func ReadSecretFile(path string) (Secret, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return "", err

@@ -73,7 +73,7 @@ func (v *checker) completeSMTP(c *Config) {
 	}
 	s.PasswordFile = resolve(c.Dir, s.PasswordFile)
 	if s.PasswordFile != "" {
-		pw, err := readSecret(s.PasswordFile)
+		pw, err := ReadSecretFile(s.PasswordFile)
 		if err != nil {
 			v.addf("smtp.password_file", "%v", err)
 		}

@@ -68,7 +68,7 @@ func (v *checker) metricsToken(s *Server) {
 		v.addf("server.metrics_token_file", "set either metrics_token or metrics_token_file, not both")
 		return
 	}
-	tok, err := readSecret(s.MetricsTokenFile)
+	tok, err := ReadSecretFile(s.MetricsTokenFile)
 	if err != nil {
 		v.addf("server.metrics_token_file", "%v", err)
 		return

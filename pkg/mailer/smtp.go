@@ -5,8 +5,6 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"os"
-	"strings"
 
 	"github.com/wneessen/go-mail"
 
@@ -61,23 +59,21 @@ func NewSMTP(cfg *config.SMTP, tlsConfig *tls.Config) (*SMTP, error) {
 	return &SMTP{client: c, cfg: *cfg}, nil
 }
 
-// maxSecret bounds what a password file may hold.
-const maxSecret = 64 << 10
-
 // refreshSecret reads password_file again before a connection: OAuth
 // access tokens live about an hour, and whatever renews the file (a
-// sidecar, a cron job) is then picked up without a restart. An
-// unreadable file keeps the secret read before.
+// sidecar, a cron job) is then picked up without a restart. A file the
+// config would refuse (unreadable, empty, larger than 64 KiB) keeps the
+// secret read before.
 func (s *SMTP) refreshSecret() {
 	if s.cfg.PasswordFile == "" || s.cfg.Auth == "none" {
 		return
 	}
-	b, err := os.ReadFile(s.cfg.PasswordFile)
-	pw := strings.TrimSpace(string(b))
-	if err != nil || pw == "" || len(b) > maxSecret || pw == string(s.cfg.Password) {
+	secret, err := config.ReadSecretFile(s.cfg.PasswordFile)
+	if err != nil || secret == s.cfg.Password {
 		return
 	}
-	s.cfg.Password = config.Secret(pw)
+	s.cfg.Password = secret
+	pw := string(secret)
 	if s.cfg.Auth == "oauthbearer" {
 		s.client.SetSMTPAuthCustom(oauthBearer(s.cfg.Username, pw, s.cfg.Host, s.cfg.Port))
 		return
