@@ -89,9 +89,10 @@ type Outage struct {
 	Causes []status.Change
 }
 
-// Bad is the outage's downtime with partial weight w.
+// Bad is the outage's downtime with partial weight w, weighed as
+// availability weighs it.
 func (o Outage) Bad(w float64) time.Duration {
-	return o.Major + time.Duration(w*float64(o.Partial))
+	return Totals{Major: o.Major, Partial: o.Partial}.Bad(w)
 }
 
 // Outages lists the timeline's stretches of partial or major outage.
