@@ -162,10 +162,9 @@ func (p *podsProbe) probeAll(ctx context.Context, env Env, instances []Instance)
 			}
 			out[i] = o
 			if env.Record != nil {
-				env.Record(status.Result{
-					Check: p.check, Zone: env.Zone, Instance: in.ID, Start: started, Duration: o.Duration,
-					Outcome: o.Outcome, Reason: o.Reason, Detail: o.Detail, Value: o.Value, HasValue: o.HasValue,
-				})
+				r := status.Result{Check: p.check, Zone: env.Zone, Instance: in.ID, Start: started}
+				o.Fill(&r)
+				env.Record(r)
 			}
 		}()
 	}

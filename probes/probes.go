@@ -57,6 +57,14 @@ type Observation struct {
 	HasValue bool
 }
 
+// Fill copies what the probe saw into r, leaving who and when (check,
+// zone, instance, start) to the caller: one copy, so that a field added to
+// both types cannot be forgotten in one of the places results are made.
+func (o Observation) Fill(r *status.Result) {
+	r.Outcome, r.Reason, r.Detail, r.Duration = o.Outcome, o.Reason, o.Detail, o.Duration
+	r.Value, r.HasValue = o.Value, o.HasValue
+}
+
 // Kinds maps each kind name to its constructor.
 var Kinds = map[string]Kind{
 	"http": HTTP,

@@ -224,8 +224,7 @@ func (s *Scheduler) probe(job *Job) (r status.Result, ok bool) {
 	if s.probeCtx.Err() != nil {
 		return r, false
 	}
-	r.Outcome, r.Reason, r.Detail, r.Duration = obs.Outcome, obs.Reason, obs.Detail, obs.Duration
-	r.Value, r.HasValue = obs.Value, obs.HasValue
+	obs.Fill(&r)
 	if r.Duration <= 0 {
 		r.Duration = time.Since(start)
 	}
