@@ -5,7 +5,6 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
-	"net/url"
 	"path"
 	"strings"
 	"time"
@@ -29,13 +28,8 @@ func newConsole(d Deps, s *site) (*console, error) {
 	if err != nil {
 		return nil, err
 	}
-	k := &console{d: d, edited: s.edited, assets: s.assets, md: s.md, pages: ps, limits: newLoginLimits()}
-	if d.Config != nil {
-		if u, err := url.Parse(d.Config.Site.PublicURL); err == nil {
-			k.publicHost = u.Host
-		}
-	}
-	return k, nil
+	return &console{d: d, edited: s.edited, assets: s.assets, md: s.md, pages: ps, limits: newLoginLimits(),
+		publicHost: s.publicHost}, nil
 }
 
 // parseConsolePages parses one template set per console page. Their

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"sync/atomic"
 	"time"
 
@@ -30,6 +31,9 @@ type site struct {
 	reports *cache
 	// md renders each stored Markdown text once, not on every rebuild.
 	md *mdCache
+	// publicHost is site.public_url's host: a proxy may pass on another
+	// Host, and the forms' Origin checks accept both.
+	publicHost string
 }
 
 // edited counts an operator's change to incidents or maintenance, so the
@@ -45,9 +49,19 @@ func newSite(d Deps) (*site, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &site{d: d, assets: a, pages: ps, cache: newCache(), reports: newCache(), maxStreams: maxStreams,
-		md: newMDCache(d.Logger)}, nil
+	s := &site{d: d, assets: a, pages: ps, cache: newCache(), reports: newCache(), maxStreams: maxStreams,
+		md: newMDCache(d.Logger)}
+	if d.Config != nil {
+		if u, err := url.Parse(d.Config.Site.PublicURL); err == nil {
+			s.publicHost = u.Host
+		}
+	}
+	return s, nil
 }
+
+// sameOrigin applies the Origin check (see sameOrigin) with the site's
+// public host.
+func (s *site) sameOrigin(c echo.Context) bool { return sameOrigin(c.Request(), s.publicHost) }
 
 // routes registers the public site.
 func (s *site) routes(e *echo.Echo) {

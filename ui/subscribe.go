@@ -30,8 +30,6 @@ type subscribePages struct {
 	limits *subscribeLimits
 	// known are the component slugs one may subscribe to.
 	known []string
-	// publicHost is site.public_url's host, for the Origin check.
-	publicHost string
 }
 
 // subscribeRoutes adds the subscription pages; they need the store.
@@ -76,9 +74,6 @@ func newSubscribePages(s *site) (*subscribePages, error) {
 	for _, comp := range cfg.Components {
 		p.known = append(p.known, comp.Slug)
 	}
-	if u, err := url.Parse(cfg.Site.PublicURL); err == nil {
-		p.publicHost = u.Host
-	}
 	return p, nil
 }
 
@@ -101,9 +96,7 @@ func (p *subscribePages) readForm(c echo.Context, lang string) (url.Values, bool
 // sameOrigin applies the Origin check (see sameOrigin). A request
 // without Origin or Sec-Fetch-Site (an old browser, curl) passes: the
 // public form's CSRF token and the links' tokens do the rest.
-func (p *subscribePages) sameOrigin(c echo.Context) bool {
-	return sameOrigin(c.Request(), p.publicHost)
-}
+func (p *subscribePages) sameOrigin(c echo.Context) bool { return p.site.sameOrigin(c) }
 
 // disabled answers /subscribe when subscriptions are turned off.
 func (p *subscribePages) disabled(c echo.Context) error {
