@@ -39,11 +39,11 @@ func (s *site) availabilityView(ctx context.Context) (availabilityView, error) {
 	}
 	cfg := s.d.Config
 	v := availabilityView{
-		Site: s.siteView(now), Weight: strconv.FormatFloat(s.weight(), 'f', -1, 64), SLO: sloText(cfg.Site.SLO),
+		Site: s.siteView(now), Weight: strconv.FormatFloat(s.weight(), 'f', -1, 64), SLO: percentText(cfg.Site.SLO),
 		Export: "/api/v1/availability?" + url.Values{"from": {months[len(months)-1].FirstDay}, "to": {months[0].LastDay}}.Encode(),
 	}
 	for _, t := range cfg.Availability.Credits {
-		v.Credits = append(v.Credits, fmt.Sprintf("below %s: %s credit", sloText(t.Below), sloText(t.Credit)))
+		v.Credits = append(v.Credits, fmt.Sprintf("below %s: %s credit", percentText(t.Below), percentText(t.Credit)))
 	}
 	for _, m := range months {
 		v.Months = append(v.Months, monthLabel(m))
@@ -62,7 +62,7 @@ func (s *site) availabilityView(ctx context.Context) (availabilityView, error) {
 	}
 	for _, r := range reports {
 		cv := availCompView{
-			Slug: r.Comp.Slug, Name: r.Comp.Name, Group: r.Comp.Group, SLO: sloText(cfg.ComponentSLO(r.Comp)),
+			Slug: r.Comp.Slug, Name: r.Comp.Name, Group: r.Comp.Group, SLO: percentText(cfg.ComponentSLO(r.Comp)),
 			This: figOf(r.Spans[0]), Window: cellOf(window[r.Comp.Slug]),
 		}
 		cv.Months = make([]monthCell, len(r.Spans))

@@ -111,7 +111,7 @@ func (s *site) monthView(ctx context.Context, comp *config.Component, first time
 	}
 	v := monthView{
 		Site: s.siteView(now), Slug: comp.Slug, Name: comp.Name, Month: monthLabel(span),
-		SLO: sloText(s.d.Config.ComponentSLO(comp)), Fig: figOf(reports[0].Spans[0]),
+		SLO: percentText(s.d.Config.ComponentSLO(comp)), Fig: figOf(reports[0].Spans[0]),
 		Prev: "/availability/" + comp.Slug + "/" + first.AddDate(0, -1, 0).Format("2006-01"),
 	}
 	if next := first.AddDate(0, 1, 0); !availability.Month(next.Year(), next.Month(), s.loc(), now).From.After(now) {

@@ -44,7 +44,7 @@ func (s *site) availabilityPrint(body reportJSON, q reportQuery, now time.Time) 
 	}
 	v.CSV = "/api/v1/availability?" + csv.Encode()
 	for _, comp := range body.Components {
-		pc := printComponent{ID: comp.ID, Name: comp.Name, SLO: sloText(comp.SLO)}
+		pc := printComponent{ID: comp.ID, Name: comp.Name, SLO: percentText(comp.SLO)}
 		for _, m := range comp.Months {
 			pc.Rows = append(pc.Rows, printRowOf(m, m.Month))
 		}
@@ -71,7 +71,7 @@ func printRowOf(f figuresJSON, label string) printRow {
 		}
 	}
 	if f.CreditPercent > 0 {
-		r.Credit = strconv.FormatFloat(f.CreditPercent, 'f', -1, 64) + "%"
+		r.Credit = percentText(f.CreditPercent)
 	}
 	return r
 }

@@ -57,7 +57,7 @@ func cellOf(f availability.Figures) monthCell {
 	c.Pct, c.Class = pctClass(f.Availability, f.Known, f.Met)
 	c.Missed = missedWords(f.Known && !f.Met, f.Recoverable())
 	if f.Known && f.Credit > 0 {
-		c.Credit = strconv.FormatFloat(f.Credit, 'f', -1, 64) + "%"
+		c.Credit = percentText(f.Credit)
 	}
 	return c
 }
@@ -99,7 +99,7 @@ func figOf(f availability.Figures) figView {
 		v.Verdict = strings.ReplaceAll(verdictOf(f), "_", " ")
 		v.Burn = strconv.FormatFloat(f.Burn, 'f', 2, 64) + "×"
 		if f.Credit > 0 {
-			v.Credit = strconv.FormatFloat(f.Credit, 'f', -1, 64) + "%"
+			v.Credit = percentText(f.Credit)
 		}
 	}
 	if f.Budget > 0 {
@@ -180,5 +180,6 @@ func minutesText(d time.Duration) string {
 	return strconv.FormatFloat(d.Minutes(), 'f', 1, 64) + " min"
 }
 
-// sloText is an SLO in percent: "99.9%".
-func sloText(slo float64) string { return strconv.FormatFloat(slo, 'f', -1, 64) + "%" }
+// percentText writes a configured percentage (an SLO, a credit) without
+// padding: "99.9%", "10%".
+func percentText(p float64) string { return strconv.FormatFloat(p, 'f', -1, 64) + "%" }
