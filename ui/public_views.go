@@ -143,22 +143,45 @@ func (s *site) incidentDetailOf(inc store.Incident, comps []state.Component) inc
 	return v
 }
 
-// timelineOf is an incident's updates newest first, each with the
-// component changes it made. The walk goes oldest first to know each
-// change's old status.
-func (s *site) timelineOf(inc store.Incident, comps []state.Component) []timelineView {
+// statusMove is a component's status change in an incident update.
+type statusMove struct {
+	index    int
+	from, to string
+}
+
+// statusMoves returns, for each of updates (oldest first, as stored), the
+// changes it made to the components in comps, in comps' order; a move's
+// index points into comps. The walk goes oldest first to know each
+// change's old status, "operational" before the first.
+func statusMoves(updates []store.IncidentUpdate, comps []string) [][]statusMove {
 	current := map[string]string{}
-	ups := make([]timelineView, 0, len(inc.Updates))
-	for _, u := range inc.Updates {
-		tv := timelineView{Status: statusText(u.Status), At: stampIn(u.At, s.loc()), Body: s.render(u.Body)}
-		for _, c := range comps {
-			to, ok := u.Components[c.Slug]
+	out := make([][]statusMove, len(updates))
+	for i, u := range updates {
+		for j, id := range comps {
+			to, ok := u.Components[id]
 			if !ok {
 				continue
 			}
-			from := cmp.Or(current[c.Slug], "operational")
-			tv.Changes = append(tv.Changes, componentChange{Name: c.Name, From: componentStatus("", from), To: componentStatus("", to)})
-			current[c.Slug] = to
+			out[i] = append(out[i], statusMove{index: j, from: cmp.Or(current[id], "operational"), to: to})
+			current[id] = to
+		}
+	}
+	return out
+}
+
+// timelineOf is an incident's updates newest first, each with the
+// component changes it made.
+func (s *site) timelineOf(inc store.Incident, comps []state.Component) []timelineView {
+	ids := make([]string, len(comps))
+	for i, c := range comps {
+		ids[i] = c.Slug
+	}
+	moves := statusMoves(inc.Updates, ids)
+	ups := make([]timelineView, 0, len(inc.Updates))
+	for i, u := range inc.Updates {
+		tv := timelineView{Status: statusText(u.Status), At: stampIn(u.At, s.loc()), Body: s.render(u.Body)}
+		for _, m := range moves[i] {
+			tv.Changes = append(tv.Changes, componentChange{Name: comps[m.index].Name, From: componentStatus("", m.from), To: componentStatus("", m.to)})
 		}
 		ups = append(ups, tv)
 	}

@@ -107,25 +107,20 @@ func (j jsonShaper) incident(inc store.Incident) incidentJSON {
 		ResolvedAt: j.stampPtr(inc.Resolved), Shortlink: j.shortlink("incidents", inc.ID), PageID: pageID(j.d),
 		Components: j.components(func(id string) bool { _, ok := inc.Components[id]; return ok }),
 	}
-	// Walk the timeline oldest first to know each change's old status.
-	now := map[string]string{}
+	ids := make([]string, len(j.comps))
+	for i, c := range j.comps {
+		ids[i] = c.ID
+	}
+	moves := statusMoves(inc.Updates, ids)
 	updates := make([]timed, 0, len(inc.Updates))
-	for _, u := range inc.Updates {
+	for i, u := range inc.Updates {
 		if u.Status == incident.Monitoring && out.MonitoringAt == nil {
 			out.MonitoringAt = j.stampPtr(u.At)
 		}
 		uj := j.update(id, u.ID, u.Status, u.Body, u.DeliverNotifications, u.At, u.Created)
-		for _, c := range j.comps {
-			s, ok := u.Components[c.ID]
-			if !ok {
-				continue
-			}
-			old := now[c.ID]
-			if old == "" {
-				old = "operational"
-			}
-			uj.AffectedComponents = append(uj.AffectedComponents, affectedJSON{Code: c.ID, Name: c.Name, OldStatus: old, NewStatus: s})
-			now[c.ID] = s
+		for _, m := range moves[i] {
+			c := j.comps[m.index]
+			uj.AffectedComponents = append(uj.AffectedComponents, affectedJSON{Code: c.ID, Name: c.Name, OldStatus: m.from, NewStatus: m.to})
 		}
 		updates = append(updates, timed{u.At, u.ID, uj})
 	}
