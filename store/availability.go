@@ -23,6 +23,10 @@ type SpanRollup struct {
 	Up, Degraded, Partial, Down, Maintenance, NoData time.Duration
 }
 
+// Add adds o's days and times to r's; Subject and Span stay r's.
+func (r *SpanRollup) Add(o SpanRollup) { r.add(o, 1) }
+
+// add adds o's days and times to r's sign times: -1 takes them off.
 func (r *SpanRollup) add(o SpanRollup, sign time.Duration) {
 	r.Days += int(sign) * o.Days
 	r.Up += sign * o.Up
@@ -42,14 +46,14 @@ func (r *SpanRollup) add(o SpanRollup, sign time.Duration) {
 // month's sum.
 func (s *Store) MonthlyRollups(ctx context.Context, kind status.Kind, from, to string) ([]SpanRollup, error) {
 	var out []SpanRollup
-	err := s.eachMonth(ctx, kind, from, to, func(month string, rows []SpanRollup) {
+	err := s.eachMonth(ctx, "monthly rollups", kind, from, to, func(month string, rows []SpanRollup) {
 		for _, r := range rows {
 			r.Span = month
 			out = append(out, r)
 		}
 	})
 	if err != nil {
-		return nil, fmt.Errorf("store: monthly rollups: %w", err)
+		return nil, err
 	}
 	return out, nil
 }
@@ -61,7 +65,7 @@ func (s *Store) MonthlyRollups(ctx context.Context, kind status.Kind, from, to s
 func (s *Store) SpanRollups(ctx context.Context, kind status.Kind, from, to string) ([]SpanRollup, error) {
 	total := map[string]int{}
 	var out []SpanRollup
-	err := s.eachMonth(ctx, kind, from, to, func(_ string, rows []SpanRollup) {
+	err := s.eachMonth(ctx, "span rollups", kind, from, to, func(_ string, rows []SpanRollup) {
 		for _, r := range rows {
 			i, ok := total[r.Subject]
 			if !ok {
@@ -69,32 +73,35 @@ func (s *Store) SpanRollups(ctx context.Context, kind status.Kind, from, to stri
 				total[r.Subject] = i
 				out = append(out, SpanRollup{Subject: r.Subject, Span: from})
 			}
-			out[i].add(r, 1)
+			out[i].Add(r)
 		}
 	})
 	if err != nil {
-		return nil, fmt.Errorf("store: span rollups: %w", err)
+		return nil, err
 	}
 	return out, nil
 }
 
 // eachMonth calls fn with the sums of each month the range touches,
 // oldest first, by subject in subject order, all read in one transaction
-// so months and days agree.
-func (s *Store) eachMonth(ctx context.Context, kind status.Kind, from, to string, fn func(month string, rows []SpanRollup)) error {
+// so months and days agree. Its errors say what it reads for.
+func (s *Store) eachMonth(ctx context.Context, what string, kind status.Kind, from, to string, fn func(month string, rows []SpanRollup)) error {
 	first, err := parseDay(from)
 	if err != nil {
-		return err
+		return fmt.Errorf("store: %s: %w", what, err)
 	}
 	last, err := parseDay(to)
 	if err != nil {
-		return err
+		return fmt.Errorf("store: %s: %w", what, err)
 	}
-	tx, err := s.rdb.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
+	_, err = readTx(ctx, s, what, func(tx *sql.Tx) (struct{}, error) {
+		return struct{}{}, eachMonthIn(ctx, tx, kind, first, last, fn)
+	})
+	return err
+}
+
+// eachMonthIn is eachMonth's reading in the transaction tx.
+func eachMonthIn(ctx context.Context, tx *sql.Tx, kind status.Kind, first, last day, fn func(month string, rows []SpanRollup)) error {
 	whole, err := wholeMonths(ctx, tx, kind, first, last)
 	if err != nil {
 		return err
@@ -143,13 +150,10 @@ ORDER BY month, subject`
 	defer rows.Close()
 	for rows.Next() {
 		var month string
-		var r SpanRollup
-		var ms [6]int64
-		if err := rows.Scan(&month, &r.Subject, &r.Days, &ms[0], &ms[1], &ms[2], &ms[3], &ms[4], &ms[5]); err != nil {
+		r, err := scanSum(rows, &month)
+		if err != nil {
 			return nil, fmt.Errorf("months %s to %s: %w", from, to, err)
 		}
-		r.Up, r.Degraded, r.Partial = msDur(ms[0]), msDur(ms[1]), msDur(ms[2])
-		r.Down, r.Maintenance, r.NoData = msDur(ms[3]), msDur(ms[4]), msDur(ms[5])
 		out[month] = append(out[month], r)
 	}
 	if err := rows.Err(); err != nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"time"
 
 	"github.com/ampelstatus/ampel/pkg/status"
 )
@@ -82,14 +81,25 @@ func scanSums(rows *sql.Rows) ([]SpanRollup, error) {
 	defer rows.Close()
 	var out []SpanRollup
 	for rows.Next() {
-		var r SpanRollup
-		var ms [6]int64
-		if err := rows.Scan(&r.Subject, &r.Days, &ms[0], &ms[1], &ms[2], &ms[3], &ms[4], &ms[5]); err != nil {
+		r, err := scanSum(rows)
+		if err != nil {
 			return nil, err
 		}
-		d := func(i int) time.Duration { return time.Duration(ms[i]) * time.Millisecond }
-		r.Up, r.Degraded, r.Partial, r.Down, r.Maintenance, r.NoData = d(0), d(1), d(2), d(3), d(4), d(5)
 		out = append(out, r)
 	}
 	return out, rows.Err()
+}
+
+// scanSum reads the columns lead points to, then subject, days and the
+// six sums in ms of one row.
+func scanSum(row scanner, lead ...any) (SpanRollup, error) {
+	var r SpanRollup
+	var ms [6]int64
+	dest := append(lead, &r.Subject, &r.Days, &ms[0], &ms[1], &ms[2], &ms[3], &ms[4], &ms[5])
+	if err := row.Scan(dest...); err != nil {
+		return SpanRollup{}, err
+	}
+	r.Up, r.Degraded, r.Partial = msDur(ms[0]), msDur(ms[1]), msDur(ms[2])
+	r.Down, r.Maintenance, r.NoData = msDur(ms[3]), msDur(ms[4]), msDur(ms[5])
+	return r, nil
 }

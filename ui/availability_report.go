@@ -158,22 +158,11 @@ func (s *site) window(ctx context.Context, span availability.Span, by monthSums)
 		comp := &s.d.Config.Components[i]
 		sum := cut[comp.Slug]
 		for _, month := range months {
-			sum = addRollup(sum, by.sum(comp.Slug, month))
+			sum.Add(by.sum(comp.Slug, month))
 		}
 		out[comp.Slug] = availability.Evaluate(availability.FromRollup(sum, span), span, s.target(comp))
 	}
 	return out, nil
-}
-
-func addRollup(a, b store.SpanRollup) store.SpanRollup {
-	a.Days += b.Days
-	a.Up += b.Up
-	a.Degraded += b.Degraded
-	a.Partial += b.Partial
-	a.Down += b.Down
-	a.Maintenance += b.Maintenance
-	a.NoData += b.NoData
-	return a
 }
 
 // monthLabel names a span's month: "November 2026".
