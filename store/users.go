@@ -59,7 +59,7 @@ VALUES (?1, ?2, ?3, ?4, ?4) RETURNING id`
 // UserByEmail returns the account with email (any case) and its password
 // hash, or ErrNoUser. Disabled accounts are returned too: callers check.
 func (s *Store) UserByEmail(ctx context.Context, email string) (User, string, error) {
-	u, err := loadUser(ctx, s.rdb, email)
+	u, err := loadUser(ctx, s.rdb, `email = ?1`, email)
 	return u.User, u.hash, err
 }
 
@@ -70,22 +70,35 @@ type storedUser struct {
 	hash string
 }
 
-func loadUser(ctx context.Context, db reader, email string) (storedUser, error) {
-	const q = `
-SELECT id, email, role, created_at_ms, password_changed_at_ms, disabled_at_ms, password_hash
-FROM users WHERE email = ?1`
-	var u storedUser
+// userColumns are what scanUser reads, in its order.
+const userColumns = `id, email, role, created_at_ms, password_changed_at_ms, disabled_at_ms`
+
+// scanUser reads userColumns, then the columns more points to.
+func scanUser(row scanner, more ...any) (User, error) {
+	var u User
 	var created, changed int64
 	var disabled sql.NullInt64
-	err := db.QueryRowContext(ctx, q, email).Scan(&u.ID, &u.Email, &u.Role, &created, &changed, &disabled, &u.hash)
+	dest := append([]any{&u.ID, &u.Email, &u.Role, &created, &changed, &disabled}, more...)
+	if err := row.Scan(dest...); err != nil {
+		return User{}, err
+	}
+	u.Created, u.PasswordChanged, u.Disabled = fromMS(created), fromMS(changed), fromNullMS(disabled)
+	return u, nil
+}
+
+// loadUser reads the account, with its hash, that where (a condition on
+// users taking arg) selects, or ErrNoUser.
+func loadUser(ctx context.Context, db reader, where string, arg any) (storedUser, error) {
+	q := `SELECT ` + userColumns + `, password_hash FROM users WHERE ` + where
+	var hash string
+	u, err := scanUser(db.QueryRowContext(ctx, q, arg), &hash)
 	if errors.Is(err, sql.ErrNoRows) {
 		return storedUser{}, ErrNoUser
 	}
 	if err != nil {
 		return storedUser{}, fmt.Errorf("store: look up user: %w", err)
 	}
-	u.Created, u.PasswordChanged, u.Disabled = fromMS(created), fromMS(changed), fromNullMS(disabled)
-	return u, nil
+	return storedUser{User: u, hash: hash}, nil
 }
 
 // CountUsers returns the number of accounts, disabled ones included.
@@ -116,7 +129,7 @@ func (s *Store) DisableUser(ctx context.Context, email string, actor Actor, now 
 // sessions and writes the audit entry, in one transaction.
 func (s *Store) userChange(ctx context.Context, action, q string, actor Actor, now time.Time, args ...any) error {
 	return s.writeTx(ctx, action, func(tx *sql.Tx) error {
-		before, err := loadUser(ctx, tx, args[0].(string))
+		before, err := loadUser(ctx, tx, `email = ?1`, args[0])
 		if err != nil {
 			return err
 		}
@@ -127,7 +140,7 @@ func (s *Store) userChange(ctx context.Context, action, q string, actor Actor, n
 		if _, err := tx.ExecContext(ctx, revoke, before.ID, ms(now)); err != nil {
 			return fmt.Errorf("store: %s: revoke sessions: %w", action, err)
 		}
-		after, err := loadUser(ctx, tx, args[0].(string))
+		after, err := loadUser(ctx, tx, `email = ?1`, args[0])
 		if err != nil {
 			return err
 		}
@@ -138,9 +151,7 @@ func (s *Store) userChange(ctx context.Context, action, q string, actor Actor, n
 
 // Users returns every account, disabled ones included, by email.
 func (s *Store) Users(ctx context.Context) ([]User, error) {
-	const q = `
-SELECT id, email, role, created_at_ms, password_changed_at_ms, disabled_at_ms
-FROM users ORDER BY email`
+	q := `SELECT ` + userColumns + ` FROM users ORDER BY email`
 	rows, err := s.rdb.QueryContext(ctx, q)
 	if err != nil {
 		return nil, fmt.Errorf("store: list users: %w", err)
@@ -148,13 +159,10 @@ FROM users ORDER BY email`
 	defer rows.Close()
 	var out []User
 	for rows.Next() {
-		var u User
-		var created, changed int64
-		var disabled sql.NullInt64
-		if err := rows.Scan(&u.ID, &u.Email, &u.Role, &created, &changed, &disabled); err != nil {
+		u, err := scanUser(rows)
+		if err != nil {
 			return nil, fmt.Errorf("store: list users: %w", err)
 		}
-		u.Created, u.PasswordChanged, u.Disabled = fromMS(created), fromMS(changed), fromNullMS(disabled)
 		out = append(out, u)
 	}
 	if err := rows.Err(); err != nil {
@@ -165,15 +173,6 @@ FROM users ORDER BY email`
 
 // UserByID returns the account with id, or ErrNoUser.
 func (s *Store) UserByID(ctx context.Context, id int64) (User, error) {
-	const q = `SELECT email FROM users WHERE id = ?1`
-	var email string
-	err := s.rdb.QueryRowContext(ctx, q, id).Scan(&email)
-	if errors.Is(err, sql.ErrNoRows) {
-		return User{}, ErrNoUser
-	}
-	if err != nil {
-		return User{}, fmt.Errorf("store: look up user %d: %w", id, err)
-	}
-	u, err := loadUser(ctx, s.rdb, email)
+	u, err := loadUser(ctx, s.rdb, `id = ?1`, id)
 	return u.User, err
 }
