@@ -103,21 +103,6 @@ func (s *Store) TouchToken(ctx context.Context, id int64, now time.Time) error {
 	return nil
 }
 
-// RevokeToken revokes the live token of a kind with a name, recorded in
-// the audit log as done from the command line.
-func (s *Store) RevokeToken(ctx context.Context, kind, name string, now time.Time) error {
-	const q = `SELECT id FROM tokens WHERE kind = ?1 AND name = ?2 AND revoked_at_ms IS NULL`
-	var id int64
-	err := s.rdb.QueryRowContext(ctx, q, kind, name).Scan(&id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return ErrNoToken
-	}
-	if err != nil {
-		return fmt.Errorf("store: revoke token %q: %w", name, err)
-	}
-	return s.RevokeTokenByID(ctx, id, Actor{Kind: ActorCLI, Name: "cli"}, now)
-}
-
 // RevokeTokenByID revokes a live token, with actor's audit entry, in one
 // transaction; ErrNoToken if it is unknown or already revoked.
 func (s *Store) RevokeTokenByID(ctx context.Context, id int64, actor Actor, now time.Time) error {
@@ -143,7 +128,7 @@ func (s *Store) RevokeTokenByID(ctx context.Context, id int64, actor Actor, now 
 // tokenColumns are what scanToken reads, in its order.
 const tokenColumns = `id, kind, role, zone, name, created_at_ms, last_used_at_ms, revoked_at_ms`
 
-func scanToken(row interface{ Scan(...any) error }) (Token, error) {
+func scanToken(row scanner) (Token, error) {
 	var t Token
 	var created int64
 	var used, revoked sql.NullInt64

@@ -39,13 +39,13 @@ func TestTokensCreateLookUpTouchRevoke(t *testing.T) {
 	if err := s.rdb.QueryRowContext(ctx, `SELECT count(*) FROM tokens WHERE hash = ?1`, []byte("ampel_zone_secret")).Scan(&n); err != nil || n != 0 {
 		t.Fatalf("plain token stored: %d %v", n, err)
 	}
-	if err := s.RevokeToken(ctx, TokenZone, "eu-agents", t0.Add(time.Hour)); err != nil {
+	if err := s.RevokeTokenByID(ctx, id, Actor{Kind: ActorCLI, Name: "cli"}, t0.Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.TokenBySecret(ctx, "ampel_zone_secret"); !errors.Is(err, ErrNoToken) {
 		t.Fatalf("revoked token still valid: %v", err)
 	}
-	if err := s.RevokeToken(ctx, TokenZone, "eu-agents", t0); !errors.Is(err, ErrNoToken) {
+	if err := s.RevokeTokenByID(ctx, id, Actor{Kind: ActorCLI, Name: "cli"}, t0); !errors.Is(err, ErrNoToken) {
 		t.Fatalf("revoke twice: %v", err)
 	}
 	// The name is free again once revoked.
@@ -113,7 +113,7 @@ func TestTokensAreAuditedAndListed(t *testing.T) {
 	if err := s.RevokeTokenByID(ctx, 999, admin, t0); !errors.Is(err, ErrNoToken) {
 		t.Fatalf("revoking an unknown id: %v", err)
 	}
-	if err := s.RevokeToken(ctx, TokenOperator, "deploy-bot", t0.Add(2*time.Hour)); err != nil {
+	if err := s.RevokeTokenByID(ctx, op, Actor{Kind: ActorCLI, Name: "cli"}, t0.Add(2*time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	toks, err := s.Tokens(ctx)

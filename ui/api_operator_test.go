@@ -61,7 +61,11 @@ func newAPIFixture(t testing.TB) *apiFixture {
 			t.Fatal(err)
 		}
 	}
-	if err := st.RevokeToken(ctx, store.TokenOperator, "old", t0); err != nil {
+	old, err := st.TokenBySecret(ctx, f.revoked)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.RevokeTokenByID(ctx, old.ID, store.Actor{Kind: store.ActorCLI, Name: "cli"}, t0); err != nil {
 		t.Fatal(err)
 	}
 	setup, err := st.AuditLog(ctx, 0, 1000)
