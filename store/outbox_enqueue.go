@@ -45,7 +45,7 @@ func enqueue(ctx context.Context, tx *sql.Tx, ev mailEvent, now time.Time) (bool
 	const q = `
 INSERT INTO outbox (event_key, subscriber_id, kind, object_type, object_id, update_id, created_at_ms, next_attempt_at_ms)
 SELECT ?1, s.id, ?2, ?3, ?4, ?5, ?6, ?6 FROM subscribers s
-WHERE s.confirmed_at_ms IS NOT NULL AND s.unsubscribed_at_ms IS NULL AND s.bounced_at_ms IS NULL
+WHERE ` + activeSQL + `
   AND (s.all_components = 1 OR json_array_length(?7) = 0 OR EXISTS (
        SELECT 1 FROM subscriber_components sc
        WHERE sc.subscriber_id = s.id AND sc.component IN (SELECT value FROM json_each(?7))))

@@ -107,8 +107,7 @@ WHERE id = ?1`
 // was asked to be forgotten.
 func (s *Store) DeleteSubscriber(ctx context.Context, id int64, actor Actor, now time.Time) error {
 	return s.writeTx(ctx, "delete subscriber", func(tx *sql.Tx) error {
-		sub, err := oneSubscriber(tx.QueryRowContext(ctx,
-			`SELECT `+subscriberColumns+` FROM subscribers s WHERE s.id = ?1`, id), "by id")
+		sub, err := subscriberByID(ctx, tx, id)
 		if err != nil {
 			return err
 		}

@@ -11,6 +11,10 @@ const stateSQL = `CASE WHEN s.bounced_at_ms IS NOT NULL THEN 'bounced'
      WHEN s.unsubscribed_at_ms IS NOT NULL THEN 'unsubscribed'
      WHEN s.confirmed_at_ms IS NOT NULL THEN 'confirmed' ELSE 'pending' END`
 
+// activeSQL holds for the subscribers (aliased s) mail goes to:
+// confirmed, not unsubscribed, not bounced.
+const activeSQL = `s.confirmed_at_ms IS NOT NULL AND s.unsubscribed_at_ms IS NULL AND s.bounced_at_ms IS NULL`
+
 // SubscriberQuery selects subscribers for the console, the API and the
 // export: Q is part of the address (case-insensitive), Component keeps
 // those who hear about it (all-component subscribers included), State
@@ -74,15 +78,14 @@ func (s *Store) CountSubscribers(ctx context.Context) (SubscriberCounts, error) 
 	if err := s.countInto(ctx, c.States, `SELECT `+stateSQL+`, count(*) FROM subscribers s GROUP BY 1`); err != nil {
 		return c, err
 	}
-	const active = `s.confirmed_at_ms IS NOT NULL AND s.unsubscribed_at_ms IS NULL AND s.bounced_at_ms IS NULL`
 	all := map[string]int{}
-	if err := s.countInto(ctx, all, `SELECT 'all', count(*) FROM subscribers s WHERE s.all_components = 1 AND `+active); err != nil {
+	if err := s.countInto(ctx, all, `SELECT 'all', count(*) FROM subscribers s WHERE s.all_components = 1 AND `+activeSQL); err != nil {
 		return c, err
 	}
 	c.All = all["all"]
 	err := s.countInto(ctx, c.Components, `
 SELECT c.component, count(*) FROM subscriber_components c JOIN subscribers s ON s.id = c.subscriber_id
-WHERE s.all_components = 0 AND `+active+` GROUP BY c.component`)
+WHERE s.all_components = 0 AND `+activeSQL+` GROUP BY c.component`)
 	return c, err
 }
 

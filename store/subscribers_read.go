@@ -70,8 +70,12 @@ func oneSubscriber(row *sql.Row, what string) (Subscriber, error) {
 
 // Subscriber returns a subscriber by id, or ErrNoSubscriber.
 func (s *Store) Subscriber(ctx context.Context, id int64) (Subscriber, error) {
+	return subscriberByID(ctx, s.rdb, id)
+}
+
+func subscriberByID(ctx context.Context, db reader, id int64) (Subscriber, error) {
 	q := `SELECT ` + subscriberColumns + ` FROM subscribers s WHERE s.id = ?1`
-	return oneSubscriber(s.rdb.QueryRowContext(ctx, q, id), "by id")
+	return oneSubscriber(db.QueryRowContext(ctx, q, id), "by id")
 }
 
 // SubscriberByToken returns the subscriber a link's token belongs to, if
