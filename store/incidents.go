@@ -64,8 +64,7 @@ type reader interface {
 // returns it as stored.
 func (s *Store) CreateIncident(ctx context.Context, inc Incident, first IncidentUpdate, actor Actor, now time.Time) (Incident, error) {
 	var id int64
-	var mailed bool
-	err := s.writeTx(ctx, "create incident", func(tx *sql.Tx) error {
+	err := s.mailTx(ctx, "create incident", func(tx *sql.Tx, mailed *bool) error {
 		const q = `
 INSERT INTO incidents (name, status, impact, impact_override, started_at_ms, created_at_ms, updated_at_ms, resolved_at_ms,
        eta_ms, postmortem, postmortem_at_ms, draft, auto_component)
@@ -84,7 +83,7 @@ VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8, ?9, ?10, ?11, ?12) RETURNING id`
 		}
 		inc.Updates = []IncidentUpdate{first}
 		var err error
-		if mailed, err = enqueueAll(ctx, tx, incidentEvents(nil, &inc, &first), now); err != nil {
+		if *mailed, err = enqueueAll(ctx, tx, incidentEvents(nil, &inc, &first), now); err != nil {
 			return err
 		}
 		return writeAudit(ctx, tx, AuditEntry{At: now, Actor: actor, Action: "incident.create",
@@ -92,9 +91,6 @@ VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8, ?9, ?10, ?11, ?12) RETURNING id`
 	})
 	if err != nil {
 		return Incident{}, err
-	}
-	if mailed {
-		s.pokeOutbox()
 	}
 	return s.Incident(ctx, id)
 }
@@ -106,8 +102,7 @@ VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8, ?9, ?10, ?11, ?12) RETURNING id`
 // is returned as is and changes nothing.
 func (s *Store) EditIncident(ctx context.Context, id int64, actor Actor, action string, now time.Time,
 	edit func(*Incident) (*IncidentUpdate, error)) (Incident, error) {
-	var mailed bool
-	err := s.writeTx(ctx, "edit incident", func(tx *sql.Tx) error {
+	err := s.mailTx(ctx, "edit incident", func(tx *sql.Tx, mailed *bool) error {
 		inc, err := loadIncident(ctx, tx, id, false)
 		if err != nil {
 			return err
@@ -138,7 +133,7 @@ WHERE id = ?1`
 			}
 			inc.Updates = []IncidentUpdate{*upd}
 		}
-		if mailed, err = enqueueAll(ctx, tx, incidentEvents(&old, &inc, upd), now); err != nil {
+		if *mailed, err = enqueueAll(ctx, tx, incidentEvents(&old, &inc, upd), now); err != nil {
 			return err
 		}
 		return writeAudit(ctx, tx, AuditEntry{At: now, Actor: actor, Action: action,
@@ -146,9 +141,6 @@ WHERE id = ?1`
 	})
 	if err != nil {
 		return Incident{}, err
-	}
-	if mailed {
-		s.pokeOutbox()
 	}
 	return s.Incident(ctx, id)
 }
@@ -161,17 +153,24 @@ func (s *Store) Incident(ctx context.Context, id int64) (Incident, error) {
 // Incidents returns up to limit incidents, drafts included, newest start
 // first, with their timelines; only unresolved ones when unresolved is set.
 func (s *Store) Incidents(ctx context.Context, unresolved bool, limit int) ([]Incident, error) {
-	return s.incidents(ctx, unresolved, true, limit)
+	return s.incidents(ctx, unresolved, true, true, limit)
+}
+
+// IncidentsNoTimeline is Incidents without the timelines: its incidents
+// carry no Updates. The overlay reads only status and components after
+// every change, and need not load every update body for that.
+func (s *Store) IncidentsNoTimeline(ctx context.Context, unresolved bool, limit int) ([]Incident, error) {
+	return s.incidents(ctx, unresolved, true, false, limit)
 }
 
 // PublicIncidents is Incidents without drafts: what customers may see.
 func (s *Store) PublicIncidents(ctx context.Context, unresolved bool, limit int) ([]Incident, error) {
-	return s.incidents(ctx, unresolved, false, limit)
+	return s.incidents(ctx, unresolved, false, true, limit)
 }
 
-func (s *Store) incidents(ctx context.Context, unresolved, drafts bool, limit int) ([]Incident, error) {
+func (s *Store) incidents(ctx context.Context, unresolved, drafts, timeline bool, limit int) ([]Incident, error) {
 	const picked = `
 SELECT id FROM incidents WHERE (?1 = 0 OR resolved_at_ms IS NULL) AND (?2 = 1 OR draft = 0)
 ORDER BY started_at_ms DESC, id DESC LIMIT ?3`
-	return s.listIncidents(ctx, "list incidents", picked, "started_at_ms DESC, id DESC", true, unresolved, drafts, limit)
+	return s.listIncidents(ctx, "list incidents", picked, "started_at_ms DESC, id DESC", timeline, unresolved, drafts, limit)
 }

@@ -37,7 +37,7 @@ func (s *Store) PastMaintenances(ctx context.Context, offset, limit int) ([]Main
 	const picked = `
 SELECT id FROM maintenances WHERE status IN ('completed', 'cancelled')
 ORDER BY scheduled_for_ms DESC, id DESC LIMIT ?1 OFFSET ?2`
-	return s.listMaintenances(ctx, "list past maintenances", picked, "scheduled_for_ms DESC, id DESC", limit, offset)
+	return s.listMaintenances(ctx, "list past maintenances", picked, "scheduled_for_ms DESC, id DESC", true, limit, offset)
 }
 
 // CountPastMaintenances counts the windows PastMaintenances pages through.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"maps"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -92,6 +93,21 @@ func TestIncidentCreateEditListAudit(t *testing.T) {
 	}
 	if one, _ := s.Incidents(ctx, false, 1); len(one) != 1 {
 		t.Fatalf("limit: %d", len(one))
+	}
+	// Without timelines: the same incidents, with no Updates.
+	bare, err := s.IncidentsNoTimeline(ctx, false, 10)
+	if err != nil || len(bare) != len(all) {
+		t.Fatalf("no timeline: %v %+v", err, bare)
+	}
+	for i := range bare {
+		want := all[i]
+		want.Updates = nil
+		if bare[i].Updates != nil || !reflect.DeepEqual(bare[i], want) {
+			t.Fatalf("no timeline %d:\n got %+v\nwant %+v", i, bare[i], want)
+		}
+	}
+	if bare, err := s.IncidentsNoTimeline(ctx, true, 10); err != nil || len(bare) != 1 || bare[0].ID != open.ID {
+		t.Fatalf("unresolved, no timeline: %v %+v", err, bare)
 	}
 
 	// Every change has its audit entry, with before and after.
@@ -192,6 +208,18 @@ func TestMaintenanceCreateEditList(t *testing.T) {
 	open, err := s.OpenMaintenances(ctx)
 	if err != nil || len(open) != 2 || open[0].ID != m.ID || open[1].ID != later.ID {
 		t.Fatalf("open, soonest first: %v %+v", err, open)
+	}
+	// Without timelines: the same windows, with no Updates.
+	bare, err := s.OpenMaintenancesNoTimeline(ctx)
+	if err != nil || len(bare) != len(open) {
+		t.Fatalf("open, no timeline: %v %+v", err, bare)
+	}
+	for i := range bare {
+		want := open[i]
+		want.Updates = nil
+		if len(open[i].Updates) == 0 || bare[i].Updates != nil || !reflect.DeepEqual(bare[i], want) {
+			t.Fatalf("open, no timeline %d:\n got %+v\nwant %+v", i, bare[i], want)
+		}
 	}
 	if _, err := s.EditMaintenance(ctx, m.ID, tokenActor, "maintenance.update", t1, func(m *Maintenance) (*MaintenanceUpdate, error) {
 		m.Status = "completed"

@@ -52,8 +52,7 @@ var ErrNoMaintenance = errors.New("no such maintenance")
 // entry, in one transaction on the writer connection.
 func (s *Store) CreateMaintenance(ctx context.Context, m Maintenance, first MaintenanceUpdate, actor Actor, now time.Time) (Maintenance, error) {
 	var id int64
-	var mailed bool
-	err := s.writeTx(ctx, "create maintenance", func(tx *sql.Tx) error {
+	err := s.mailTx(ctx, "create maintenance", func(tx *sql.Tx, mailed *bool) error {
 		const q = `
 INSERT INTO maintenances (name, status, scheduled_for_ms, scheduled_until_ms, created_at_ms, updated_at_ms,
        description, auto_start, auto_complete, time_zone)
@@ -71,7 +70,7 @@ VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7, ?8, ?9) RETURNING id`
 		}
 		m.Updates = []MaintenanceUpdate{first}
 		var err error
-		if mailed, err = enqueueAll(ctx, tx, maintenanceEvents(nil, &m, &first, false), now); err != nil {
+		if *mailed, err = enqueueAll(ctx, tx, maintenanceEvents(nil, &m, &first, false), now); err != nil {
 			return err
 		}
 		return writeAudit(ctx, tx, AuditEntry{At: now, Actor: actor, Action: "maintenance.create",
@@ -80,17 +79,13 @@ VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7, ?8, ?9) RETURNING id`
 	if err != nil {
 		return Maintenance{}, err
 	}
-	if mailed {
-		s.pokeOutbox()
-	}
 	return s.Maintenance(ctx, id)
 }
 
 // EditMaintenance changes a window like EditIncident changes an incident.
 func (s *Store) EditMaintenance(ctx context.Context, id int64, actor Actor, action string, now time.Time,
 	edit func(*Maintenance) (*MaintenanceUpdate, error)) (Maintenance, error) {
-	var mailed bool
-	err := s.writeTx(ctx, "edit maintenance", func(tx *sql.Tx) error {
+	err := s.mailTx(ctx, "edit maintenance", func(tx *sql.Tx, mailed *bool) error {
 		m, err := loadMaintenance(ctx, tx, id, false)
 		if err != nil {
 			return err
@@ -124,7 +119,7 @@ WHERE id = ?1`
 		if err != nil {
 			return err
 		}
-		if mailed, err = enqueueAll(ctx, tx, maintenanceEvents(&old, &m, upd, announced), now); err != nil {
+		if *mailed, err = enqueueAll(ctx, tx, maintenanceEvents(&old, &m, upd, announced), now); err != nil {
 			return err
 		}
 		return writeAudit(ctx, tx, AuditEntry{At: now, Actor: actor, Action: action,
@@ -132,9 +127,6 @@ WHERE id = ?1`
 	})
 	if err != nil {
 		return Maintenance{}, err
-	}
-	if mailed {
-		s.pokeOutbox()
 	}
 	return s.Maintenance(ctx, id)
 }
@@ -147,15 +139,27 @@ func (s *Store) Maintenance(ctx context.Context, id int64) (Maintenance, error) 
 // Maintenances returns up to limit windows, latest start first.
 func (s *Store) Maintenances(ctx context.Context, limit int) ([]Maintenance, error) {
 	const picked = `SELECT id FROM maintenances ORDER BY scheduled_for_ms DESC, id DESC LIMIT ?1`
-	return s.listMaintenances(ctx, "list maintenances", picked, "scheduled_for_ms DESC, id DESC", limit)
+	return s.listMaintenances(ctx, "list maintenances", picked, "scheduled_for_ms DESC, id DESC", true, limit)
 }
 
 // OpenMaintenances returns the windows not yet over (scheduled,
-// in_progress or verifying), soonest start first. The overlay and the
-// public pages need exactly these, however many windows history holds.
+// in_progress or verifying), soonest start first, with their timelines.
+// The public pages need exactly these, however many windows history holds.
 func (s *Store) OpenMaintenances(ctx context.Context) ([]Maintenance, error) {
+	return s.openMaintenances(ctx, true)
+}
+
+// OpenMaintenancesNoTimeline is OpenMaintenances without the timelines:
+// its windows carry no Updates. The background loops (overlay, clock,
+// automation) read only status, schedule and components, every few
+// seconds, and need not load every update body for that.
+func (s *Store) OpenMaintenancesNoTimeline(ctx context.Context) ([]Maintenance, error) {
+	return s.openMaintenances(ctx, false)
+}
+
+func (s *Store) openMaintenances(ctx context.Context, timeline bool) ([]Maintenance, error) {
 	const picked = `SELECT id FROM maintenances WHERE status IN ('scheduled', 'in_progress', 'verifying')`
-	return s.listMaintenances(ctx, "list open maintenances", picked, "scheduled_for_ms, id")
+	return s.listMaintenances(ctx, "list open maintenances", picked, "scheduled_for_ms, id", timeline)
 }
 
 func writeMaintenanceComponents(ctx context.Context, tx *sql.Tx, id int64, ids []string) error {

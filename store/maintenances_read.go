@@ -19,11 +19,10 @@ func loadMaintenance(ctx context.Context, db reader, id int64, timeline bool) (M
 	return list[0], nil
 }
 
-// listMaintenances is readMaintenances, with timelines, in one read
-// transaction.
-func (s *Store) listMaintenances(ctx context.Context, what, picked, order string, args ...any) ([]Maintenance, error) {
+// listMaintenances is readMaintenances in one read transaction.
+func (s *Store) listMaintenances(ctx context.Context, what, picked, order string, timeline bool, args ...any) ([]Maintenance, error) {
 	return readTx(ctx, s, what, func(tx *sql.Tx) ([]Maintenance, error) {
-		return readMaintenances(ctx, tx, picked, order, true, args...)
+		return readMaintenances(ctx, tx, picked, order, timeline, args...)
 	})
 }
 

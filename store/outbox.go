@@ -163,6 +163,18 @@ func (o *outboxSignal) c() chan struct{} {
 // only a hint: the dispatcher polls too.
 func (s *Store) OutboxWake() <-chan struct{} { return s.outbox.c() }
 
+// mailTx is writeTx for a change that may enqueue mail: fn sets *mailed
+// when it did, and OutboxWake is signalled once the transaction commits,
+// not before, so the dispatcher finds the rows.
+func (s *Store) mailTx(ctx context.Context, what string, fn func(tx *sql.Tx, mailed *bool) error) error {
+	var mailed bool
+	err := s.writeTx(ctx, what, func(tx *sql.Tx) error { return fn(tx, &mailed) })
+	if err == nil && mailed {
+		s.pokeOutbox()
+	}
+	return err
+}
+
 // pokeOutbox signals OutboxWake without blocking; call it after commit.
 func (s *Store) pokeOutbox() {
 	select {

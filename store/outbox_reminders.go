@@ -24,23 +24,21 @@ WHERE m.status = 'scheduled' AND m.scheduled_for_ms > ?1 AND m.scheduled_for_ms 
   AND EXISTS (SELECT 1 FROM maintenance_updates u WHERE u.maintenance_id = m.id
               AND u.deliver_notifications = 1 AND u.created_at_ms <= m.scheduled_for_ms - ?2)
   AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.event_key = 'maintenance:' || m.id || ':reminder:' || m.scheduled_for_ms)
-  AND s.confirmed_at_ms IS NOT NULL AND s.unsubscribed_at_ms IS NULL AND s.bounced_at_ms IS NULL
+  AND ` + activeSQL + `
   AND (s.all_components = 1
        OR NOT EXISTS (SELECT 1 FROM maintenance_components mc WHERE mc.maintenance_id = m.id)
        OR EXISTS (SELECT 1 FROM maintenance_components mc JOIN subscriber_components sc ON sc.component = mc.component
                   WHERE mc.maintenance_id = m.id AND sc.subscriber_id = s.id))
 ON CONFLICT (event_key, subscriber_id) DO NOTHING`
 	var n int64
-	err := s.writeTx(ctx, "enqueue reminders", func(tx *sql.Tx) error {
+	err := s.mailTx(ctx, "enqueue reminders", func(tx *sql.Tx, mailed *bool) error {
 		res, err := tx.ExecContext(ctx, q, ms(now), lead.Milliseconds())
 		if err != nil {
 			return fmt.Errorf("store: enqueue reminders: %w", err)
 		}
 		n, err = res.RowsAffected()
+		*mailed = n > 0
 		return err
 	})
-	if err == nil && n > 0 {
-		s.pokeOutbox()
-	}
 	return n, err
 }

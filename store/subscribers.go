@@ -96,7 +96,7 @@ const (
 // changes.
 func (s *Store) Subscribe(ctx context.Context, req SubscribeRequest, now time.Time) (SubscribeOutcome, error) {
 	out := Unchanged
-	err := s.writeTx(ctx, "subscribe", func(tx *sql.Tx) error {
+	err := s.mailTx(ctx, "subscribe", func(tx *sql.Tx, mailed *bool) error {
 		cur, err := subscriberByEmail(ctx, tx, req.Email)
 		switch {
 		case errors.Is(err, ErrNoSubscriber):
@@ -116,7 +116,7 @@ func (s *Store) Subscribe(ctx context.Context, req SubscribeRequest, now time.Ti
 			}
 		}
 		if cur.State == SubscriberConfirmed {
-			out = Reminded
+			out, *mailed = Reminded, true
 			return enqueueSubscriberMail(ctx, tx, MailManage, cur.ID, now)
 		}
 		id, err := upsertPending(ctx, tx, req, now)
@@ -126,12 +126,9 @@ func (s *Store) Subscribe(ctx context.Context, req SubscribeRequest, now time.Ti
 		if err := writeSubscriberComponents(ctx, tx, id, req.Components); err != nil {
 			return err
 		}
-		out = Enqueued
+		out, *mailed = Enqueued, true
 		return enqueueSubscriberMail(ctx, tx, MailConfirm, id, now)
 	})
-	if err == nil && (out == Enqueued || out == Reminded) {
-		s.pokeOutbox()
-	}
 	return out, err
 }
 

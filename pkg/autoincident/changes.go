@@ -7,7 +7,6 @@ import (
 
 	"github.com/ampelstatus/ampel/pkg/config"
 	"github.com/ampelstatus/ampel/pkg/incident"
-	"github.com/ampelstatus/ampel/pkg/overlay"
 	"github.com/ampelstatus/ampel/pkg/state"
 	"github.com/ampelstatus/ampel/pkg/status"
 	"github.com/ampelstatus/ampel/store"
@@ -125,12 +124,12 @@ func relapses(inc store.Incident) int {
 // verifying) holds the component: failing probes are expected then, and
 // automation neither opens nor moves its incident.
 func (a *Automation) maintained(ctx context.Context, slug string) (bool, error) {
-	ms, err := a.store.OpenMaintenances(ctx)
+	ms, err := a.store.OpenMaintenancesNoTimeline(ctx)
 	if err != nil {
 		return false, err
 	}
 	for _, m := range ms {
-		if overlay.InProgress(m) && slices.Contains(m.ComponentIDs, slug) {
+		if incident.HoldsComponents(m.Status) && slices.Contains(m.ComponentIDs, slug) {
 			return true, nil
 		}
 	}

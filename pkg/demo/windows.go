@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	rules "github.com/ampelstatus/ampel/pkg/incident" // the package name is taken by the scenario's incident type
 	"github.com/ampelstatus/ampel/pkg/state"
 	"github.com/ampelstatus/ampel/pkg/status"
 	"github.com/ampelstatus/ampel/store"
@@ -24,10 +25,7 @@ type Window struct {
 }
 
 // Ref is how the history's changes name the window, as pkg/overlay does.
-func (w Window) Ref() string { return fmt.Sprintf("maintenance %d: %s", w.ID, w.Name) }
-
-// Windows returns the scenario's past maintenance windows, oldest first.
-func (s *Scenario) Windows() []Window { return s.windows }
+func (w Window) Ref() string { return rules.MaintenanceRef(w.ID, w.Name) }
 
 // pastWindows plans a window every four weeks over the year before start,
 // at 02:00 UTC on a Tuesday, taking turns among three components.
@@ -84,13 +82,12 @@ func windowBounds(windows []Window, from, to time.Time) []time.Time {
 // maintenance, so the history's maintenance time has its records, and
 // gives each window its id.
 func recordWindows(ctx context.Context, st *store.Store, s *Scenario, now time.Time) error {
-	actor := store.Actor{Kind: "cli", Name: "ampel demo"}
 	for i := range s.windows {
 		w := &s.windows[i]
 		m, err := st.CreateMaintenance(ctx, store.Maintenance{
 			Name: w.Name, Status: "completed", ScheduledFor: w.From, ScheduledUntil: w.To,
 			ComponentIDs: []string{w.Component}, Description: "Planned work; the service is unavailable during the window.",
-		}, store.MaintenanceUpdate{Status: "completed", Body: "The work is done.", Author: "demo", At: w.To}, actor, now)
+		}, store.MaintenanceUpdate{Status: "completed", Body: "The work is done.", Author: "demo", At: w.To}, demoActor, now)
 		if err != nil {
 			return fmt.Errorf("record maintenance %q: %w", w.Name, err)
 		}

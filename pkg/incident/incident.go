@@ -146,16 +146,8 @@ func CheckName(name string) error {
 	return nil
 }
 
-// CheckBody validates a Markdown message.
-func CheckBody(body string) error {
-	if !utf8.ValidString(body) {
-		return fieldErr("body", "not valid UTF-8")
-	}
-	if len(body) > MaxBodyLen {
-		return fieldErr("body", "%d bytes, want at most %d", len(body), MaxBodyLen)
-	}
-	return nil
-}
+// CheckBody validates the Markdown message of an update.
+func CheckBody(body string) error { return CheckText("body", body) }
 
 // CheckUpdateTime accepts a time for an update: back-dating a forgotten
 // entry is allowed, the future is not (skew tolerates clocks a little

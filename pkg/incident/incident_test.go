@@ -170,3 +170,18 @@ func TestReservedAuthor(t *testing.T) {
 		}
 	}
 }
+
+func TestHoldsComponentsAndRefs(t *testing.T) {
+	for _, st := range MaintenanceStatuses {
+		want := st == InProgress || st == Verifying
+		if got := HoldsComponents(st); got != want {
+			t.Errorf("HoldsComponents(%q) = %v, want %v", st, got, want)
+		}
+	}
+	if got := IncidentRef(12, "API errors"); got != "incident 12: API errors" {
+		t.Errorf("IncidentRef: %q", got)
+	}
+	if got := MaintenanceRef(3, "DB upgrade"); got != "maintenance 3: DB upgrade" {
+		t.Errorf("MaintenanceRef: %q", got)
+	}
+}

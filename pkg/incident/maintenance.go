@@ -1,6 +1,9 @@
 package incident
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // Maintenance statuses.
 const (
@@ -13,6 +16,25 @@ const (
 
 // MaintenanceStatuses lists them in workflow order.
 var MaintenanceStatuses = []string{Scheduled, InProgress, Verifying, Completed, Cancelled}
+
+// HoldsComponents reports whether a window in the given status holds its
+// components under maintenance: in progress, or verifying (the work is
+// done but not yet confirmed).
+func HoldsComponents(status string) bool {
+	return status == InProgress || status == Verifying
+}
+
+// IncidentRef is how a component's history names the incident that set
+// its status, the cause of the change: "incident 12: API errors".
+func IncidentRef(id int64, name string) string {
+	return fmt.Sprintf("incident %d: %s", id, name)
+}
+
+// MaintenanceRef is how a component's history names the window that held
+// it under maintenance: "maintenance 3: DB upgrade".
+func MaintenanceRef(id int64, name string) string {
+	return fmt.Sprintf("maintenance %d: %s", id, name)
+}
 
 // maintenanceMoves are the possible moves; repeating a status (an update
 // note) is always allowed. A window that started can no longer be

@@ -53,7 +53,7 @@ var errNoMove = errors.New("maintclock: window changed meanwhile")
 // time moves nothing. An error on one window is returned with the moves
 // made on the others; the next tick retries.
 func Tick(ctx context.Context, st *store.Store, now time.Time) ([]Move, error) {
-	open, err := st.OpenMaintenances(ctx)
+	open, err := st.OpenMaintenancesNoTimeline(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("maintclock: %w", err)
 	}
@@ -88,7 +88,7 @@ func next(m store.Maintenance, now time.Time) (string, bool) {
 	switch {
 	case m.Status == incident.Scheduled && m.AutoStart && !now.Before(m.ScheduledFor):
 		return incident.InProgress, true
-	case (m.Status == incident.InProgress || m.Status == incident.Verifying) && m.AutoComplete && !now.Before(m.ScheduledUntil):
+	case incident.HoldsComponents(m.Status) && m.AutoComplete && !now.Before(m.ScheduledUntil):
 		return incident.Completed, true
 	}
 	return "", false

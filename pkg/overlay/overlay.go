@@ -43,11 +43,11 @@ func Compute(incidents []store.Incident, maintenances []store.Maintenance) state
 				continue
 			}
 			out[slug] = state.Override{Level: lvl, Source: state.SourceIncident,
-				Ref: fmt.Sprintf("incident %d: %s", inc.ID, inc.Name)}
+				Ref: incident.IncidentRef(inc.ID, inc.Name)}
 		}
 	}
 	for _, m := range maintenances {
-		if !InProgress(m) {
+		if !incident.HoldsComponents(m.Status) {
 			continue
 		}
 		for _, slug := range m.ComponentIDs {
@@ -61,17 +61,10 @@ func Compute(incidents []store.Incident, maintenances []store.Maintenance) state
 				continue
 			}
 			out[slug] = state.Override{Level: status.Maintenance, Source: state.SourceMaintenance,
-				Ref: fmt.Sprintf("maintenance %d: %s", m.ID, m.Name), MaskProbes: true}
+				Ref: incident.MaintenanceRef(m.ID, m.Name), MaskProbes: true}
 		}
 	}
 	return out
-}
-
-// InProgress reports whether a window holds its components under
-// maintenance: in progress, or verifying (the work is done but not yet
-// confirmed).
-func InProgress(m store.Maintenance) bool {
-	return m.Status == incident.InProgress || m.Status == incident.Verifying
 }
 
 // scanLimit bounds how many open incidents Load reads: far more than are
@@ -81,11 +74,11 @@ const scanLimit = 1000
 // Load reads the open incidents and maintenance windows from the store
 // and computes their overrides.
 func Load(ctx context.Context, st *store.Store) (state.Overrides, error) {
-	incs, err := st.Incidents(ctx, true, scanLimit)
+	incs, err := st.IncidentsNoTimeline(ctx, true, scanLimit)
 	if err != nil {
 		return nil, fmt.Errorf("overlay: %w", err)
 	}
-	ms, err := st.OpenMaintenances(ctx)
+	ms, err := st.OpenMaintenancesNoTimeline(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("overlay: %w", err)
 	}
