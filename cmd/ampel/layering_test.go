@@ -37,6 +37,7 @@ var allowed = map[string][]string{
 	"pkg/i18n":         {},
 	"pkg/mailer":       {"pkg/config"},
 	"pkg/smtptest":     {},
+	"pkg/pgtest":       {},
 	"pkg/notify":       {"pkg/auth", "pkg/i18n", "pkg/markdown", "pkg/mailer", "store"},
 	"ui":               {"pkg/status", "pkg/config", "pkg/state", "store", "pkg/live", "pkg/availability", "pkg/remote", "pkg/agent", "pkg/incident", "pkg/markdown", "pkg/ical", "pkg/i18n", "pkg/backup", "pkg/auth"},
 }
@@ -45,6 +46,7 @@ var allowed = map[string][]string{
 var onlyIn = map[string][]string{
 	"github.com/labstack/echo/v4": {"ui"},
 	"github.com/mattn/go-sqlite3": {"store", "bench/loadtest", "bench/siteload", "bench/mailbench"},
+	"github.com/jackc/pgx/v5":     {"store", "pkg/pgtest"},
 	"github.com/wneessen/go-mail": {"pkg/mailer", "pkg/notify"},
 	"github.com/emersion/go-smtp": {"pkg/smtptest"},
 }
