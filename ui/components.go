@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"slices"
 	"strings"
 	"time"
 
@@ -38,6 +39,48 @@ type component struct {
 	Group              bool     `json:"group"`
 	OnlyShowIfDegraded bool     `json:"only_show_if_degraded"`
 	Components         []string `json:"components,omitempty"`
+	// AmpelStatus is Ampel's own word for the status: Statuspage's, or
+	// "no_data" where Status has to stand in for a component nobody
+	// observes (see publishedLevel).
+	AmpelStatus string `json:"ampel_status"`
+}
+
+// noDataStatus is what Ampel's Statuspage JSON says for a component with
+// no fresh observation (every zone stale, or no check yet); ampel_status
+// says "no_data". Statuspage has no "unknown", and "operational" would
+// tell a customer's tool that all is well where nobody is watching;
+// degraded_performance is the mildest word that does not claim that, and
+// claims neither an outage nor planned work (docs/statuspage-json.md).
+const noDataStatus = "degraded_performance"
+
+// publishedLevel is the level whose Statuspage word the JSON publishes
+// for l: NoData shows as Degraded.
+func publishedLevel(l status.Level) status.Level {
+	if l == status.NoData {
+		return status.Degraded
+	}
+	return l
+}
+
+// groupStatus is the status and ampel_status of a group whose members
+// are at levels: the worst of what its members show, as on Statuspage.
+func groupStatus(levels []status.Level) (string, string) {
+	shown := status.NoData
+	for _, l := range levels {
+		shown = status.Worst(shown, publishedLevel(l))
+	}
+	return shown.Statuspage(), ampelStatusOf(levels...)
+}
+
+// ampelStatusOf is the ampel_status of a component (or group) whose
+// members are at levels: the Statuspage word of the worst, or "no_data"
+// when some member is not observed and none is worse than up.
+func ampelStatusOf(levels ...status.Level) string {
+	w := status.Worst(levels...)
+	if slices.Contains(levels, status.NoData) && !status.Worse(w, status.Up) {
+		return "no_data"
+	}
+	return w.Statuspage()
 }
 
 type componentsBody struct {
@@ -86,11 +129,12 @@ func componentsBodyOf(d Deps, comps []state.Component) componentsBody {
 	pageID := pageID(d)
 	stamp := stampOf(d)
 	body := componentsBody{Page: pageOf(d), Components: []component{}}
-	groups := map[string]int{}           // group name → index in body.Components
-	groupSince := map[string]time.Time{} // newest change among a group's members
+	groups := map[string]int{}                 // group name → index in body.Components
+	groupSince := map[string]time.Time{}       // newest change among a group's members
+	groupLevels := map[string][]status.Level{} // the members' levels
 	for _, comp := range comps {
 		out := component{
-			ID: comp.Slug, Name: comp.Name, Status: comp.Level.Statuspage(),
+			ID: comp.Slug, Name: comp.Name, Status: publishedLevel(comp.Level).Statuspage(), AmpelStatus: ampelStatusOf(comp.Level),
 			CreatedAt: stamp(d.Started), UpdatedAt: stamp(comp.Since),
 			Position: comp.Position, Showcase: true, PageID: pageID,
 		}
@@ -105,16 +149,17 @@ func componentsBodyOf(d Deps, comps []state.Component) componentsBody {
 				i = len(body.Components)
 				groups[comp.Group] = i
 				body.Components = append(body.Components, component{
-					ID: gid, Name: comp.Group, Status: status.NoData.Statuspage(),
+					ID: gid, Name: comp.Group,
 					CreatedAt: stamp(d.Started), UpdatedAt: stamp(comp.Since),
 					Position: comp.Position, PageID: pageID, Group: true,
 				})
 			}
 			g := &body.Components[i]
 			g.Components = append(g.Components, comp.Slug)
-			if l, _ := status.ParseStatuspage(g.Status); status.Worse(comp.Level, l) {
-				g.Status = comp.Level.Statuspage()
-			}
+			// A group shows the worst of what its members show.
+			levels := append(groupLevels[comp.Group], comp.Level)
+			groupLevels[comp.Group] = levels
+			g.Status, g.AmpelStatus = groupStatus(levels)
 			if comp.Since.After(groupSince[comp.Group]) {
 				groupSince[comp.Group] = comp.Since
 				g.UpdatedAt = stamp(comp.Since)

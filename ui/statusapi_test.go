@@ -37,6 +37,30 @@ func TestStatuspageShapes(t *testing.T) {
 // everything else must match them exactly.
 var ampelKeys = map[string][]string{"/api/v2/summary.json": {"availability"}}
 
+// ampelFields are the fields Ampel adds to Statuspage's objects, with
+// the values each may take: a component's ampel_status is Statuspage's
+// status, or "no_data" where that status stands in for "nobody observes
+// it" (docs/statuspage-json.md).
+var ampelFields = map[string]map[string][]string{
+	"component": {"ampel_status": {"operational", "degraded_performance", "partial_outage", "major_outage", "under_maintenance", "no_data"}},
+}
+
+// withoutAmpelFields checks the fields Ampel adds to an object of type
+// object (each must be there, with one of its values) and returns a copy
+// of m without them, to check against Statuspage's shape.
+func withoutAmpelFields(t *testing.T, at, object string, m map[string]any) map[string]any {
+	t.Helper()
+	m = maps.Clone(m)
+	for field, values := range ampelFields[object] {
+		v, ok := m[field]
+		if s, _ := v.(string); !ok || !slices.Contains(values, s) {
+			t.Errorf("%s%s = %v, want one of %v", at, field, v, values)
+		}
+		delete(m, field)
+	}
+	return m
+}
+
 func readSpec(t *testing.T) statuspageSpec {
 	t.Helper()
 	raw, err := os.ReadFile("testdata/statuspage-v2.json")
@@ -117,6 +141,7 @@ func checkValue(t *testing.T, spec statuspageSpec, at, typ string, v any) {
 				t.Errorf("%s[]: %T, want an object", at, item)
 				continue
 			}
+			m = withoutAmpelFields(t, at+"[].", elem, m)
 			checkObject(t, spec, at+"[].", spec.Objects[elem], m)
 			checkEnums(t, spec, elem, m)
 		}
@@ -128,6 +153,7 @@ func checkValue(t *testing.T, spec statuspageSpec, at, typ string, v any) {
 			t.Errorf("%s: %T, want an object", at, v)
 			return
 		}
+		m = withoutAmpelFields(t, at+".", typ, m)
 		checkObject(t, spec, at+".", fields, m)
 		checkEnums(t, spec, typ, m)
 		return
