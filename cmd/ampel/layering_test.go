@@ -38,6 +38,8 @@ var allowed = map[string][]string{
 	"pkg/mailer":       {"pkg/config"},
 	"pkg/smtptest":     {},
 	"pkg/pgtest":       {},
+	"pkg/safehttp":     {},
+	"pkg/channel":      {"pkg/status", "pkg/safehttp"},
 	"pkg/notify":       {"pkg/auth", "pkg/i18n", "pkg/markdown", "pkg/mailer", "store"},
 	"ui":               {"pkg/status", "pkg/config", "pkg/state", "store", "pkg/live", "pkg/availability", "pkg/remote", "pkg/agent", "pkg/incident", "pkg/markdown", "pkg/ical", "pkg/i18n", "pkg/backup", "pkg/auth"},
 }
