@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/net/http/httpguts"
+
 	"github.com/ampelstatus/ampel/pkg/status"
 )
 
@@ -21,7 +23,7 @@ func ntfyAlert(ch *Channel, ev Event, _ time.Time) (Delivery, error) {
 	priority, tag := ntfyPriority(ev)
 	h.Set("Priority", priority)
 	h.Set("Tags", tag)
-	if ev.Link != "" {
+	if ev.Link != "" && httpguts.ValidHeaderFieldValue(ev.Link) {
 		h.Set("Click", ev.Link)
 	}
 	if ch.Token != "" {

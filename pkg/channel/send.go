@@ -11,6 +11,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"golang.org/x/net/http/httpguts"
+
 	"github.com/ampelstatus/ampel/pkg/safehttp"
 )
 
@@ -66,6 +68,15 @@ func Send(ctx context.Context, c *safehttp.Client, d Delivery, now func() time.T
 	req, err := http.NewRequestWithContext(ctx, d.Method, d.URL, bytes.NewReader(d.Body))
 	if err != nil {
 		return Attempt{Outcome: Permanent, Err: fmt.Errorf("build request: %w", err)}
+	}
+	for name, vs := range d.Header {
+		for _, v := range vs {
+			if !httpguts.ValidHeaderFieldValue(v) {
+				// Sending would fail the same way every time (a token file
+				// with a stray control character, say): not worth a retry.
+				return Attempt{Outcome: Permanent, Err: fmt.Errorf("header %s holds characters HTTP does not allow", name)}
+			}
+		}
 	}
 	req.Header = d.Header.Clone()
 	start := now()

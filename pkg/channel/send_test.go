@@ -163,3 +163,19 @@ func TestWaitHonoursRetryAfter(t *testing.T) {
 		t.Errorf("Retry-After beyond the ceiling: wait %v", got)
 	}
 }
+
+// TestUnsendableHeaderIsPermanent: a token with a control character (a
+// secret file edited badly) would fail every time: not retried, not sent.
+func TestUnsendableHeaderIsPermanent(t *testing.T) {
+	recv := startReceiver(t, nil)
+	d, err := (&Channel{Name: "phone", Kind: Ntfy, URL: recv.URL, Token: "tk_a\nb"}).Alert(outage(), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := Send(context.Background(), client(), d, time.Now); a.Outcome != Permanent || a.Err == nil {
+		t.Errorf("attempt %+v, want permanent", a)
+	}
+	if n := len(recv.requests()); n != 0 {
+		t.Errorf("receiver got %d requests", n)
+	}
+}
