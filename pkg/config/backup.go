@@ -35,7 +35,20 @@ func defaultBackup() Backup {
 	}
 }
 
-func (v *checker) backup(b *Backup) {
+// PostgresBackups is what Ampel says where its own snapshots would be
+// taken of a PostgreSQL history: it leaves them to PostgreSQL's tools.
+const PostgresBackups = `with driver = "postgres", back up with PostgreSQL's own tools (pg_dump for snapshots, WAL archiving with pgBackRest or wal-g for point-in-time recovery): see docs/operations.md`
+
+func (v *checker) backup(b *Backup, driver string) {
+	if driver == DriverPostgres {
+		// The defaults stay as they are (enabled): serve does not take
+		// snapshots of PostgreSQL, and says so. A [backup] the operator
+		// wrote would silently do nothing, so it is a mistake.
+		if v.set("backup") && b.Enabled {
+			v.addf("backup", "Ampel's snapshots are for SQLite; %s (or set enabled = false)", PostgresBackups)
+		}
+		return
+	}
 	if b.Dir == "" {
 		v.addf("backup.dir", "must not be empty (set enabled = false to turn snapshots off)")
 	}

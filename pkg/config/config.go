@@ -89,14 +89,6 @@ type Server struct {
 	Proxies []*net.IPNet `toml:"-" json:"-"`
 }
 
-// Storage is where history lives.
-type Storage struct {
-	// Path of the SQLite database, relative to the config file's folder.
-	Path string `toml:"path"`
-	// Retention of raw results; state changes and rollups are kept.
-	Retention Duration `toml:"retention"`
-}
-
 // Scheduler bounds probing.
 type Scheduler struct {
 	// MaxConcurrent caps the probes running at once in this process.

@@ -91,7 +91,7 @@ func defaults() *Config {
 	return &Config{
 		Site:      Site{Title: "Status", Timezone: "UTC", SLO: 99.9},
 		Server:    Server{Listen: "127.0.0.1:8080", ShutdownTimeout: Duration(10 * time.Second)},
-		Storage:   Storage{Path: "data/ampel.db", Retention: Duration(30 * day)},
+		Storage:   defaultStorage(),
 		Scheduler: Scheduler{MaxConcurrent: 256},
 		Backup:    defaultBackup(),
 		Console:   defaultConsole(),

@@ -40,9 +40,7 @@ func (v *checker) complete(c *Config) {
 	if len(c.Zones) == 0 {
 		c.Zones = []Zone{{Name: "local", Kind: "local"}}
 	}
-	if p := c.Storage.Path; p != ":memory:" && !strings.HasPrefix(p, "file:") {
-		c.Storage.Path = resolve(c.Dir, p)
-	}
+	v.completeStorage(c)
 	c.Server.MetricsTokenFile = resolve(c.Dir, c.Server.MetricsTokenFile)
 	c.Backup.Dir = resolve(c.Dir, c.Backup.Dir)
 	v.metricsToken(&c.Server)
@@ -81,7 +79,7 @@ func (v *checker) validate(c *Config) {
 	v.site(c)
 	v.server(&c.Server)
 	v.storage(&c.Storage)
-	v.backup(&c.Backup)
+	v.backup(&c.Backup, c.Storage.Driver)
 	v.console(&c.Console)
 	v.mail(c)
 	v.subscriptions(&c.Subscriptions)
@@ -153,15 +151,6 @@ func proxyNet(s string) (*net.IPNet, error) {
 	}
 	_, n, err := net.ParseCIDR(s)
 	return n, err
-}
-
-func (v *checker) storage(s *Storage) {
-	if s.Path == "" {
-		v.addf("storage.path", "must not be empty")
-	}
-	if v.durationKey("storage.retention") && s.Retention.D() < time.Hour {
-		v.addf("storage.retention", "must be at least 1h, got %s", s.Retention)
-	}
 }
 
 // zones validates the zones and returns the set of their names.
