@@ -28,12 +28,9 @@ type Storage struct {
 	// password is never written in the config itself.
 	DSNFile string `toml:"dsn_file"`
 	DSN     Secret `toml:"-"`
-	// MaxOpenConns caps the connections to PostgreSQL (default 10).
+	// MaxOpenConns caps the connections one ampel serve opens to
+	// PostgreSQL (default 10): one for writes, the others for queries.
 	MaxOpenConns int `toml:"max_open_conns"`
-	// ConnMaxLifetime closes a PostgreSQL connection this long after it
-	// was opened (default 30m), so that connections move to a new primary
-	// or behind a pooler without waiting for an error.
-	ConnMaxLifetime Duration `toml:"conn_max_lifetime"`
 }
 
 // Postgres reports whether the history lives on a PostgreSQL server.
@@ -42,12 +39,12 @@ func (s Storage) Postgres() bool { return s.Driver == DriverPostgres }
 func defaultStorage() Storage {
 	return Storage{
 		Driver: DriverSQLite, Path: "data/ampel.db", Retention: Duration(30 * day),
-		MaxOpenConns: 10, ConnMaxLifetime: Duration(30 * time.Minute),
+		MaxOpenConns: 10,
 	}
 }
 
 // postgresOnly are the [storage] keys that only driver "postgres" reads.
-var postgresOnly = []string{"dsn_file", "max_open_conns", "conn_max_lifetime"}
+var postgresOnly = []string{"dsn_file", "max_open_conns"}
 
 // completeStorage resolves the database path and, for PostgreSQL, reads
 // the DSN file.
@@ -91,9 +88,6 @@ func (v *checker) storage(s *Storage) {
 		}
 		if s.MaxOpenConns < 2 || s.MaxOpenConns > 1000 {
 			v.addf("storage.max_open_conns", "must be between 2 and 1000 (one connection writes, the others read), got %d", s.MaxOpenConns)
-		}
-		if v.durationKey("storage.conn_max_lifetime") && s.ConnMaxLifetime.D() < time.Minute {
-			v.addf("storage.conn_max_lifetime", "must be at least 1m, got %s", s.ConnMaxLifetime)
 		}
 	default:
 		v.addf("storage.driver", `must be "sqlite" or "postgres", got %q`, s.Driver)

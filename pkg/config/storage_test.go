@@ -5,7 +5,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 )
 
 // TestStorageDefaults: a file without [storage] keeps SQLite, and
@@ -24,7 +23,7 @@ func TestStorageDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := cfg.Storage
-	if !s.Postgres() || s.DSNFile != filepath.Join(dir, "pg.dsn") || s.MaxOpenConns != 10 || s.ConnMaxLifetime.D() != 30*time.Minute {
+	if !s.Postgres() || s.DSNFile != filepath.Join(dir, "pg.dsn") || s.MaxOpenConns != 10 {
 		t.Errorf("postgres storage %+v", s)
 	}
 	if string(s.DSN) != "host=db user=ampel password=hunter2 dbname=ampel" {
