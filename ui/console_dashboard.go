@@ -19,9 +19,11 @@ type dashboardView struct {
 	Zones        []zoneLine
 	Agents       []store.Agent
 	// Backup is the snapshots' status; nil when unknown. BackupOff says
-	// the config turned them off.
-	Backup    *backupLine
-	BackupOff bool
+	// the config turned them off; BackupPostgres that the history is on
+	// PostgreSQL, which its own tools back up.
+	Backup         *backupLine
+	BackupOff      bool
+	BackupPostgres bool
 }
 
 // backupLine is the scheduled snapshots at a glance.
@@ -78,6 +80,7 @@ func (k *console) dashboard(c echo.Context) error {
 		}
 	} else {
 		v.BackupOff = !k.d.Config.Backup.Enabled
+		v.BackupPostgres = k.d.Config.Storage.Postgres()
 	}
 	return k.render(c, http.StatusOK, "dashboard", v)
 }

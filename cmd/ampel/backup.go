@@ -47,6 +47,9 @@ func backupCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		fmt.Fprintln(stderr, err)
 		return 1
 	}
+	if !refusePostgresBackup("backup", cfg, stderr) {
+		return 1
+	}
 	fmt.Fprintf(stdout, "Snapshotting %s to %s ...\n", cfg.Storage.Path, out)
 	info, err := store.Snapshot(ctx, cfg.Storage.Path, out)
 	if err != nil {
@@ -67,6 +70,9 @@ func restoreCmd(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	cfg, err := loadConfig(cfgPath)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	if !refusePostgresBackup("restore", cfg, stderr) {
 		return 1
 	}
 	db := cfg.Storage.Path

@@ -22,6 +22,9 @@ import (
 // use. closeStore closes it and, when that succeeded, records a clean
 // stop.
 func openStore(ctx context.Context, cfg *config.Config, logger *slog.Logger) (st *store.Store, closeStore func() error, err error) {
+	if cfg.Storage.Postgres() {
+		return servePostgres(ctx, cfg, logger)
+	}
 	db := cfg.Storage.Path
 	if err := os.MkdirAll(filepath.Dir(db), 0o750); err != nil {
 		return nil, nil, fmt.Errorf("store: create folder: %w", err)
@@ -69,10 +72,14 @@ func openStore(ctx context.Context, cfg *config.Config, logger *slog.Logger) (st
 	return st, closeStore, nil
 }
 
-// startBackups runs scheduled snapshots of db, if enabled, with their
-// metrics; status reports them (nil when off); stop ends them, waiting
-// for a snapshot in progress to be cancelled.
+// startBackups runs scheduled snapshots of db, if enabled and on SQLite,
+// with their metrics; status reports them (nil when off); stop ends them,
+// waiting for a snapshot in progress to be cancelled.
 func startBackups(cfg *config.Config, db string, m *metrics.Metrics, logger *slog.Logger) (status func() backup.Status, stop func(), err error) {
+	if cfg.Storage.Postgres() {
+		logger.Info("no scheduled snapshots: "+config.PostgresBackups, "driver", config.DriverPostgres)
+		return nil, func() {}, nil
+	}
 	if !cfg.Backup.Enabled {
 		logger.Warn("scheduled snapshots are off ([backup] enabled = false)")
 		return nil, func() {}, nil

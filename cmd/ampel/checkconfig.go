@@ -31,9 +31,16 @@ func configFlag(name string, args []string, stderr io.Writer) (fs *flag.FlagSet,
 }
 
 // loadConfig loads and validates a config, with the probe kinds this
-// binary has.
+// binary has and the DSN shapes its store takes.
 func loadConfig(path string) (*config.Config, error) {
-	return config.Load(path, probes.KindNames())
+	cfg, err := config.Load(path, probes.KindNames())
+	if err != nil {
+		return nil, err
+	}
+	if err := checkStorage(cfg); err != nil {
+		return nil, err
+	}
+	return cfg, nil
 }
 
 // prepareChecks builds every check's prober, so that settings only a probe

@@ -24,6 +24,7 @@ var allowed = map[string][]string{
 	"pkg/live":         {},
 	"pkg/availability": {"pkg/status", "store"},
 	"pkg/demo":         {"pkg/status", "pkg/config", "pkg/state", "pkg/incident", "store"},
+	"pkg/dbcopy":       {"pkg/status", "pkg/availability", "store"},
 	"pkg/spool":        {},
 	"pkg/agent":        {"pkg/status", "pkg/config", "pkg/spool", "probes", "probes/schedule"},
 	"pkg/remote":       {"pkg/status", "pkg/config", "pkg/agent", "pkg/ingest", "store"},

@@ -32,6 +32,8 @@ Commands:
                               write a verified snapshot of the database (safe while serving)
   restore --config PATH --from FILE
                               install a snapshot as the database (the server must be stopped)
+  migrate-db --config NEW.toml --from OLD.db
+                              copy a SQLite history into an empty PostgreSQL database, and verify it
   agent --server URL --zone NAME --token-file PATH [--spool DIR]
                               probe from a remote zone and push results
   token create --config PATH --zone NAME --name NAME
@@ -64,6 +66,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return backupCmd(ctx, rest, stdout, stderr)
 	case "restore":
 		return restoreCmd(ctx, rest, stdout, stderr)
+	case "migrate-db":
+		return migrateDB(ctx, rest, stdout, stderr)
 	case "agent":
 		return agentCmd(ctx, rest, stderr)
 	case "token":

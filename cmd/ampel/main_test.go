@@ -16,17 +16,19 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ampelstatus/ampel/pkg/pgtest"
 	"github.com/ampelstatus/ampel/pkg/status"
 	"github.com/ampelstatus/ampel/store"
 )
 
-// TestMain lets the tests start this test binary as a real ampel process.
+// TestMain lets the tests start this test binary as a real ampel process,
+// and stops the PostgreSQL server the tests shared.
 func TestMain(m *testing.M) {
 	if os.Getenv("AMPEL_TEST_RUN_MAIN") == "1" {
 		main()
 		return
 	}
-	os.Exit(m.Run())
+	pgtest.Main(m)
 }
 
 // flipTarget is an HTTP target that answers 200 or, once told to fail, 503.

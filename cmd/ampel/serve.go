@@ -134,7 +134,7 @@ func runServer(ctx context.Context, cfg *config.Config, probers map[string]probe
 	go func() { sched.Run(schedCtx); close(schedDone) }()
 	stopHouse := runUntilStopped(func(ctx context.Context) { housekeep(ctx, st, cfg, logger) })
 
-	logger.Info("serving", "addr", ln.Addr().String(), "jobs", sched.Jobs(), "db", cfg.Storage.Path)
+	logger.Info("serving", "addr", ln.Addr().String(), "jobs", sched.Jobs(), "db", historyName(cfg))
 	fmt.Fprintf(stdout, "Ampel is serving http://%s (%s)\n", ln.Addr(), cfg.Summary())
 
 	var runErr error

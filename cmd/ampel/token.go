@@ -62,7 +62,7 @@ func token(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		prefix, what = remote.TokenPrefix, "a zone"
 		done = fmt.Sprintf("Zone token %q for zone %s created. It is shown only this once: store it in the agent's --token-file.", *name, *zone)
 	}
-	st, err := store.Open(ctx, cfg.Storage.Path)
+	st, err := openHistory(ctx, cfg)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return 1

@@ -67,7 +67,7 @@ func userCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 			return 1
 		}
 	}
-	st, err := store.Open(ctx, cfg.Storage.Path)
+	st, err := openHistory(ctx, cfg)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return 1
