@@ -113,15 +113,17 @@ func classifyStatus(code int) Outcome {
 	return Permanent
 }
 
-// classifyError: a refused address, a bad URL or a redirect loop is the
-// URL's fault and permanent; the rest (timeouts, refused connections,
-// failed DNS, cut connections) are the network's and worth a retry.
+// classifyError: a refused address, a bad URL, a redirect loop or a
+// redirect that would drop the body is the URL's fault and permanent; the
+// rest (timeouts, refused connections, failed DNS, cut connections) are
+// the network's and worth a retry.
 func classifyError(err error) Outcome {
 	var blocked *safehttp.BlockedError
 	switch {
 	case errors.As(err, &blocked),
 		errors.Is(err, safehttp.ErrScheme),
-		errors.Is(err, safehttp.ErrTooManyRedirects):
+		errors.Is(err, safehttp.ErrTooManyRedirects),
+		errors.Is(err, safehttp.ErrRedirectDropsBody):
 		return Permanent
 	}
 	return Retry

@@ -3,12 +3,15 @@ package safehttp
 import (
 	"context"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
 	"net/url"
+	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -235,5 +238,42 @@ func TestOnlyHTTPSchemes(t *testing.T) {
 	req, _ := http.NewRequest(http.MethodGet, "ftp://example.com/", nil)
 	if _, err := c.Do(req); !errors.Is(err, ErrScheme) {
 		t.Errorf("ftp: %v, want ErrScheme", err)
+	}
+}
+
+// TestRedirectKeepsBodyOrStops: 307 and 308 repeat the POST with its body
+// and are followed; 301, 302 and 303 would turn it into a GET without
+// the body, so the client stops instead of reporting that GET's answer.
+func TestRedirectKeepsBodyOrStops(t *testing.T) {
+	var (
+		mu     sync.Mutex
+		bodies []string
+	)
+	target := startReceiver(t, "127.0.0.1:0", func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		bodies = append(bodies, r.Method+" "+string(b))
+		mu.Unlock()
+	})
+	front := startReceiver(t, "127.0.0.1:0", func(w http.ResponseWriter, r *http.Request) {
+		code, _ := strconv.Atoi(strings.TrimPrefix(r.URL.Path, "/"))
+		http.Redirect(w, r, target.URL+"/moved", code)
+	})
+	c := New(Options{Policy: Policy{Allow: loopback}})
+	for _, code := range []int{307, 308} {
+		if resp, err := get(t, c, front.URL+"/"+strconv.Itoa(code)); err != nil || resp.Status != 200 {
+			t.Errorf("%d: %v", code, err)
+		}
+	}
+	for _, code := range []int{301, 302, 303} {
+		if _, err := get(t, c, front.URL+"/"+strconv.Itoa(code)); !errors.Is(err, ErrRedirectDropsBody) {
+			t.Errorf("%d: error %v, want ErrRedirectDropsBody", code, err)
+		}
+	}
+	target.Close() // waits for its handlers: bodies is complete
+	mu.Lock()
+	defer mu.Unlock()
+	if len(bodies) != 2 || bodies[0] != `POST {"x":1}` || bodies[1] != `POST {"x":1}` {
+		t.Errorf("target got %q, want the POST with its body twice", bodies)
 	}
 }

@@ -36,6 +36,12 @@ const (
 // ErrTooManyRedirects ends a redirect chain longer than MaxRedirects.
 var ErrTooManyRedirects = errors.New("too many redirects")
 
+// ErrRedirectDropsBody ends a 301, 302 or 303 answer to a POST: net/http
+// would follow it as a GET without the body, and a 2xx to that GET would
+// pass for a delivery that never arrived. 307 and 308 keep the method and
+// body and are followed.
+var ErrRedirectDropsBody = errors.New("redirect would repeat the request as GET without its body")
+
 // ErrScheme refuses a URL (or a redirect) that is not http or https.
 var ErrScheme = errors.New("only http and https URLs are allowed")
 
@@ -117,6 +123,9 @@ func New(opt Options) *Client {
 				}
 				if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
 					return ErrScheme
+				}
+				if req.Method != via[0].Method {
+					return ErrRedirectDropsBody
 				}
 				return nil
 			},
