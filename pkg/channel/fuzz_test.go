@@ -71,6 +71,12 @@ func checkLimits(t *testing.T, kind Kind, m map[string]any) {
 		limit(255, "dedup_key")
 		if _, ok := m["payload"]; ok {
 			limit(pdSummaryMax, "payload", "summary")
+			if s := str(t, m, "payload", "summary"); strings.ContainsAny(s, "\r\n") {
+				t.Fatalf("pagerduty: summary %q is not one line", s)
+			}
+			if str(t, m, "payload", "source") == "" {
+				t.Fatal("pagerduty: empty source")
+			}
 		}
 	}
 }

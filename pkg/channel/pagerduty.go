@@ -66,9 +66,17 @@ func pagerDutyAlert(ch *Channel, ev Event, _ time.Time) (Delivery, error) {
 	if !ev.Resolved {
 		e.EventAction = "trigger"
 		e.Client = "Ampel"
+		summary := ev.Title()
+		if ev.Cause != "" {
+			summary += " (" + ev.Cause + ")"
+		}
+		source := ev.Component
+		if source == "" {
+			source = "ampel" // the field is required; an event about Ampel itself has no component
+		}
 		e.Payload = &pdPayload{
-			Summary:   truncate(ev.Title()+" ("+ev.Detail()+")", pdSummaryMax),
-			Source:    ev.Component,
+			Summary:   truncate(strings.Join(strings.Fields(summary), " "), pdSummaryMax),
+			Source:    source,
 			Severity:  pdSeverity(ev.To),
 			Timestamp: ev.At.UTC().Format(time.RFC3339),
 			Component: ev.Check,
