@@ -48,8 +48,12 @@ func (a attempt) elapsed() time.Duration { return time.Since(a.start) }
 
 // fail turns an error into a Down observation: a public reason that names no
 // target, and the full error as detail for operators. fallback is the reason
-// when the error is of no known sort ("request failed").
+// when the error is of no known sort ("request failed"). A failure of
+// Ampel's own machine is no data instead (see localReason).
 func (a attempt) fail(ctx context.Context, err error, fallback string) Observation {
+	if r := localReason(err); r != "" {
+		return notProbed(r, err, a.elapsed())
+	}
 	return Observation{
 		Outcome:  status.Down,
 		Reason:   a.reason(ctx, err, fallback),

@@ -55,6 +55,9 @@ func (p *metricsProbe) run(ctx context.Context, env Env) Observation {
 	req.Header.Set("Accept", "text/plain;version=0.0.4")
 	req.Header.Set("User-Agent", userAgent(env.Zone))
 	resp, err := p.client.Do(req)
+	if r := localReason(err); r != "" {
+		return notProbed(r, err, time.Since(start))
+	}
 	if err != nil {
 		return Observation{Outcome: status.Down, Reason: requestReason(ctx, err), Detail: err.Error(), Duration: time.Since(start)}
 	}

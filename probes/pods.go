@@ -128,6 +128,9 @@ func (p *podsProbe) instanceTarget(in Instance) string {
 func (p *podsProbe) run(ctx context.Context, env Env) Observation {
 	start := time.Now()
 	instances, err := p.discover(ctx)
+	if r := localReason(err); r != "" {
+		return notProbed(r, err, time.Since(start))
+	}
 	if err != nil {
 		return Observation{Outcome: status.Down, Reason: "pod discovery failed", Detail: err.Error()}
 	}
@@ -174,8 +177,8 @@ func (p *podsProbe) probeAll(ctx context.Context, env Env, instances []Instance)
 
 // judge applies the minimum to the instances' observations.
 func (p *podsProbe) judge(obs []Observation) Observation {
-	healthy, degraded := 0, 0
-	var firstBad Observation
+	healthy, degraded, unprobed := 0, 0, 0
+	var firstBad, firstUnprobed Observation
 	for _, o := range obs {
 		switch o.Outcome {
 		case status.Up:
@@ -183,13 +186,21 @@ func (p *podsProbe) judge(obs []Observation) Observation {
 		case status.Degraded:
 			healthy++
 			degraded++
+		case status.NoData:
+			// Not probed for a reason of Ampel's own: judged on the rest.
+			if unprobed++; unprobed == 1 {
+				firstUnprobed = o
+			}
 		default:
 			if firstBad.Reason == "" {
 				firstBad = o
 			}
 		}
 	}
-	total := len(obs)
+	total := len(obs) - unprobed
+	if total == 0 {
+		return Observation{Outcome: status.NoData, Reason: firstUnprobed.Reason, Detail: firstUnprobed.Detail}
+	}
 	summary := fmt.Sprintf("%d/%d pods healthy", healthy, total)
 	switch {
 	case healthy == total && degraded == 0:

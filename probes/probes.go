@@ -40,7 +40,9 @@ type Env struct {
 
 // Observation is what a probe saw.
 type Observation struct {
-	// Outcome is status.Up, status.Degraded or status.Down.
+	// Outcome is status.Up, status.Degraded or status.Down; status.NoData
+	// when the probe could not run for a reason of Ampel's own (see
+	// localReason), which says nothing about the target.
 	Outcome status.Level
 	// Reason is short and public-safe: "HTTP 503", "timeout after 5s".
 	Reason string

@@ -1,10 +1,11 @@
 package ui
 
 import (
-	"net"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/ampelstatus/ampel/pkg/connlimit"
 )
 
 // Login limits. Kept in memory: a restart forgets them, which only gives
@@ -60,18 +61,9 @@ func accountKey(email string) string {
 	return k
 }
 
-// ipKey is the client's address; IPv6 clients by their /64, which one
-// client usually holds whole.
-func ipKey(addr string) string {
-	ip := net.ParseIP(addr)
-	if ip == nil {
-		return addr
-	}
-	if ip.To4() == nil {
-		return ip.Mask(net.CIDRMask(64, 128)).String() + "/64"
-	}
-	return ip.String()
-}
+// ipKey is the client's address as the limits count it: IPv6 clients by
+// their /64, which one client usually holds whole (see connlimit.Key).
+func ipKey(addr string) string { return connlimit.Key(addr) }
 
 // wait says how long until ip may try again (0: now), and whether the
 // refusal is the account's (true) or the address's.

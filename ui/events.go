@@ -17,7 +17,8 @@ import (
 	"github.com/ampelstatus/ampel/pkg/status"
 )
 
-// maxStreams caps the open /events streams by default.
+// maxStreams caps the open /events streams when Deps does not say; serve
+// derives the cap from its descriptor budget (see connlimit.Plan).
 const maxStreams = 50000
 
 // heartbeat is how often, by default, an idle stream sends a comment
@@ -112,14 +113,14 @@ func (s *site) events(c echo.Context) error {
 	if s.d.Feed == nil {
 		return echo.NewHTTPError(http.StatusNotFound, "live updates are off")
 	}
-	// Streams are cheap but not free: past the cap a stranger's flood
-	// is refused, and the page falls back to its Reload button.
-	if n := s.streams.Add(1); n > s.maxStreams {
-		s.streams.Add(-1)
-		c.Response().Header().Set("Retry-After", "60")
-		return c.JSON(http.StatusTooManyRequests, apiError{Error: "too many live streams; reload the page instead"})
+	// Each stream holds a descriptor: past a client's share or the
+	// server's cap a flood is refused at once, and the page falls back
+	// to its Reload button.
+	client := streamClient(c)
+	if ok, code := s.streams.take(client); !ok {
+		return refuseStream(c, code)
 	}
-	defer s.streams.Add(-1)
+	defer s.streams.release(client)
 	hub := s.d.Feed.Hub()
 	w := c.Response()
 	rc := http.NewResponseController(w)

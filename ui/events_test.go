@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -26,9 +27,18 @@ type stream struct {
 
 func openStream(t *testing.T, url, lastID string) *stream {
 	t.Helper()
+	return openStreamWith(t, url, lastID, "")
+}
+
+// openStreamWith opens a stream, with X-Forwarded-For: client when set.
+func openStreamWith(t *testing.T, url, lastID, client string) *stream {
+	t.Helper()
 	req, err := http.NewRequest(http.MethodGet, url, nil)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if client != "" {
+		req.Header.Set("X-Forwarded-For", client)
 	}
 	if lastID != "" {
 		req.Header.Set("Last-Event-ID", lastID)
@@ -169,31 +179,62 @@ func TestEventsOffWithoutHub(t *testing.T) {
 	}
 }
 
-// TestEventsStreamCap: past the cap, a new stream is refused with 429 and
-// Retry-After; a closed stream frees its place.
+// TestEventsStreamCap: one client (by the address its trusted proxy
+// forwards; an IPv6 client by its /64) gets 429 past its share, anyone
+// 503 past the server's cap, both with Retry-After and a closed
+// connection; a closed stream frees its place.
 func TestEventsStreamCap(t *testing.T) {
 	f := newFixture(t)
-	s, err := newSite(Deps{Config: f.cfg, Engine: f.engine, Store: f.store, Feed: f.feed, Now: func() time.Time { return t0 }, Heartbeat: time.Hour, Logger: slog.New(slog.DiscardHandler)})
+	f.cfg.Server.Proxies = []*net.IPNet{{IP: net.IPv4(127, 0, 0, 1), Mask: net.CIDRMask(32, 32)}}
+	s, err := newSite(Deps{Config: f.cfg, Engine: f.engine, Store: f.store, Feed: f.feed, Now: func() time.Time { return t0 }, Heartbeat: time.Hour, Logger: slog.New(slog.DiscardHandler),
+		MaxStreams: 3, StreamsPerClient: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.maxStreams = 1
 	e := echo.New()
+	e.IPExtractor = clientIP(f.cfg)
 	s.routes(e)
 	ts := httptest.NewServer(e)
 	t.Cleanup(ts.Close)
-	first := openStream(t, ts.URL+"/events", "")
-	resp, err := http.Get(ts.URL + "/events")
+	from := func(client string) string { return ts.URL + "/events#" + client }
+	first := openStreamFrom(t, from("2001:db8::1"))
+	openStreamFrom(t, from("2001:db8::2:3")) // the same /64
+	refusedFrom(t, from("2001:db8::4"), http.StatusTooManyRequests)
+	openStreamFrom(t, from("192.0.2.1"))
+	refusedFrom(t, from("192.0.2.2"), http.StatusServiceUnavailable)
+
+	first.resp.Body.Close()
+	eventuallyUI(t, func() bool {
+		s.streams.mu.Lock()
+		defer s.streams.mu.Unlock()
+		return s.streams.open == 2
+	})
+	openStreamFrom(t, from("2001:db8::5"))
+}
+
+// openStreamFrom opens a stream as the client named after url's "#",
+// forwarded by the test's trusted proxy.
+func openStreamFrom(t *testing.T, url string) *stream {
+	t.Helper()
+	base, client, _ := strings.Cut(url, "#")
+	return openStreamWith(t, base, "", client)
+}
+
+// refusedFrom asks for a stream as openStreamFrom does and wants it
+// refused with code, Retry-After and a closed connection.
+func refusedFrom(t *testing.T, url string, code int) {
+	t.Helper()
+	base, client, _ := strings.Cut(url, "#")
+	req, _ := http.NewRequest(http.MethodGet, base, nil)
+	req.Header.Set("X-Forwarded-For", client)
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" {
-		t.Fatalf("second stream: %d %v", resp.StatusCode, resp.Header)
+	if resp.StatusCode != code || resp.Header.Get("Retry-After") == "" || !resp.Close {
+		t.Fatalf("stream from %s: %d %v, want %d with Retry-After and Connection: close", client, resp.StatusCode, resp.Header, code)
 	}
-	first.resp.Body.Close()
-	eventuallyUI(t, func() bool { return s.streams.Load() == 0 })
-	openStream(t, ts.URL+"/events", "")
 }
 
 // eventuallyUI polls cond for up to 5 s.

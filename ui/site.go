@@ -21,9 +21,8 @@ type site struct {
 	assets *assets
 	pages  pages
 	cache  *cache
-	// streams counts open /events streams, at most maxStreams.
-	streams    atomic.Int64
-	maxStreams int64
+	// streams counts open /events streams, in all and per client.
+	streams *streamLimits
 	// edits counts operators' changes (see edited): part of version.
 	edits atomic.Uint64
 	// reports caches availability month pages and API answers apart, so
@@ -49,8 +48,8 @@ func newSite(d Deps) (*site, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &site{d: d, assets: a, pages: ps, cache: newCache(), reports: newCache(), maxStreams: maxStreams,
-		md: newMDCache(d.Logger)}
+	s := &site{d: d, assets: a, pages: ps, cache: newCache(), reports: newCache(),
+		streams: newStreamLimits(d.MaxStreams, d.StreamsPerClient), md: newMDCache(d.Logger)}
 	if d.Config != nil {
 		if u, err := url.Parse(d.Config.Site.PublicURL); err == nil {
 			s.publicHost = u.Host

@@ -41,6 +41,9 @@ type Deps struct {
 	// Feed carries live updates to /events and versions the page cache;
 	// nil turns live updates off (pages then follow Engine.UpdatedAt).
 	Feed *Feed
+	// MaxStreams caps open /events streams in all, StreamsPerClient one
+	// client's (an IPv6 client by its /64); 50,000 and 32 when zero.
+	MaxStreams, StreamsPerClient int
 	// Heartbeat is how often an idle /events stream sends a comment line
 	// so proxies keep it open; 15 s when zero.
 	Heartbeat time.Duration

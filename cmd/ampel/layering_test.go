@@ -26,6 +26,7 @@ var allowed = map[string][]string{
 	"pkg/demo":         {"pkg/status", "pkg/config", "pkg/state", "pkg/incident", "store"},
 	"pkg/dbcopy":       {"pkg/status", "pkg/availability", "store"},
 	"pkg/spool":        {},
+	"pkg/connlimit":    {},
 	"pkg/agent":        {"pkg/status", "pkg/config", "pkg/spool", "probes", "probes/schedule"},
 	"pkg/remote":       {"pkg/status", "pkg/config", "pkg/agent", "pkg/ingest", "store"},
 	"pkg/incident":     {"pkg/status"},
@@ -42,7 +43,7 @@ var allowed = map[string][]string{
 	"pkg/safehttp":     {},
 	"pkg/channel":      {"pkg/status", "pkg/safehttp"},
 	"pkg/notify":       {"pkg/auth", "pkg/i18n", "pkg/markdown", "pkg/mailer", "store"},
-	"ui":               {"pkg/status", "pkg/config", "pkg/state", "store", "pkg/live", "pkg/availability", "pkg/remote", "pkg/agent", "pkg/incident", "pkg/markdown", "pkg/ical", "pkg/i18n", "pkg/backup", "pkg/auth"},
+	"ui":               {"pkg/status", "pkg/config", "pkg/state", "store", "pkg/live", "pkg/availability", "pkg/remote", "pkg/agent", "pkg/incident", "pkg/markdown", "pkg/ical", "pkg/i18n", "pkg/backup", "pkg/auth", "pkg/connlimit"},
 }
 
 // onlyIn lists third-party imports confined to some packages of ours.

@@ -114,16 +114,18 @@ func runServer(ctx context.Context, cfg *config.Config, probers map[string]probe
 		Logger:        logger,
 	})
 
-	ln, err := net.Listen("tcp", cfg.Server.Listen)
+	tcp, err := net.Listen("tcp", cfg.Server.Listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s (server.listen): %w", cfg.Server.Listen, err)
 	}
+	ln, budget := limitInbound(tcp, cfg, m, logger)
 	started := time.Now()
 	srv := ui.NewServer(ui.New(ui.Deps{
 		Config: cfg, Engine: engine, Gatherer: m.Registry, Logger: logger, Started: started,
 		Health: func() error { return health(writer, sched) },
 		Store:  st, Feed: feed, Agents: agents, OnIncidentChange: applyOverlay,
-		Backups: backupStatus,
+		Backups:    backupStatus,
+		MaxStreams: budget.Streams, StreamsPerClient: budget.StreamsPerClient,
 	}), logger)
 	srv.RegisterOnShutdown(feed.Hub().Close)
 	serveErr := make(chan error, 1)

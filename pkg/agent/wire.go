@@ -33,7 +33,8 @@ type Result struct {
 	Start    time.Time `json:"start"`
 	// DurationUS is the round trip in microseconds.
 	DurationUS int64 `json:"duration_us"`
-	// Outcome is "up", "degraded" or "down".
+	// Outcome is "up", "degraded" or "down"; "no_data" when the agent
+	// could not probe for a reason of its own (out of descriptors).
 	Outcome string `json:"outcome"`
 	Reason  string `json:"reason,omitempty"`
 	Detail  string `json:"detail,omitempty"`

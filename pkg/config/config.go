@@ -87,6 +87,10 @@ type Server struct {
 	TrustedProxies []string `toml:"trusted_proxies"`
 	// Proxies is TrustedProxies parsed.
 	Proxies []*net.IPNet `toml:"-" json:"-"`
+	// StreamsPerClient caps the live-update streams (/events) one client
+	// address (an IPv6 client's /64) may hold open; the server's own cap
+	// comes from its file-descriptor limit.
+	StreamsPerClient int `toml:"streams_per_client"`
 }
 
 // Scheduler bounds probing.

@@ -129,6 +129,9 @@ func (v *checker) server(s *Server) {
 	if v.durationKey("server.shutdown_timeout") && s.ShutdownTimeout < 0 {
 		v.addf("server.shutdown_timeout", "must not be negative")
 	}
+	if s.StreamsPerClient < 1 {
+		v.addf("server.streams_per_client", "must be at least 1")
+	}
 	s.Proxies = nil
 	for i, p := range s.TrustedProxies {
 		n, err := proxyNet(p)

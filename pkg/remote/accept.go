@@ -163,7 +163,8 @@ func (r *Receiver) result(zone string, wr agent.Result, now time.Time) (status.R
 		return status.Result{}, false
 	}
 	out, err := status.ParseLevel(wr.Outcome)
-	if err != nil || (out != status.Up && out != status.Degraded && out != status.Down) {
+	// no_data is an agent's probe that could not run for a local reason.
+	if err != nil || (out != status.Up && out != status.Degraded && out != status.Down && out != status.NoData) {
 		return status.Result{}, false
 	}
 	if wr.Start.After(now.Add(MaxClockOffset)) || wr.Start.Before(now.Add(-r.opts.Config.Storage.Retention.D())) {

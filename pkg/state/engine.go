@@ -142,6 +142,14 @@ func (e *Engine) Apply(r status.Result) []status.Change {
 	if zs == nil {
 		return nil
 	}
+	if r.Outcome == status.NoData {
+		// Ampel could not probe, for a reason of its own (out of
+		// descriptors, overloaded): stored for operators, but no
+		// evidence about the target either way. It counts toward no
+		// threshold and does not keep the zone fresh, so a zone that
+		// cannot probe for three intervals goes stale: no data, never down.
+		return nil
+	}
 	if e.outdated(zs, cs.spec, r) {
 		return nil
 	}

@@ -154,3 +154,36 @@ func TestPodResultsAreShownNotApplied(t *testing.T) {
 		t.Fatalf("after p4 retired: %+v", z.Pods)
 	}
 }
+
+// TestLocalFailureIsNoData: a probe Ampel could not run (no_data: out of
+// descriptors, overloaded) is no evidence about the target. It counts
+// toward no threshold, and a zone that only has such results goes stale
+// (no data) after three intervals, never down.
+func TestLocalFailureIsNoData(t *testing.T) {
+	e := New(fleet("a"))
+	e.Apply(result("api-health", "a", 0, status.Up, ""))
+	notProbed := func(sec int) status.Result {
+		return result("api-health", "a", sec, status.NoData, "not probed: Ampel is out of file descriptors")
+	}
+	for sec := 30; sec <= 150; sec += 30 {
+		if ch := e.Apply(notProbed(sec)); len(ch) != 0 {
+			t.Fatalf("not probed at %ds moved the state: %s", sec, summary(ch))
+		}
+	}
+	// One real failure, a local one between, another real failure: two
+	// consecutive failures of the target, so down.
+	e.Apply(result("api-health", "a", 180, status.Down, "HTTP 503"))
+	e.Apply(notProbed(210))
+	if got := summary(e.Apply(result("api-health", "a", 240, status.Down, "HTTP 503"))); !strings.Contains(got, "component api up>down") {
+		t.Fatalf("two failures around a local one: %q", got)
+	}
+
+	e = New(zonesFleet())
+	e.Apply(result("api-health", "a", 0, status.Up, ""))
+	for sec := 10; sec <= 40; sec += 10 {
+		e.Apply(result("api-health", "a", sec, status.NoData, "not probed: Ampel is out of file descriptors"))
+	}
+	if got := summary(e.Tick(t0.Add(31 * time.Second))); !strings.Contains(got, "check_zone api-health@a up>no_data") || strings.Contains(got, "down") {
+		t.Fatalf("a zone that cannot probe for three intervals: %q, want it stale", got)
+	}
+}

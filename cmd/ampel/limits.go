@@ -1,0 +1,37 @@
+package main
+
+import (
+	"log/slog"
+	"net"
+
+	"github.com/ampelstatus/ampel/pkg/config"
+	"github.com/ampelstatus/ampel/pkg/connlimit"
+	"github.com/ampelstatus/ampel/pkg/metrics"
+)
+
+// limitInbound derives the caps on inbound connections and streams from
+// the descriptor limit (raised to its hard limit first), logs them, and
+// returns ln wrapped to enforce the connection caps, with the budget the
+// stream caps come from. Whatever the crowd does, the reserve stays for
+// probes, the store and mail.
+func limitInbound(ln net.Listener, cfg *config.Config, m *metrics.Metrics, logger *slog.Logger) (*connlimit.Listener, connlimit.Budget) {
+	files, err := connlimit.RaiseFiles()
+	if err != nil {
+		logger.Warn("cannot read the descriptor limit; assuming 1024", "err", err)
+		files = 1024
+	}
+	probes := cfg.Scheduler.MaxConcurrent
+	b := connlimit.Plan(files, probes, cfg.Server.StreamsPerClient)
+	logger.Info("connection limits", "files", b.Files, "reserve", b.Reserve,
+		"connections", b.Connections, "connections_per_client", b.PerClient,
+		"streams", b.Streams, "streams_per_client", b.StreamsPerClient)
+	if b.Starved(probes) {
+		logger.Warn("descriptor limit too low for the probes and the crowd; raise it (systemd LimitNOFILE=, ulimit -n)",
+			"files", b.Files, "max_concurrent", probes)
+	}
+	lim := connlimit.NewListener(ln, b.Connections, b.PerClient, cfg.Server.Proxies)
+	m.Gauge("ampel_http_connections_open", "Inbound connections open.", func() float64 { return float64(lim.Open()) })
+	m.Gauge("ampel_http_connections_max", "Inbound connections allowed at once, from the descriptor limit.", func() float64 { return float64(b.Connections) })
+	m.Counter("ampel_http_connections_refused_total", "Inbound connections refused past a cap.", func() float64 { return float64(lim.Refused()) })
+	return lim, b
+}
