@@ -75,6 +75,8 @@ var Kinds = map[string]Kind{
 	"tls":  TLS,
 
 	"metrics": Metrics,
+	"grpc":    GRPC,
+	"icmp":    ICMP,
 }
 
 // KindNames returns the registered kind names, sorted.

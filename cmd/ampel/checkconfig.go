@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/ampelstatus/ampel/pkg/config"
@@ -66,6 +67,35 @@ func prepareChecks(cfg *config.Config) (map[string]probes.Prober, error) {
 	return probers, nil
 }
 
+// permissionProblems reports the checks that run in a local zone but
+// whose kind this process may not probe (icmp without an ICMP socket),
+// each saying what to change. Checks of remote zones run in their agents,
+// which log the same.
+func permissionProblems(cfg *config.Config) config.Problems {
+	local := map[string]bool{}
+	for _, z := range cfg.Zones {
+		local[z.Name] = z.Kind == "local"
+	}
+	var probs config.Problems
+	denied := map[string]error{}
+	for ci, comp := range cfg.Components {
+		for ki, chk := range comp.Checks {
+			if !slices.ContainsFunc(chk.Zones, func(z string) bool { return local[z] }) {
+				continue
+			}
+			err, seen := denied[chk.Kind]
+			if !seen {
+				err = probes.Permitted(chk.Kind)
+				denied[chk.Kind] = err
+			}
+			if err != nil {
+				probs = append(probs, cfg.Problem(fmt.Sprintf("components[%d].checks[%d].kind", ci, ki), err.Error()))
+			}
+		}
+	}
+	return probs
+}
+
 // checkProblems turns a probe constructor's errors, each "key: message"
 // relative to the check, into problems at their lines.
 func checkProblems(cfg *config.Config, check string, err error) config.Problems {
@@ -92,6 +122,11 @@ func checkConfig(args []string, stdout, stderr io.Writer) int {
 	cfg, err := loadConfig(path)
 	if err == nil {
 		_, err = prepareChecks(cfg)
+	}
+	if err == nil {
+		if probs := permissionProblems(cfg); len(probs) > 0 {
+			err = probs
+		}
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, err)

@@ -36,6 +36,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
+	for _, p := range permissionProblems(cfg) {
+		// Not fatal: the check is down until the setting changes, and
+		// every other check goes on.
+		logger.Error("probe not permitted", "key", p.Key, "err", p.Msg)
+	}
 	if err := runServer(ctx, cfg, probers, logger, stdout, nil); err != nil {
 		logger.Error("serve failed", "err", err)
 		return 1
@@ -184,8 +189,8 @@ func jobs(cfg *config.Config, probers map[string]probes.Prober) []schedule.Job {
 	for _, comp := range cfg.Components {
 		for _, chk := range comp.Checks {
 			for _, zone := range chk.Zones {
-				if !local[zone] {
-					continue
+				if !local[zone] || probers[chk.Name] == nil {
+					continue // a remote zone's agent probes it; a heartbeat calls in
 				}
 				js = append(js, schedule.Job{
 					Check: chk.Name, Zone: zone,

@@ -77,12 +77,21 @@ func (a *Agent) runChecks(ctx context.Context) error {
 // then goes stale for it on the server, which operators see.
 func (a *Agent) jobs(cs Checks) []schedule.Job {
 	var js []schedule.Job
+	denied := map[string]bool{}
 	for i := range cs.Checks {
 		chk := &cs.Checks[i]
 		p, err := probes.Prepare(chk)
 		if err != nil {
 			a.log.Error("agent: cannot prepare check", "check", chk.Name, "err", err)
 			continue
+		}
+		if p == nil {
+			continue // nothing to probe (a heartbeat; never sent to agents)
+		}
+		if err := probes.Permitted(chk.Kind); err != nil && !denied[chk.Kind] {
+			// Its runs are down with the same advice; say it once here.
+			denied[chk.Kind] = true
+			a.log.Error("agent: probe kind not permitted", "kind", chk.Kind, "err", err)
 		}
 		js = append(js, schedule.Job{
 			Check: chk.Name, Zone: a.opts.Zone, Interval: chk.Interval.D(), Timeout: chk.Timeout.D(),

@@ -2,6 +2,7 @@ package config
 
 import (
 	"maps"
+	"net"
 	"net/url"
 	"slices"
 	"strings"
@@ -50,6 +51,9 @@ func (v *checker) completeCheck(c *Config, path string, chk *Check) {
 	defaultString(&chk.OnPartial, !v.set(path+".on_partial"), "partial_outage")
 	defaultString(&chk.OnDegraded, !v.set(path+".on_degraded"), "degraded_performance")
 	completeKind(c.Dir, chk)
+	if chk.Kind == "heartbeat" {
+		v.completeHeartbeat(c, path, chk)
+	}
 }
 
 func defaultString(s *string, absent bool, def string) {
@@ -82,6 +86,18 @@ func completeKind(dir string, chk *Check) {
 		if chk.Metrics == nil {
 			chk.Metrics = &Metrics{}
 		}
+	case "grpc":
+		if chk.GRPC == nil {
+			chk.GRPC = &GRPC{}
+		}
+	case "icmp":
+		if chk.ICMP == nil {
+			chk.ICMP = &ICMP{}
+		}
+	case "heartbeat":
+		if chk.Heartbeat == nil {
+			chk.Heartbeat = &Heartbeat{}
+		}
 	}
 	if h := chk.HTTP; h != nil {
 		h.BearerTokenFile = resolve(dir, h.BearerTokenFile)
@@ -95,6 +111,9 @@ func completeKind(dir string, chk *Check) {
 	}
 	if chk.TLS != nil {
 		resolveTLS(dir, chk.TLS.TLSClient)
+	}
+	if chk.GRPC != nil {
+		resolveTLS(dir, chk.GRPC.TLSClient)
 	}
 	resolvePods(dir, chk.Pods)
 	if chk.DNS != nil {
@@ -154,6 +173,12 @@ func (v *checker) kind(path string, chk *Check) bool {
 // carry credentials.
 func (v *checker) target(path string, chk *Check, kindOK bool) {
 	p, t := path+".target", chk.Target
+	if chk.Kind == "heartbeat" {
+		if t != "" {
+			v.addf(p, "not used for kind \"heartbeat\": the job calls Ampel at /api/v1/heartbeat/{token}")
+		}
+		return
+	}
 	if strings.TrimSpace(t) == "" {
 		v.addf(p, "required")
 		return
@@ -166,7 +191,11 @@ func (v *checker) target(path string, chk *Check, kindOK bool) {
 		if !isWebURL(t) {
 			v.addf(p, "must be an absolute http:// or https:// URL for kind %q", chk.Kind)
 		}
-	case "tcp", "tls":
+	case "icmp":
+		if net.ParseIP(t) == nil && !isDNSName(t) {
+			v.addf(p, "must be a host name or an IP address for kind \"icmp\", such as \"db.internal\"")
+		}
+	case "tcp", "tls", "grpc":
 		if !isHostPort(t, false) {
 			v.addf(p, "must be host:port for kind %q, such as \"db.internal:5432\"", chk.Kind)
 		}
@@ -198,7 +227,7 @@ func (v *checker) timing(path string, chk *Check) {
 // checkZones checks that the zones are declared, listed once, and that the
 // quorum can be reached.
 func (v *checker) checkZones(path string, chk *Check, zones map[string]bool) {
-	if len(chk.Zones) == 0 {
+	if len(chk.Zones) == 0 && chk.Kind != "heartbeat" { // heartbeat says why
 		v.addf(path+".zones", "must name at least one zone (leave it out to run in every zone)")
 	}
 	seen := map[string]bool{}

@@ -155,7 +155,10 @@ type Check struct {
 	DNS  *DNS  `toml:"dns" json:"dns,omitempty"`
 	TLS  *TLS  `toml:"tls" json:"tls,omitempty"`
 
-	Metrics *Metrics `toml:"metrics" json:"metrics,omitempty"`
+	Metrics   *Metrics   `toml:"metrics" json:"metrics,omitempty"`
+	GRPC      *GRPC      `toml:"grpc" json:"grpc,omitempty"`
+	ICMP      *ICMP      `toml:"icmp" json:"icmp,omitempty"`
+	Heartbeat *Heartbeat `toml:"heartbeat" json:"heartbeat,omitempty"`
 
 	// Pods, when set, probes every instance of a set (see Pods).
 	Pods *Pods `toml:"pods" json:"pods,omitempty"`

@@ -12,7 +12,7 @@ import (
 
 var update = flag.Bool("update", false, "rewrite testdata/*.want from the current output")
 
-var kinds = []string{"dns", "http", "tcp", "tls"}
+var kinds = []string{"dns", "grpc", "heartbeat", "http", "icmp", "tcp", "tls"}
 
 // TestInvalid loads every testdata/invalid-<rule>.toml and compares the
 // error, line for line, with invalid-<rule>.want next to it. Run with
@@ -112,7 +112,7 @@ func TestProblemLines(t *testing.T) {
 			`testdata/invalid-multiple.toml:4: site.timezone: unknown time zone "Mars/Olympus" (use an IANA name such as "Europe/Berlin" or "UTC")`,
 			`testdata/invalid-multiple.toml:7: server.listen: must be host:port, such as "127.0.0.1:8080" or ":8080"`,
 			`testdata/invalid-multiple.toml:14: components[0].slug: "API" must be lowercase letters, digits and dashes, starting with a letter or digit`,
-			`testdata/invalid-multiple.toml:19: components[0].checks[0].kind: unknown kind "htp" (valid kinds: dns, http, tcp, tls)`,
+			`testdata/invalid-multiple.toml:19: components[0].checks[0].kind: unknown kind "htp" (valid kinds: dns, grpc, heartbeat, http, icmp, tcp, tls)`,
 			"testdata/invalid-multiple.toml:22: components[0].checks[0].timeout: timeout 20s is longer than interval 10s",
 			`testdata/invalid-multiple.toml:23: components[0].checks[0].zones[0]: unknown zone "us" (declared: eu)`,
 			"testdata/invalid-multiple.toml:25: components[1].name: required",

@@ -9,10 +9,9 @@ import (
 // kindTables checks that only the table named after the kind is set, then
 // that table's settings.
 func (v *checker) kindTables(path string, chk *Check) {
-	set := map[string]bool{"http": chk.HTTP != nil, "tcp": chk.TCP != nil, "dns": chk.DNS != nil, "tls": chk.TLS != nil, "metrics": chk.Metrics != nil}
-	for _, name := range []string{"http", "tcp", "dns", "tls", "metrics"} {
-		if set[name] && name != chk.Kind {
-			v.addf(path+"."+name, "not allowed for kind %q", chk.Kind)
+	for _, t := range tablesOf(chk) {
+		if t.set && t.name != chk.Kind {
+			v.addf(path+"."+t.name, "not allowed for kind %q", chk.Kind)
 		}
 	}
 	switch chk.Kind {
@@ -26,11 +25,33 @@ func (v *checker) kindTables(path string, chk *Check) {
 		if strings.TrimSpace(chk.Metrics.Condition) == "" {
 			v.addf(path+".metrics.condition", "required, such as \"up == 1\" or \"http_requests_errors_ratio < 0.05\"")
 		}
+	case "grpc":
+		v.grpc(path+".grpc", chk)
+	case "icmp":
+		v.icmp(path+".icmp", chk)
+	case "heartbeat":
+		v.heartbeat(path+".heartbeat", chk)
 	case "tls":
 		if chk.TLS.ExpiryDays < 0 {
 			v.addf(path+".tls.expiry_days", "must not be negative")
 		}
 		v.tlsClient(path+".tls.tls_config", chk.TLS.TLSClient)
+	}
+}
+
+// kindTable is one kind-specific table of a check and whether it is set.
+type kindTable struct {
+	name string
+	set  bool
+}
+
+// tablesOf lists the kind-specific tables, in the order problems with
+// them are reported.
+func tablesOf(chk *Check) []kindTable {
+	return []kindTable{
+		{"http", chk.HTTP != nil}, {"tcp", chk.TCP != nil}, {"dns", chk.DNS != nil},
+		{"tls", chk.TLS != nil}, {"metrics", chk.Metrics != nil}, {"grpc", chk.GRPC != nil},
+		{"icmp", chk.ICMP != nil}, {"heartbeat", chk.Heartbeat != nil},
 	}
 }
 
@@ -54,14 +75,7 @@ func (v *checker) http(path string, chk *Check) {
 	if h.JSONValue != "" && h.JSONPath == "" {
 		v.addf(path+".json_value", "requires json_path")
 	}
-	if v.durationKey(path+".degraded_after") && h.DegradedAfter != 0 {
-		switch {
-		case h.DegradedAfter < 0:
-			v.addf(path+".degraded_after", "must not be negative")
-		case h.DegradedAfter >= chk.Timeout && chk.Timeout > 0:
-			v.addf(path+".degraded_after", "degraded_after %s is not shorter than timeout %s", h.DegradedAfter, chk.Timeout)
-		}
-	}
+	v.degradedAfter(path+".degraded_after", h.DegradedAfter, chk.Timeout)
 	if h.CertExpiryDays < -1 {
 		v.addf(path+".cert_expiry_days", "must be -1 (off), 0 (the default) or a number of days")
 	}

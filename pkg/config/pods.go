@@ -52,9 +52,9 @@ func (v *checker) pods(path string, chk *Check) {
 	}
 	path += ".pods"
 	switch chk.Kind {
-	case "http", "tcp", "tls", "metrics":
+	case "http", "tcp", "tls", "metrics", "grpc":
 	default:
-		v.addf(path, "not supported for kind %q (http, tcp, tls and metrics checks can target pods)", chk.Kind)
+		v.addf(path, "not supported for kind %q (http, tcp, tls, metrics and grpc checks can target pods)", chk.Kind)
 		return
 	}
 	n := 0

@@ -20,6 +20,9 @@ type checker struct {
 	ix    *index
 	kinds []string
 	probs Problems
+	// local maps each declared zone to whether its kind is "local"; set
+	// by complete.
+	local map[string]bool
 }
 
 // addf records a problem with the key at path.
@@ -39,6 +42,10 @@ func (v *checker) set(path string) bool { return v.ix.has(path) }
 func (v *checker) complete(c *Config) {
 	if len(c.Zones) == 0 {
 		c.Zones = []Zone{{Name: "local", Kind: "local"}}
+	}
+	v.local = map[string]bool{}
+	for _, z := range c.Zones {
+		v.local[z.Name] = z.Kind == "local"
 	}
 	v.completeStorage(c)
 	c.Server.MetricsTokenFile = resolve(c.Dir, c.Server.MetricsTokenFile)
