@@ -18,7 +18,8 @@ const Version = "0.1"
 
 // Kind prepares a check for probing: it validates the kind-specific settings
 // and builds what can be reused across runs (clients, compiled patterns). It
-// returns an error naming the setting when the check cannot be probed.
+// returns an error naming the setting when the check cannot be probed, and
+// a nil Prober for a kind whose results are pushed to Ampel (heartbeat).
 type Kind func(chk *config.Check) (Prober, error)
 
 // Prober runs one probe. It must return within ctx's deadline and never
@@ -77,6 +78,8 @@ var Kinds = map[string]Kind{
 	"metrics": Metrics,
 	"grpc":    GRPC,
 	"icmp":    ICMP,
+
+	"heartbeat": Heartbeat,
 }
 
 // KindNames returns the registered kind names, sorted.

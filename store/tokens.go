@@ -17,6 +17,8 @@ const (
 	TokenZone = "zone"
 	// TokenOperator is for the operator API; Role says what it may do.
 	TokenOperator = "operator"
+	// TokenHeartbeat lets a job report on the heartbeat check Check.
+	TokenHeartbeat = "heartbeat"
 )
 
 // Token is a stored credential, without its secret.
@@ -25,6 +27,7 @@ type Token struct {
 	Kind     string    `json:"kind"`
 	Role     string    `json:"role,omitempty"`
 	Zone     string    `json:"zone,omitempty"`
+	Check    string    `json:"check,omitempty"`
 	Name     string    `json:"name"`
 	Created  time.Time `json:"created_at"`
 	LastUsed time.Time `json:"-"`                   // zero if never used; not audited
@@ -57,9 +60,9 @@ func (s *Store) IssueToken(ctx context.Context, t Token, secret string, actor Ac
 	var id int64
 	err := s.writeTx(ctx, "create token", func(tx *sql.Tx) error {
 		const q = `
-INSERT INTO tokens (kind, role, zone, name, hash, created_at_ms)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id`
-		err := tx.QueryRowContext(ctx, q, t.Kind, t.Role, t.Zone, t.Name, HashToken(secret), ms(now)).Scan(&id)
+INSERT INTO tokens (kind, role, zone, check_name, name, hash, created_at_ms)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id`
+		err := tx.QueryRowContext(ctx, q, t.Kind, t.Role, t.Zone, t.Check, t.Name, HashToken(secret), ms(now)).Scan(&id)
 		var se sqlite3.Error
 		if errors.As(err, &se) && se.ExtendedCode == sqlite3.ErrConstraintUnique {
 			return ErrTokenName
@@ -78,12 +81,12 @@ VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id`
 // secret, or ErrNoToken.
 func (s *Store) TokenBySecret(ctx context.Context, secret string) (Token, error) {
 	const q = `
-SELECT id, kind, role, zone, name, created_at_ms, last_used_at_ms
+SELECT id, kind, role, zone, check_name, name, created_at_ms, last_used_at_ms
 FROM tokens WHERE hash = ?1 AND revoked_at_ms IS NULL`
 	var t Token
 	var created int64
 	var used sql.NullInt64
-	err := s.rdb.QueryRowContext(ctx, q, HashToken(secret)).Scan(&t.ID, &t.Kind, &t.Role, &t.Zone, &t.Name, &created, &used)
+	err := s.rdb.QueryRowContext(ctx, q, HashToken(secret)).Scan(&t.ID, &t.Kind, &t.Role, &t.Zone, &t.Check, &t.Name, &created, &used)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Token{}, ErrNoToken
 	}
@@ -126,13 +129,13 @@ func (s *Store) RevokeTokenByID(ctx context.Context, id int64, actor Actor, now 
 }
 
 // tokenColumns are what scanToken reads, in its order.
-const tokenColumns = `id, kind, role, zone, name, created_at_ms, last_used_at_ms, revoked_at_ms`
+const tokenColumns = `id, kind, role, zone, check_name, name, created_at_ms, last_used_at_ms, revoked_at_ms`
 
 func scanToken(row scanner) (Token, error) {
 	var t Token
 	var created int64
 	var used, revoked sql.NullInt64
-	if err := row.Scan(&t.ID, &t.Kind, &t.Role, &t.Zone, &t.Name, &created, &used, &revoked); err != nil {
+	if err := row.Scan(&t.ID, &t.Kind, &t.Role, &t.Zone, &t.Check, &t.Name, &created, &used, &revoked); err != nil {
 		return Token{}, err
 	}
 	t.Created, t.LastUsed, t.Revoked = fromMS(created), fromNullMS(used), fromNullMS(revoked)

@@ -169,3 +169,25 @@ func TestTokensAreAuditedAndListed(t *testing.T) {
 		t.Fatalf("tokens %+v %v", toks, err)
 	}
 }
+
+// TestHeartbeatTokens: a heartbeat token names its check, is found by
+// its secret like any other and cannot be made without a check.
+func TestHeartbeatTokens(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	id, err := s.CreateToken(ctx, Token{Kind: TokenHeartbeat, Check: "nightly-backup", Name: "nightly-backup"}, "ampel_hb_secret", t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.TokenBySecret(ctx, "ampel_hb_secret")
+	if err != nil || got.ID != id || got.Kind != TokenHeartbeat || got.Check != "nightly-backup" {
+		t.Fatalf("token %+v, %v", got, err)
+	}
+	all, err := s.Tokens(ctx)
+	if err != nil || len(all) != 1 || all[0].Check != "nightly-backup" {
+		t.Fatalf("Tokens() = %+v, %v", all, err)
+	}
+	if _, err := s.CreateToken(ctx, Token{Kind: TokenHeartbeat, Name: "no-check"}, "other", t0); err == nil {
+		t.Fatal("a heartbeat token without a check was stored")
+	}
+}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/ampelstatus/ampel/pkg/backup"
 	"github.com/ampelstatus/ampel/pkg/config"
+	beat "github.com/ampelstatus/ampel/pkg/heartbeat"
 	"github.com/ampelstatus/ampel/pkg/remote"
 	"github.com/ampelstatus/ampel/pkg/state"
 	"github.com/ampelstatus/ampel/store"
@@ -54,6 +55,9 @@ type Deps struct {
 	// Backups reports the scheduled snapshots for the console's
 	// dashboard; nil when they are off.
 	Backups func() backup.Status
+	// Heartbeats takes the calls of heartbeat checks' jobs; nil (or no
+	// heartbeat checks) leaves their URL out.
+	Heartbeats *beat.Monitor
 }
 
 // New returns the HTTP handler for everything Ampel serves.
@@ -83,6 +87,7 @@ func New(d Deps) http.Handler {
 	s.routes(e)
 	subscribeRoutes(e, s)
 	agentRoutes(e, d.Agents)
+	heartbeatRoutes(e, d)
 	operatorAPIRoutes(e, d, s.edited)
 	consoleRoutes(e, d, s)
 	e.GET("/healthz", h.healthz)

@@ -34,6 +34,7 @@ var allowed = map[string][]string{
 	"pkg/maintclock":   {"pkg/incident", "store"},
 	"pkg/autoincident": {"pkg/status", "pkg/config", "pkg/state", "pkg/incident", "pkg/overlay", "store"},
 	"pkg/markdown":     {},
+	"pkg/heartbeat":    {"pkg/status", "pkg/config"},
 	"pkg/ical":         {},
 	"pkg/auth":         {},
 	"pkg/i18n":         {},
@@ -43,7 +44,7 @@ var allowed = map[string][]string{
 	"pkg/safehttp":     {},
 	"pkg/channel":      {"pkg/status", "pkg/safehttp"},
 	"pkg/notify":       {"pkg/auth", "pkg/i18n", "pkg/markdown", "pkg/mailer", "store"},
-	"ui":               {"pkg/status", "pkg/config", "pkg/state", "store", "pkg/live", "pkg/availability", "pkg/remote", "pkg/agent", "pkg/incident", "pkg/markdown", "pkg/ical", "pkg/i18n", "pkg/backup", "pkg/auth", "pkg/connlimit"},
+	"ui":               {"pkg/status", "pkg/config", "pkg/state", "store", "pkg/live", "pkg/availability", "pkg/remote", "pkg/agent", "pkg/incident", "pkg/markdown", "pkg/ical", "pkg/i18n", "pkg/backup", "pkg/auth", "pkg/connlimit", "pkg/heartbeat"},
 }
 
 // onlyIn lists third-party imports confined to some packages of ours.

@@ -110,6 +110,7 @@ func runServer(ctx context.Context, cfg *config.Config, probers map[string]probe
 	if err != nil {
 		return err
 	}
+	heartbeats, stopHeartbeats := startHeartbeats(cfg, in, writer)
 
 	sched := schedule.New(recordInstances(jobs(cfg, probers), in.Handle), schedule.Options{
 		MaxConcurrent: cfg.Scheduler.MaxConcurrent,
@@ -129,7 +130,7 @@ func runServer(ctx context.Context, cfg *config.Config, probers map[string]probe
 		Config: cfg, Engine: engine, Gatherer: m.Registry, Logger: logger, Started: started,
 		Health: func() error { return health(writer, sched) },
 		Store:  st, Feed: feed, Agents: agents, OnIncidentChange: applyOverlay,
-		Backups:    backupStatus,
+		Backups: backupStatus, Heartbeats: heartbeats,
 		MaxStreams: budget.Streams, StreamsPerClient: budget.StreamsPerClient,
 	}), logger)
 	srv.RegisterOnShutdown(feed.Hub().Close)
@@ -164,6 +165,7 @@ func runServer(ctx context.Context, cfg *config.Config, probers map[string]probe
 	if err := srv.Shutdown(deadline); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		logger.Warn("http shutdown", "err", err)
 	}
+	stopHeartbeats()
 	stopMaintClock() // before observation ends: they re-apply the overlay
 	autos.Stop()
 	in.Stop(time.Now())

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/ampelstatus/ampel/pkg/auth"
@@ -17,7 +18,7 @@ import (
 // token runs "ampel token create ...".
 func token(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] != "create" {
-		fmt.Fprintln(stderr, "Usage: ampel token create --config PATH (--zone NAME | --role operator|admin) --name NAME")
+		fmt.Fprintln(stderr, "Usage: ampel token create --config PATH (--zone NAME | --role operator|admin | --heartbeat CHECK) --name NAME")
 		return 2
 	}
 	fs := flag.NewFlagSet("ampel token create", flag.ContinueOnError)
@@ -26,14 +27,24 @@ func token(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	zone := fs.String("zone", "", "remote zone whose agents use the token")
 	name := fs.String("name", "", "name of the token, to recognise and revoke it")
 	role := fs.String("role", "", "operator or admin: an operator API token instead of a zone token")
+	check := fs.String("heartbeat", "", "heartbeat check whose job calls with the token (--name defaults to the check's)")
 	if err := fs.Parse(args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
 		return 2
 	}
-	if *cfgPath == "" || (*zone == "") == (*role == "") || *name == "" || fs.NArg() > 0 {
-		fmt.Fprintln(stderr, "ampel token create: --config, --name and exactly one of --zone or --role are required")
+	if *check != "" && *name == "" {
+		*name = *check
+	}
+	kinds := 0
+	for _, set := range []bool{*zone != "", *role != "", *check != ""} {
+		if set {
+			kinds++
+		}
+	}
+	if *cfgPath == "" || kinds != 1 || *name == "" || fs.NArg() > 0 {
+		fmt.Fprintln(stderr, "ampel token create: --config, --name and exactly one of --zone, --role or --heartbeat are required")
 		return 2
 	}
 	if *role != "" && !store.ValidRole(*role) {
@@ -61,6 +72,16 @@ func token(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		tok = store.Token{Kind: store.TokenZone, Zone: *zone, Name: *name}
 		prefix, what = remote.TokenPrefix, "a zone"
 		done = fmt.Sprintf("Zone token %q for zone %s created. It is shown only this once: store it in the agent's --token-file.", *name, *zone)
+	}
+	if *check != "" {
+		if !heartbeatCheck(cfg, *check) {
+			fmt.Fprintf(stderr, "ampel token create: %s has no check %q with kind = \"heartbeat\"\n", *cfgPath, *check)
+			return 1
+		}
+		tok = store.Token{Kind: store.TokenHeartbeat, Check: *check, Name: *name}
+		prefix, what = heartbeatTokenPrefix, "a heartbeat"
+		done = fmt.Sprintf("Heartbeat token %q for check %s created. It is shown only this once: the job calls %s with it (see config.example.toml).",
+			*name, *check, strings.TrimSuffix(cfg.Site.PublicURL, "/")+"/api/v1/heartbeat/TOKEN")
 	}
 	st, err := openHistory(ctx, cfg)
 	if err != nil {

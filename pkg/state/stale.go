@@ -9,13 +9,18 @@ import (
 )
 
 // staleAfter is how long a zone stays fresh for a check without a result:
-// three intervals. A check without an interval (never one from a validated
-// config) never goes stale.
+// three intervals, plus a heartbeat's grace (its first missing call is
+// recorded only after interval + grace). A check without an interval
+// (never one from a validated config) never goes stale.
 func staleAfter(spec *config.Check) time.Duration {
 	if spec.Interval <= 0 {
 		return 1<<63 - 1
 	}
-	return 3 * spec.Interval.D()
+	d := 3 * spec.Interval.D()
+	if spec.Heartbeat != nil {
+		d += spec.Heartbeat.Grace.D()
+	}
+	return d
 }
 
 // outdated reports whether r must not move the state: it started no later

@@ -1,0 +1,139 @@
+package ui
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	beat "github.com/ampelstatus/ampel/pkg/heartbeat"
+	"github.com/ampelstatus/ampel/store"
+)
+
+// HeartbeatPath is where jobs call in; the token follows, then optionally
+// /start, /fail or an exit status.
+const HeartbeatPath = "/api/v1/heartbeat/"
+
+// heartbeatRoutes adds the push URL of heartbeat checks when there are any.
+func heartbeatRoutes(e *echo.Echo, d Deps) {
+	if d.Heartbeats == nil || d.Heartbeats.Len() == 0 || d.Store == nil {
+		return
+	}
+	h := &heartbeatAPI{d: d, failures: newAuthFailures(), rate: newTokenRate(heartbeatBurst, heartbeatEvery)}
+	for _, p := range []string{HeartbeatPath + ":token", HeartbeatPath + ":token/:signal"} {
+		e.GET(p, h.push)
+		e.POST(p, h.push)
+	}
+}
+
+// Each heartbeat token may call heartbeatBurst times at once and once
+// every heartbeatEvery on average: far more than a job needs (a start and
+// an end call per run), far less than a runaway loop sends.
+const (
+	heartbeatBurst = 20
+	heartbeatEvery = time.Second
+)
+
+type heartbeatAPI struct {
+	d        Deps
+	failures *authFailures
+	rate     *tokenRate
+}
+
+// push answers a job's call once its result is stored. The token is in
+// the URL, as every heartbeat service has it (cron lines call curl); it
+// is stored hashed like every token.
+func (h *heartbeatAPI) push(c echo.Context) error {
+	ctx, ip, now := c.Request().Context(), c.RealIP(), h.d.Now()
+	c.Response().Header().Set("Cache-Control", "no-store")
+	tok, err := h.d.Store.TokenBySecret(ctx, c.Param("token"))
+	if errors.Is(err, store.ErrNoToken) || (err == nil && tok.Kind != store.TokenHeartbeat) {
+		// A valid token is never refused for its address's failures;
+		// wrong ones count, as on the agent and operator APIs.
+		if h.failures.blocked(ip, now) {
+			c.Response().Header().Set("Retry-After", "60")
+			return apiFail(c, http.StatusTooManyRequests, "", "too many invalid tokens from this address")
+		}
+		h.failures.fail(ip, now)
+		return apiFail(c, http.StatusNotFound, "token", "no such heartbeat")
+	}
+	if err != nil {
+		return err
+	}
+	if wait := h.rate.take(tok.ID, now); wait > 0 {
+		c.Response().Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds()+0.999)))
+		return apiFail(c, http.StatusTooManyRequests, "", "too many calls with this token")
+	}
+	var body []byte
+	if c.Request().Method == http.MethodPost {
+		body, err = io.ReadAll(http.MaxBytesReader(c.Response(), c.Request().Body, beat.MaxBody))
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return apiFail(c, http.StatusRequestEntityTooLarge, "body", "body larger than 10 KiB")
+		}
+		if err != nil {
+			return apiFail(c, http.StatusBadRequest, "body", "could not read the body")
+		}
+	}
+	ping, err := beat.Parse(c.Param("signal"), c.QueryParams(), c.Request().Header.Get("Content-Type"), body)
+	var pe *beat.Error
+	if errors.As(err, &pe) {
+		return apiFail(c, http.StatusBadRequest, pe.Field, pe.Msg)
+	}
+	err = h.d.Heartbeats.Push(ctx, tok.Check, ping, now)
+	if errors.Is(err, beat.ErrUnknownCheck) {
+		return apiFail(c, http.StatusNotFound, "token", "this token's check "+strconv.Quote(tok.Check)+" is not a heartbeat check in the config")
+	}
+	if err != nil {
+		h.d.Logger.Warn("heartbeat not stored", "check", tok.Check, "err", err)
+		c.Response().Header().Set("Retry-After", "5")
+		return apiFail(c, http.StatusServiceUnavailable, "", "the heartbeat could not be stored: try again")
+	}
+	if now.Sub(tok.LastUsed) >= touchEvery {
+		if err := h.d.Store.TouchToken(ctx, tok.ID, now); err != nil {
+			h.d.Logger.Warn("record token use", "token", tok.Name, "err", err)
+		}
+	}
+	return c.JSON(http.StatusOK, map[string]string{"status": ping.Signal.String()})
+}
+
+// tokenRate is a token bucket per API token (by id): burst calls at once,
+// then one every every.
+type tokenRate struct {
+	mu     sync.Mutex
+	burst  float64
+	every  time.Duration
+	bucket map[int64]*bucket // guarded by mu
+}
+
+func newTokenRate(burst int, every time.Duration) *tokenRate {
+	return &tokenRate{burst: float64(burst), every: every, bucket: map[int64]*bucket{}}
+}
+
+// take spends one call of id at now: 0 when allowed, else how long until
+// the next one is.
+func (r *tokenRate) take(id int64, now time.Time) time.Duration {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	b := r.bucket[id]
+	if b == nil {
+		if len(r.bucket) > 10_000 {
+			clear(r.bucket) // only valid tokens get here; never grow without bound
+		}
+		b = &bucket{tokens: r.burst, at: now}
+		r.bucket[id] = b
+	}
+	if d := now.Sub(b.at); d > 0 {
+		b.tokens = min(r.burst, b.tokens+float64(d)/float64(r.every))
+		b.at = now
+	}
+	if b.tokens < 1 {
+		return time.Duration((1 - b.tokens) * float64(r.every))
+	}
+	b.tokens--
+	return 0
+}
