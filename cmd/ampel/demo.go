@@ -11,8 +11,11 @@ import (
 	"os"
 	"time"
 
+	"github.com/ampelstatus/ampel/pkg/auth"
+	"github.com/ampelstatus/ampel/pkg/config"
 	"github.com/ampelstatus/ampel/pkg/demo"
 	"github.com/ampelstatus/ampel/probes"
+	"github.com/ampelstatus/ampel/store"
 )
 
 // demoCmd runs the real server against a simulated fleet on loopback, with
@@ -45,6 +48,7 @@ func runDemo(ctx context.Context, listen string, logger *slog.Logger, stdout io.
 	if err != nil {
 		return fmt.Errorf("cannot listen on %s (pick another address with --listen): %w", listen, err)
 	}
+	listen = ln.Addr().String() // port 0 becomes the port the heartbeat job calls
 	ln.Close()
 	dir, err := os.MkdirTemp("", "ampel-demo-")
 	if err != nil {
@@ -59,7 +63,15 @@ func runDemo(ctx context.Context, listen string, logger *slog.Logger, stdout io.
 		return fmt.Errorf("simulated fleet: %w", err)
 	}
 	defer targets.Close()
-	cfg, err := demo.Config(dir, listen, targets, probes.KindNames())
+	var kinds []string
+	for _, k := range probes.KindNames() {
+		if err := probes.Permitted(k); err != nil {
+			logger.Warn("demo leaves out a kind this process may not probe", "kind", k, "err", err)
+			continue
+		}
+		kinds = append(kinds, k)
+	}
+	cfg, err := demo.Config(dir, listen, targets, kinds)
 	if err != nil {
 		return err
 	}
@@ -71,6 +83,27 @@ func runDemo(ctx context.Context, listen string, logger *slog.Logger, stdout io.
 	if err != nil {
 		return err
 	}
+	stopJob, err := startDemoJob(ctx, cfg, listen, scenario)
+	if err != nil {
+		return err
+	}
+	defer stopJob()
 	fmt.Fprintf(stdout, "Demo data in %s (removed on exit); stop with Ctrl-C\n", dir)
 	return runServer(ctx, cfg, probers, logger, stdout, engine)
+}
+
+// startDemoJob makes the token of the demo's heartbeat check and starts
+// the job that calls with it.
+func startDemoJob(ctx context.Context, cfg *config.Config, listen string, scenario *demo.Scenario) (stop func(), err error) {
+	st, err := store.Open(ctx, cfg.Storage.Path)
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	secret := auth.NewSecret(heartbeatTokenPrefix)
+	if _, err := st.CreateToken(ctx, store.Token{Kind: store.TokenHeartbeat, Check: "export-job", Name: "export-job"}, secret, time.Now()); err != nil {
+		return nil, fmt.Errorf("demo heartbeat token: %w", err)
+	}
+	url := "http://" + listen + "/api/v1/heartbeat/" + secret
+	return runUntilStopped(func(ctx context.Context) { demo.RunJob(ctx, url, scenario) }), nil
 }

@@ -179,6 +179,12 @@ func synthetic(j job, a Answer, at time.Time) status.Result {
 	switch {
 	case a.Fail && j.check.kind == "tcp":
 		r.Outcome, r.Reason, r.Detail = status.Down, "connection refused", "simulated: connection refused"
+	case a.Fail && j.check.kind == "grpc":
+		r.Outcome, r.Reason, r.Detail = status.Down, "gRPC health: NOT_SERVING", "simulated: NOT_SERVING"
+	case a.Fail && j.check.kind == "icmp":
+		r.Outcome, r.Reason, r.Detail = status.Down, "no reply", "simulated: 0 of 3 replies"
+	case a.Fail && j.check.kind == "heartbeat":
+		r.Outcome, r.Reason, r.Detail = status.Down, "job reported a failure", "simulated: exit status 1"
 	case a.Fail:
 		r.Outcome, r.Reason, r.Detail = status.Down, "HTTP 503", "simulated: status 503, want 2xx"
 	case j.check.degradedAfter > 0 && a.Latency > j.check.degradedAfter:

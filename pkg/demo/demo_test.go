@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -30,18 +31,28 @@ func TestConfigValidates(t *testing.T) {
 	tg := startTargets(t, NewScenario(start))
 	cfg, err := Config(t.TempDir(), "127.0.0.1:0", tg, probes.KindNames())
 	if err != nil {
-		t.Fatalf("%v\n%s", err, Document("127.0.0.1:0", tg))
+		t.Fatalf("%v\n%s", err, Document("127.0.0.1:0", tg, probes.KindNames()))
 	}
 	if len(cfg.Zones) != 3 || len(cfg.Components) != len(fleet) {
 		t.Fatalf("zones %d, components %d", len(cfg.Zones), len(cfg.Components))
 	}
-	groups := map[string]bool{}
+	groups, kinds := map[string]bool{}, map[string]bool{}
 	for _, c := range cfg.Components {
 		groups[c.Group] = true
 		for _, chk := range c.Checks {
-			if len(chk.Zones) != 3 {
-				t.Errorf("check %s runs in %v, want all three zones", chk.Name, chk.Zones)
+			kinds[chk.Kind] = true
+			zones := 3
+			if chk.Kind == "heartbeat" {
+				zones = 1 // heartbeats arrive at the server
 			}
+			if len(chk.Zones) != zones {
+				t.Errorf("check %s runs in %v, want %d zones", chk.Name, chk.Zones, zones)
+			}
+		}
+	}
+	for _, k := range probes.KindNames() {
+		if !kinds[k] && k != "dns" && k != "tls" && k != "metrics" {
+			t.Errorf("the demo shows no check of kind %s", k)
 		}
 	}
 	if len(groups) < 3 {
@@ -94,7 +105,14 @@ func TestTargetsAnswerPerZone(t *testing.T) {
 		if got := probe("search-query", z); got.Outcome != status.Degraded {
 			t.Errorf("search-query from %s: %v (%s), want degraded", z, got.Outcome, got.Reason)
 		}
-		for _, name := range []string{"api-health", "mail-relay"} {
+		want = status.Up
+		if z == "us-east" {
+			want = status.Down
+		}
+		if got := probe("billing-grpc", z); got.Outcome != want {
+			t.Errorf("billing-grpc from %s: %v (%s), want %v", z, got.Outcome, got.Reason, want)
+		}
+		for _, name := range []string{"api-health", "mail-relay", "gateway-ping"} {
 			if got := probe(name, z); got.Outcome != status.Up {
 				t.Errorf("%s from %s: %v (%s), want up", name, z, got.Outcome, got.Reason)
 			}
@@ -231,4 +249,29 @@ func TestSeedWritesAYear(t *testing.T) {
 			t.Errorf("api-health %s %s: p50 %v p95 %v, want realistic", h.Zone, h.Hour, h.P50, h.P95)
 		}
 	}
+}
+
+// TestRunJobCallsLikeACronJob: the demo's heartbeat job opens a run, works
+// for the run's time, and ends it, every interval.
+func TestRunJobCallsLikeACronJob(t *testing.T) {
+	calls := make(chan string, 10)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls <- r.Method + " " + r.URL.Path
+	}))
+	t.Cleanup(srv.Close)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); RunJob(ctx, srv.URL+"/api/v1/heartbeat/T", NewScenario(time.Now())) }()
+	for _, want := range []string{"POST /api/v1/heartbeat/T/start", "POST /api/v1/heartbeat/T"} {
+		select {
+		case got := <-calls:
+			if got != want {
+				t.Errorf("call %q, want %q", got, want)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("no call %q", want)
+		}
+	}
+	cancel()
+	<-done
 }

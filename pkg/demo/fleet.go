@@ -14,6 +14,7 @@ package demo
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -38,10 +39,12 @@ type component struct {
 }
 
 // check is one probe of a component. Each http check is served on its own
-// path of the HTTP target; a tcp check connects to the TCP target.
+// path of the HTTP target; a tcp check connects to the TCP target, a grpc
+// check asks the gRPC target's health service, an icmp check pings
+// 127.0.0.1, and the heartbeat check's job is run by RunJob.
 type check struct {
 	name string
-	kind string // "http" or "tcp"
+	kind string // "http", "tcp", "grpc", "icmp" or "heartbeat"
 	// latency is the typical time to answer from the nearest zone.
 	latency time.Duration
 	// degradedAfter, when set, makes a slower answer degraded.
@@ -51,8 +54,12 @@ type check struct {
 	instance bool
 }
 
-// fleet is the simulated fleet, in page order.
-var fleet = []component{
+// fleet is the simulated fleet, in page order: the services, whose
+// history has random incidents, then one check of each other kind.
+var fleet = append(slices.Clip(services), showcase...)
+
+// services are the fleet's web services.
+var services = []component{
 	{slug: "api", name: "API", group: "Core", description: "The public REST API.",
 		checks: []check{{name: "api-health", kind: "http", latency: 42 * time.Millisecond, degradedAfter: 500 * time.Millisecond}}},
 	{slug: "auth", name: "Authentication", group: "Core", description: "Sign-in and tokens.",
@@ -89,11 +96,13 @@ func checkByName(name string) (check, bool) {
 }
 
 // Config builds the demo's configuration: its database in dir, its listener
-// on listen, every check probing t from every zone. kinds lists the valid
-// check kinds (probes.KindNames()). The document goes through config.Parse,
-// so the demo gets the same defaults and validation as a file would.
+// on listen, every check probing t from every zone. kinds lists the check
+// kinds this process may run (probes.KindNames(), less any not permitted
+// here, such as icmp without an ICMP socket); checks of other kinds are
+// left out. The document goes through config.Parse, so the demo gets the
+// same defaults and validation as a file would.
 func Config(dir, listen string, t *Targets, kinds []string) (*config.Config, error) {
-	doc := Document(listen, t)
+	doc := Document(listen, t, kinds)
 	cfg, err := config.Parse(dir+"/demo.toml", []byte(doc), kinds)
 	if err != nil {
 		return nil, fmt.Errorf("demo config: %w", err)
@@ -101,8 +110,13 @@ func Config(dir, listen string, t *Targets, kinds []string) (*config.Config, err
 	return cfg, nil
 }
 
-// Document writes the demo's configuration as TOML.
-func Document(listen string, t *Targets) string {
+// Document writes the demo's configuration as TOML, with the checks of
+// kinds only.
+func Document(listen string, t *Targets, kinds []string) string {
+	allowed := map[string]bool{}
+	for _, k := range kinds {
+		allowed[k] = true
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "[site]\ntitle = \"Ampel Demo Status\"\ntimezone = \"UTC\"\n\n")
 	fmt.Fprintf(&b, "[server]\nlisten = %q\nshutdown_timeout = \"3s\"\n\n", listen)
@@ -111,22 +125,38 @@ func Document(listen string, t *Targets) string {
 		fmt.Fprintf(&b, "\n[[zones]]\nname = %q\nkind = \"local\"\n", z)
 	}
 	for _, comp := range fleet {
+		if !slices.ContainsFunc(comp.checks, func(c check) bool { return allowed[c.kind] }) {
+			continue
+		}
 		fmt.Fprintf(&b, "\n[[components]]\nslug = %q\nname = %q\ngroup = %q\ndescription = %q\n",
 			comp.slug, comp.name, comp.group, comp.description)
 		for _, c := range comp.checks {
-			writeCheck(&b, c, t)
+			if allowed[c.kind] {
+				writeCheck(&b, c, t)
+			}
 		}
 	}
 	return b.String()
 }
 
 func writeCheck(b *strings.Builder, c check, t *Targets) {
-	target := t.HTTPURL(c.name)
-	if c.kind == "tcp" {
-		target = t.TCPAddr()
+	fmt.Fprintf(b, "\n  [[components.checks]]\n  name = %q\n  kind = %q\n  interval = %q\n",
+		c.name, c.kind, config.Duration(Interval).String())
+	switch c.kind {
+	case "heartbeat":
+		// The job calls every interval; a run takes its latency.
+		fmt.Fprintf(b, "    [components.checks.heartbeat]\n    grace = %q\n", config.Duration(Interval).String())
+		return
+	case "tcp":
+		fmt.Fprintf(b, "  target = %q\n", t.TCPAddr())
+	case "grpc":
+		fmt.Fprintf(b, "  target = %q\n", t.GRPCAddr())
+	case "icmp":
+		b.WriteString("  target = \"127.0.0.1\"\n")
+	default:
+		fmt.Fprintf(b, "  target = %q\n", t.HTTPURL(c.name))
 	}
-	fmt.Fprintf(b, "\n  [[components.checks]]\n  name = %q\n  kind = %q\n  target = %q\n  interval = %q\n  timeout = \"2s\"\n",
-		c.name, c.kind, target, config.Duration(Interval).String())
+	b.WriteString("  timeout = \"2s\"\n")
 	if c.instance {
 		b.WriteString("  on_down = \"degraded_performance\"\n  on_partial = \"degraded_performance\"\n")
 	}

@@ -53,7 +53,8 @@ var forever = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // NewScenario returns the demo's scenario for a demo started at start: a
 // slow search since the day before, a flapping webhook service, a
-// dashboard failing now and then in one zone, one of four workers down,
+// dashboard and the billing gRPC service failing now and then in one
+// zone each, one of four workers down,
 // and before that a year of pseudo-random incidents drawn from a fixed
 // seed, and the CDN failing in one zone for two days six weeks ago.
 func NewScenario(start time.Time) *Scenario {
@@ -62,6 +63,7 @@ func NewScenario(start time.Time) *Scenario {
 		{check: "webhooks-delivery", from: start.Add(-40 * time.Minute), to: forever, period: 4 * time.Minute, on: 80 * time.Second},
 		{check: "dashboard-home", zone: "ap-southeast", from: start.Add(-25 * time.Minute), to: forever, period: 7 * time.Minute, on: 150 * time.Second},
 		{check: "workers-3", from: start.Add(-3 * time.Hour), to: forever},
+		{check: "billing-grpc", zone: "us-east", from: start.Add(-26 * time.Minute), to: forever, period: 10 * time.Minute, on: 50 * time.Second},
 	}}
 	past := append(pastIncidents(start), longPartial(start))
 	s.incidents = append(s.incidents, past...)
@@ -94,7 +96,7 @@ func NewScenario(start time.Time) *Scenario {
 func pastIncidents(start time.Time) []incident {
 	rng := rand.New(rand.NewPCG(2026, 11))
 	draw := func(minLen, maxLen time.Duration) (string, time.Time, time.Time) {
-		comp := fleet[1+rng.IntN(len(fleet)-1)] // fleet[0] is the API
+		comp := services[1+rng.IntN(len(services)-1)] // services[0] is the API
 		name := comp.checks[rng.IntN(len(comp.checks))].name
 		span := 88 * 24
 		if rng.IntN(5) < 3 {

@@ -8,21 +8,26 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"google.golang.org/grpc"
 )
 
 // Targets serves the simulated fleet on loopback: one HTTP listener with a
-// path per check (/api-health, /workers-3, ...) and one TCP listener for
-// the mail relay. Each answer comes from the Scenario for the probing zone,
-// read from the User-Agent Ampel's http probe sends.
+// path per check (/api-health, /workers-3, ...), one TCP listener for the
+// mail relay and a gRPC health service. Each answer comes from the
+// Scenario for the probing zone, read from the User-Agent Ampel's probes
+// send.
 type Targets struct {
 	scenario *Scenario
 	srv      *http.Server
 	httpLn   net.Listener
 	tcpLn    net.Listener
+	grpc     *grpc.Server
+	grpcLn   net.Listener
 	wg       sync.WaitGroup
 }
 
-// StartTargets listens on two loopback ports and serves s until Close.
+// StartTargets listens on three loopback ports and serves s until Close.
 func StartTargets(s *Scenario) (*Targets, error) {
 	httpLn, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -33,13 +38,23 @@ func StartTargets(s *Scenario) (*Targets, error) {
 		httpLn.Close()
 		return nil, err
 	}
-	t := &Targets{scenario: s, httpLn: httpLn, tcpLn: tcpLn}
+	gs, grpcLn, err := startGRPC(s)
+	if err != nil {
+		httpLn.Close()
+		tcpLn.Close()
+		return nil, err
+	}
+	t := &Targets{scenario: s, httpLn: httpLn, tcpLn: tcpLn, grpc: gs, grpcLn: grpcLn}
 	t.srv = &http.Server{Handler: http.HandlerFunc(t.serveHTTP), ReadHeaderTimeout: 5 * time.Second}
-	t.wg.Add(2)
+	t.wg.Add(3)
 	go func() { defer t.wg.Done(); t.srv.Serve(httpLn) }()
 	go func() { defer t.wg.Done(); t.serveTCP() }()
+	go func() { defer t.wg.Done(); gs.Serve(grpcLn) }()
 	return t, nil
 }
+
+// GRPCAddr is the host:port of the gRPC health service.
+func (t *Targets) GRPCAddr() string { return t.grpcLn.Addr().String() }
 
 // HTTPURL is the URL an http check of the fleet probes.
 func (t *Targets) HTTPURL(check string) string {
@@ -52,6 +67,7 @@ func (t *Targets) TCPAddr() string { return t.tcpLn.Addr().String() }
 // Close stops both listeners and waits for their loops to end.
 func (t *Targets) Close() error {
 	err := errors.Join(t.srv.Close(), t.tcpLn.Close())
+	t.grpc.Stop()
 	t.wg.Wait()
 	return err
 }
