@@ -34,7 +34,7 @@ type icmpProbe struct {
 // address, sent icmp.count echo requests per run. The loss and average
 // round trip decide the outcome. A process that may open no ICMP socket
 // still prepares the check (it may run only in remote zones); its runs
-// are down, and Permitted says what to change.
+// record no data, and Permitted says what to change.
 func ICMP(chk *config.Check) (Prober, error) {
 	s := chk.ICMP
 	if s == nil {
@@ -79,7 +79,8 @@ func (p *icmpProbe) run(ctx context.Context, env Env) Observation {
 	ctx, cancel, a := begin(ctx, p.timeout)
 	defer cancel()
 	if p.access != nil {
-		return Observation{Outcome: status.Down, Reason: "ICMP not permitted", Detail: p.access.Error()}
+		// Ampel's own setting, not the host's fault: no data.
+		return notProbed("not probed: ICMP not permitted", p.access, 0)
 	}
 	host := pick(env.Target, p.target)
 	ip, err := resolveIP(ctx, host)

@@ -66,7 +66,7 @@ func TestICMPPermissionDenied(t *testing.T) {
 			t.Errorf("Permitted() = %q, does not say %q", got.Permitted, s)
 		}
 	}
-	want(t, got.Obs, status.Down, "ICMP not permitted")
+	want(t, got.Obs, status.NoData, "not probed: ICMP not permitted")
 	if got.Obs.Detail != got.Permitted {
 		t.Errorf("detail %q, want the same advice as Permitted", got.Obs.Detail)
 	}

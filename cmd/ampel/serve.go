@@ -37,8 +37,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
 	for _, p := range permissionProblems(cfg) {
-		// Not fatal: the check is down until the setting changes, and
-		// every other check goes on.
+		// Not fatal: the check records no data until the setting
+		// changes, and every other check goes on.
 		logger.Error("probe not permitted", "key", p.Key, "err", p.Msg)
 	}
 	if err := runServer(ctx, cfg, probers, logger, stdout, nil); err != nil {

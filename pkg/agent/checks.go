@@ -89,7 +89,7 @@ func (a *Agent) jobs(cs Checks) []schedule.Job {
 			continue // nothing to probe (a heartbeat; never sent to agents)
 		}
 		if err := probes.Permitted(chk.Kind); err != nil && !denied[chk.Kind] {
-			// Its runs are down with the same advice; say it once here.
+			// Its runs record no data with the same advice; say it once here.
 			denied[chk.Kind] = true
 			a.log.Error("agent: probe kind not permitted", "kind", chk.Kind, "err", err)
 		}
