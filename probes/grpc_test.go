@@ -37,8 +37,10 @@ func startHealthServer(t *testing.T, cert *tls.Certificate) (string, *health.Ser
 	return ln.Addr().String(), hs
 }
 
+// grpcCheck allows 5s: a TLS handshake under the race detector on a
+// loaded machine can take longer than the usual 2s.
 func grpcCheck(target string, s *config.GRPC) *config.Check {
-	return &config.Check{Name: "rpc", Kind: "grpc", Target: target, GRPC: s}
+	return &config.Check{Name: "rpc", Kind: "grpc", Target: target, GRPC: s, Timeout: config.Duration(5 * time.Second)}
 }
 
 // TestGRPCFollowsServingStatus switches a real health server's status
@@ -62,12 +64,12 @@ func TestGRPCFollowsServingStatus(t *testing.T) {
 		t.Run(st.name, func(t *testing.T) {
 			hs.SetServingStatus("", st.set)
 			hs.SetServingStatus("billing.v1.Billing", st.set)
-			want(t, probe(t, whole, 2*time.Second, Env{}, addr), st.want, st.reason)
-			want(t, probe(t, named, 2*time.Second, Env{}, addr), st.namedNow, st.reason)
+			want(t, probe(t, whole, 6*time.Second, Env{}, addr), st.want, st.reason)
+			want(t, probe(t, named, 6*time.Second, Env{}, addr), st.namedNow, st.reason)
 		})
 	}
 	unknown := newProbe(t, GRPC, grpcCheck(addr, &config.GRPC{Service: "nope.v1.Nope"}))
-	want(t, probe(t, unknown, 2*time.Second, Env{}, addr), status.Down, "gRPC health: service unknown")
+	want(t, probe(t, unknown, 6*time.Second, Env{}, addr), status.Down, "gRPC health: service unknown")
 }
 
 func TestGRPCTLS(t *testing.T) {
@@ -92,7 +94,7 @@ func TestGRPCTLS(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			obs := probe(t, newProbe(t, GRPC, grpcCheck(tc.addr, tc.s)), 2*time.Second, Env{}, tc.addr)
+			obs := probe(t, newProbe(t, GRPC, grpcCheck(tc.addr, tc.s)), 6*time.Second, Env{}, tc.addr)
 			want(t, obs, tc.outcome, tc.reason)
 		})
 	}
@@ -100,12 +102,12 @@ func TestGRPCTLS(t *testing.T) {
 
 func TestGRPCUnreachableAndSlow(t *testing.T) {
 	addr := closedPort(t)
-	want(t, probe(t, newProbe(t, GRPC, grpcCheck(addr, nil)), 2*time.Second, Env{}, addr), status.Down, "connection refused")
+	want(t, probe(t, newProbe(t, GRPC, grpcCheck(addr, nil)), 6*time.Second, Env{}, addr), status.Down, "connection refused")
 
 	live, hs := startHealthServer(t, nil)
 	hs.SetServingStatus("", healthpb.HealthCheckResponse_SERVING)
 	slow := newProbe(t, GRPC, grpcCheck(live, &config.GRPC{DegradedAfter: config.Duration(time.Nanosecond)}))
-	want(t, probe(t, slow, 2*time.Second, Env{}, live), status.Degraded, "slow: ")
+	want(t, probe(t, slow, 6*time.Second, Env{}, live), status.Degraded, "slow: ")
 
 	// A listener that never answers: the probe gives up at its timeout.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
