@@ -114,9 +114,10 @@ func TestTokenCreateOperator(t *testing.T) {
 	}{
 		{[]string{"--role", "operator", "--name", "deploy"}, 1, "exists already"},
 		{[]string{"--role", "root", "--name", "x"}, 2, "want operator or admin"},
-		{[]string{"--role", "operator", "--zone", "eu", "--name", "x"}, 2, "exactly one of --zone or --role"},
-		{[]string{"--name", "x"}, 2, "exactly one of --zone or --role"},
+		{[]string{"--role", "operator", "--zone", "eu", "--name", "x"}, 2, "exactly one of --zone, --role or --heartbeat"},
+		{[]string{"--name", "x"}, 2, "exactly one of --zone, --role or --heartbeat"},
 		{[]string{"--role", "operator", "--name", "Ampel"}, 2, "reserved"},
+		{[]string{"--heartbeat", "api"}, 1, `no check "api" with kind = "heartbeat"`},
 	} {
 		args := append([]string{"token", "create", "--config", cfg}, c.args...)
 		code, _, stderr := runCmd(t, "", args...)
