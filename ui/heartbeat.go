@@ -62,7 +62,11 @@ func (h *heartbeatAPI) push(c echo.Context) error {
 		return apiFail(c, http.StatusNotFound, "token", "no such heartbeat")
 	}
 	if err != nil {
-		return err
+		// Not the error handler's 500: it logs the path, which holds the
+		// token.
+		h.d.Logger.Error("heartbeat: look up token", "err", err)
+		c.Response().Header().Set("Retry-After", "5")
+		return apiFail(c, http.StatusServiceUnavailable, "", "the heartbeat could not be checked: try again")
 	}
 	if wait := h.rate.take(tok.ID, now); wait > 0 {
 		c.Response().Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds()+0.999)))

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -26,6 +27,7 @@ type heartbeatFixture struct {
 	engine *state.Engine
 	now    time.Time
 	token  string
+	log    *strings.Builder // the server's log; read after the calls
 }
 
 func newHeartbeatFixture(t *testing.T) *heartbeatFixture {
@@ -62,7 +64,9 @@ name = "Jobs"
 	if _, err := st.CreateToken(ctx, store.Token{Kind: store.TokenOperator, Role: store.RoleAdmin, Name: "ops"}, "ampel_op_test", f.now); err != nil {
 		t.Fatal(err)
 	}
-	f.h = New(Deps{Config: cfg, Engine: f.engine, Store: st, Heartbeats: mon, Started: f.now, Now: func() time.Time { return f.now }})
+	f.log = &strings.Builder{}
+	logger := slog.New(slog.NewTextHandler(f.log, nil))
+	f.h = New(Deps{Config: cfg, Engine: f.engine, Store: st, Heartbeats: mon, Started: f.now, Now: func() time.Time { return f.now }, Logger: logger})
 	return f
 }
 
@@ -169,5 +173,17 @@ func TestHeartbeatRateLimit(t *testing.T) {
 	}
 	if rec := f.call(http.MethodGet, url, "", "", ""); rec.Code != http.StatusTooManyRequests {
 		t.Fatalf("again at once: %d", rec.Code)
+	}
+}
+
+// TestHeartbeatStoreFailureKeepsTheTokenOutOfTheLog: the token is in the
+// URL, so a failing lookup is answered 503 and logged without the path.
+func TestHeartbeatStoreFailureKeepsTheTokenOutOfTheLog(t *testing.T) {
+	f := newHeartbeatFixture(t)
+	f.st.Close()
+	rec := f.call(http.MethodGet, HeartbeatPath+f.token, "", "", "")
+	wantAPIError(t, rec, http.StatusServiceUnavailable, "")
+	if f.log.Len() == 0 || strings.Contains(f.log.String(), f.token) {
+		t.Fatalf("log %q: want the failure without the token", f.log.String())
 	}
 }
