@@ -3,6 +3,7 @@ package ui
 import (
 	"bytes"
 	"compress/gzip"
+	"container/list"
 	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
@@ -36,22 +37,38 @@ type rendered struct {
 // version differs from its build's or the build is older than
 // refreshEvery. One request rebuilds; meanwhile the others get the
 // previous build at once rather than waiting or rendering too (only the
-// very first build is waited for).
+// very first build is waited for). It holds at most maxBytes of
+// responses, evicting the least recently used (see cache_lru.go).
 type cache struct {
-	mu      sync.Mutex
-	entries map[string]*cacheEntry
+	mu       sync.Mutex
+	entries  map[string]*cacheEntry // guarded by mu
+	order    cacheOrder             // guarded by mu
+	maxBytes int64
 }
 
 type cacheEntry struct {
+	key   string
 	build sync.Mutex // held while building
 	r     atomic.Pointer[rendered]
+	// The entry's place in the LRU lists; guarded by cache.mu.
+	elem      *list.Element
+	size      int64
+	protected bool
 }
 
-func newCache() *cache { return &cache{entries: map[string]*cacheEntry{}} }
+// newCache returns a cache holding at most maxBytes of responses.
+func newCache(maxBytes int64) *cache {
+	return &cache{entries: map[string]*cacheEntry{}, maxBytes: maxBytes}
+}
 
-// maxEntries bounds the cache: keys come from config (component slugs),
-// but a bound keeps a mistake from growing it without end.
-const maxEntries = 4096
+// Bounds of the site's caches. Keys come from config and the store
+// (component slugs, incident ids, known hosts), but a stranger may ask
+// for every incident there is: the bound is in bytes, so memory stays
+// bounded whatever the keys, and eviction takes the least recently used.
+const (
+	pagesCacheBytes   = 64 << 20
+	reportsCacheBytes = 16 << 20
+)
 
 func (r *rendered) fresh(version uint64, now time.Time) bool {
 	return r != nil && r.version == version && now.Sub(r.built) < refreshEvery && !now.Before(r.built)
@@ -62,12 +79,12 @@ func (r *rendered) fresh(version uint64, now time.Time) bool {
 func (c *cache) get(key string, version uint64, now time.Time, contentType string, build func() ([]byte, error)) (*rendered, error) {
 	c.mu.Lock()
 	e, ok := c.entries[key]
-	if !ok {
-		if len(c.entries) >= maxEntries {
-			clear(c.entries)
-		}
-		e = &cacheEntry{}
+	if ok {
+		c.order.touch(e, c.maxBytes)
+	} else {
+		e = &cacheEntry{key: key}
 		c.entries[key] = e
+		c.order.add(e)
 	}
 	c.mu.Unlock()
 
@@ -84,27 +101,36 @@ func (c *cache) get(key string, version uint64, now time.Time, contentType strin
 	if r := e.r.Load(); r.fresh(version, now) {
 		return r, nil
 	}
-	body, err := build()
+	r, err := renderNow(version, now, contentType, build)
 	if err != nil {
 		// A key that never built (an unknown incident id, say) must not
-		// hold a slot: a stranger asking for many would otherwise fill
-		// the cache and clear the pages everyone reads.
+		// hold a slot: a stranger asking for many would otherwise push
+		// out the pages everyone reads.
 		if e.r.Load() == nil {
 			c.mu.Lock()
-			if c.entries[key] == e {
-				delete(c.entries, key)
-			}
+			c.forget(e)
 			c.mu.Unlock()
 		}
 		return nil, err
 	}
+	e.r.Store(r)
+	c.mu.Lock()
+	c.sized(e, r.size())
+	c.mu.Unlock()
+	return r, nil
+}
+
+// renderNow builds a response without caching it.
+func renderNow(version uint64, now time.Time, contentType string, build func() ([]byte, error)) (*rendered, error) {
+	body, err := build()
+	if err != nil {
+		return nil, err
+	}
 	sum := sha256.Sum256(body)
-	r := &rendered{
+	return &rendered{
 		body: body, gz: gzipBytes(body), contentType: contentType,
 		etag: `"` + hex.EncodeToString(sum[:12]) + `"`, version: version, built: now,
-	}
-	e.r.Store(r)
-	return r, nil
+	}, nil
 }
 
 // sendCached answers with body (or its gzip form when the client takes

@@ -16,7 +16,7 @@ import (
 // render per state version; while a new version renders, the crowd gets
 // the previous one instead of waiting.
 func TestCacheBuildsOncePerVersion(t *testing.T) {
-	c := newCache()
+	c := newCache(pagesCacheBytes)
 	var builds atomic.Int32
 	release := make(chan struct{})
 	build := func(body string) func() ([]byte, error) {
@@ -96,14 +96,14 @@ func TestHead(t *testing.T) {
 // TestCacheForgetsFailedKeys: keys whose build fails (unknown ids) take no
 // slot, so asking for many of them never pushes the real pages out.
 func TestCacheForgetsFailedKeys(t *testing.T) {
-	c := newCache()
+	c := newCache(pagesCacheBytes)
 	var homeBuilds int
 	home := func() ([]byte, error) { homeBuilds++; return []byte("home"), nil }
 	if _, err := c.get("home", 1, t0, "text/html", home); err != nil {
 		t.Fatal(err)
 	}
 	missing := errors.New("no such incident")
-	for i := range 3 * maxEntries {
+	for i := range 10000 {
 		if _, err := c.get(fmt.Sprintf("incident:%d", i), 1, t0, "text/html", func() ([]byte, error) { return nil, missing }); !errors.Is(err, missing) {
 			t.Fatalf("build error lost: %v", err)
 		}

@@ -3,13 +3,15 @@ package ui
 import (
 	"cmp"
 	"context"
+	"net"
 	"net/url"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/ampelstatus/ampel/pkg/config"
 )
 
 // feedLimit is how many entries the feeds carry, newest first.
@@ -30,26 +32,43 @@ type feedEntry struct {
 // base is the site's public address, without a trailing slash: site.public_url,
 // or else the request's host (a syntactically checked one: the Host
 // header is the client's to choose).
+//
+// The host rule, for everything that names the site's address (feeds,
+// the calendar, absolute links in JSON):
+//   - with site.public_url set, every response names public_url,
+//     whatever Host the request carried, and is cached once;
+//   - without it, a response names the request's host. It is cached per
+//     host only for known hosts, those listed in site.hosts; for any other
+//     host it is built for that request alone and not kept. A made-up Host
+//     costs a render, never memory, and can push nothing out of the cache.
+//   - a Host that is not a host name or IP literal (with an optional
+//     port) is named "localhost" and treated as unknown.
+//
+// Unknown hosts are answered, not refused: a status page must keep
+// answering under whatever name it is reached by during an outage (an
+// IP address, an internal name, a CDN's origin host), and a forgotten
+// setting must not turn into an error page at the worst moment. serve
+// warns at start when public_url is unset on a non-loopback listener.
 type base struct {
 	URL  string // "https://status.example.com"
 	Host string // "status.example.com", for tag URIs
 	// FromRequest is set when URL came from the request: cache keys then
 	// name it.
 	FromRequest bool
+	// Known is set when the request's host is in site.hosts (or URL is
+	// public_url): only then is the response cached.
+	Known bool
 }
-
-// hostRE accepts a host name or an IP literal, with an optional port.
-var hostRE = regexp.MustCompile(`^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:[0-9]{1,5})?$`)
 
 func (s *site) baseOf(c echo.Context) base {
 	if pub := s.d.Config.Site.PublicURL; pub != "" {
 		u, err := url.Parse(pub)
 		if err == nil && u.Host != "" {
-			return base{URL: strings.TrimSuffix(pub, "/"), Host: u.Hostname()}
+			return base{URL: strings.TrimSuffix(pub, "/"), Host: u.Hostname(), Known: true}
 		}
 	}
-	host := c.Request().Host
-	if !hostRE.MatchString(host) {
+	host := strings.ToLower(c.Request().Host)
+	if !config.ValidHost(host) {
 		host = "localhost"
 	}
 	scheme := "http"
@@ -57,7 +76,19 @@ func (s *site) baseOf(c echo.Context) base {
 		scheme = "https"
 	}
 	u := url.URL{Scheme: scheme, Host: host}
-	return base{URL: u.String(), Host: strings.ToLower(u.Hostname()), FromRequest: true}
+	return base{URL: u.String(), Host: u.Hostname(), FromRequest: true, Known: s.knownHost(host)}
+}
+
+// knownHost reports whether host (lower-cased host or host:port) is
+// listed in site.hosts, as itself or, for a listed name without a port,
+// on any port.
+func (s *site) knownHost(host string) bool {
+	hosts := s.d.Config.Site.Hosts
+	if slices.Contains(hosts, host) {
+		return true
+	}
+	name, _, err := net.SplitHostPort(host)
+	return err == nil && slices.Contains(hosts, name)
 }
 
 // key is a cache key for a response that names the base URL.
@@ -66,6 +97,21 @@ func (b base) key(name string) string {
 		return name + "|" + b.URL
 	}
 	return name
+}
+
+// serveFor answers with the response called name for base b (see base
+// for the host rule): from the cache for a known host, built for this
+// request alone for any other.
+func (s *site) serveFor(c echo.Context, b base, name, contentType string, build func() ([]byte, error)) error {
+	if b.Known {
+		return s.serve(c, b.key(name), contentType, pageCacheControl, build)
+	}
+	r, err := renderNow(s.version(), s.d.Now(), contentType, build)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("Cache-Control", pageCacheControl)
+	return sendCached(c, r.body, r.gz, r.contentType, r.etag)
 }
 
 // tag is an entry's id: the host, the date the entry was written (so the

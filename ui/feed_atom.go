@@ -49,7 +49,7 @@ const atomType = "application/atom+xml; charset=utf-8"
 
 func (s *site) atom(c echo.Context) error {
 	b := s.baseOf(c)
-	return s.serve(c, b.key("feed.atom"), atomType, pageCacheControl, func() ([]byte, error) {
+	return s.serveFor(c, b, "feed.atom", atomType, func() ([]byte, error) {
 		es, err := s.feedEntries(c.Request().Context(), b)
 		if err != nil {
 			return nil, err

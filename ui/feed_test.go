@@ -231,8 +231,8 @@ func TestFeedLimit(t *testing.T) {
 }
 
 // TestFeedBaseFromHost: without site.public_url, links use the request's
-// host, a forged Host cannot inject markup, and each host has its own
-// cached copy.
+// host (each its own copy; see TestUnknownHostsDoNotGrowTheCache for which
+// are cached), and a forged Host cannot inject markup.
 func TestFeedBaseFromHost(t *testing.T) {
 	f := newFixture(t)
 	f.cfg.Site.PublicURL = ""

@@ -48,7 +48,7 @@ func newSite(d Deps) (*site, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &site{d: d, assets: a, pages: ps, cache: newCache(), reports: newCache(),
+	s := &site{d: d, assets: a, pages: ps, cache: newCache(pagesCacheBytes), reports: newCache(reportsCacheBytes),
 		streams: newStreamLimits(d.MaxStreams, d.StreamsPerClient), md: newMDCache(d.Logger)}
 	if d.Config != nil {
 		if u, err := url.Parse(d.Config.Site.PublicURL); err == nil {

@@ -296,3 +296,23 @@ func tail(s string, n int) string {
 	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
 	return strings.Join(lines[max(0, len(lines)-n):], "\n")
 }
+
+// TestWarnsWithoutPublicURL: serve warns at start when strangers can
+// reach it and site.public_url is unset, and not on loopback.
+func TestWarnsWithoutPublicURL(t *testing.T) {
+	target, _ := flipTarget(t)
+	for _, c := range []struct {
+		listen string
+		warns  bool
+	}{{"0.0.0.0:0", true}, {"127.0.0.1:0", false}} {
+		dir := t.TempDir()
+		cfgPath := writeConfig(t, dir, target.URL)
+		cfg, _ := os.ReadFile(cfgPath)
+		os.WriteFile(cfgPath, []byte(strings.Replace(string(cfg), `listen = "127.0.0.1:0"`, fmt.Sprintf("listen = %q", c.listen), 1)), 0o600)
+		_, _, logs := startAmpel(t, cfgPath)
+		warned := strings.Contains(logs.String(), "site.public_url is unset on a public listener")
+		if warned != c.warns {
+			t.Errorf("listen %s: warned %v, want %v\n%s", c.listen, warned, c.warns, logs.String())
+		}
+	}
+}

@@ -35,3 +35,17 @@ func limitInbound(ln net.Listener, cfg *config.Config, m *metrics.Metrics, logge
 	m.Counter("ampel_http_connections_refused_total", "Inbound connections refused past a cap.", func() float64 { return float64(lim.Refused()) })
 	return lim, b
 }
+
+// warnWithoutPublicURL warns when strangers can reach a server that has
+// no site.public_url: its feeds, calendar and mails then name whatever
+// host a request used, and only hosts listed in site.hosts are cached.
+func warnWithoutPublicURL(cfg *config.Config, addr net.Addr, logger *slog.Logger) {
+	if cfg.Site.PublicURL != "" {
+		return
+	}
+	if tcp, ok := addr.(*net.TCPAddr); ok && tcp.IP.IsLoopback() {
+		return
+	}
+	logger.Warn("site.public_url is unset on a public listener: links in feeds, the calendar and mails name the host each request used, and responses are cached only for the hosts in site.hosts; set site.public_url",
+		"addr", addr.String(), "hosts", len(cfg.Site.Hosts))
+}

@@ -124,6 +124,7 @@ func runServer(ctx context.Context, cfg *config.Config, probers map[string]probe
 	if err != nil {
 		return fmt.Errorf("listen on %s (server.listen): %w", cfg.Server.Listen, err)
 	}
+	warnWithoutPublicURL(cfg, tcp.Addr(), logger)
 	ln, budget := limitInbound(tcp, cfg, m, logger)
 	started := time.Now()
 	srv := ui.NewServer(ui.New(ui.Deps{

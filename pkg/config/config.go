@@ -55,6 +55,11 @@ func (c *Config) Problem(key, msg string) Problem {
 type Site struct {
 	Title     string `toml:"title"`
 	PublicURL string `toml:"public_url"`
+	// Hosts are the other names (host or host:port) the site answers to
+	// whose responses are cached when public_url is unset: feeds and
+	// calendars then name the request's host, and a response for a host
+	// not listed is built for that request alone. Lower-cased by Load.
+	Hosts []string `toml:"hosts"`
 	// Timezone names the IANA zone whose midnights bound days and months.
 	Timezone string `toml:"timezone"`
 	// SLO is the availability target in percent (default 99.9).

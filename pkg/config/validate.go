@@ -106,6 +106,12 @@ func (v *checker) site(c *Config) {
 	if s.PublicURL != "" && !isWebURL(s.PublicURL) {
 		v.addf("site.public_url", "must be an absolute http:// or https:// URL")
 	}
+	for i, h := range s.Hosts {
+		if !ValidHost(h) {
+			v.addf(elem("site.hosts", i), `must be a host name or host:port such as "status.example.com", got %q`, h)
+		}
+		s.Hosts[i] = strings.ToLower(h)
+	}
 	if s.LogoURL != "" && !isWebURL(s.LogoURL) && !strings.HasPrefix(s.LogoURL, "/") {
 		v.addf("site.logo_url", "must be an absolute http:// or https:// URL or a path starting with /")
 	}
@@ -149,6 +155,14 @@ func (v *checker) server(s *Server) {
 		s.Proxies = append(s.Proxies, n)
 	}
 }
+
+// hostPattern is a host name or an IP literal, with an optional port.
+var hostPattern = regexp.MustCompile(`^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:[0-9]{1,5})?$`)
+
+// ValidHost reports whether s is a host name or an IP literal, with an
+// optional port: what site.hosts lists, and what a request's Host header
+// must be for Ampel to name it in a link.
+func ValidHost(s string) bool { return hostPattern.MatchString(s) }
 
 // proxyNet parses an address (a range of one) or a CIDR range.
 func proxyNet(s string) (*net.IPNet, error) {
