@@ -20,6 +20,15 @@ import (
 // Without chromium the test is skipped, except in CI, where it fails.
 func startChromium(t *testing.T, setup ...chromedp.Action[chromedp.Void]) context.Context {
 	t.Helper()
+	return startChromiumWith(t, false, setup...)
+}
+
+// startChromiumWith is startChromium with the back/forward cache on or
+// off. Most tests turn it off: a page restored from it skips its load,
+// which they do not test; TestBackForwardCache turns it on, as browsers
+// ship.
+func startChromiumWith(t *testing.T, bfcache bool, setup ...chromedp.Action[chromedp.Void]) context.Context {
+	t.Helper()
 	chromium, err := exec.LookPath("chromium")
 	if err != nil {
 		if os.Getenv("CI") == "" {
@@ -27,15 +36,16 @@ func startChromium(t *testing.T, setup ...chromedp.Action[chromedp.Void]) contex
 		}
 		t.Fatal("chromium is required in CI: ", err)
 	}
-	alloc, stopAlloc := chromedp.NewExecAllocator(context.Background(),
+	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(chromium), chromedp.UserDataDir(t.TempDir()),
 		chromedp.Flag("headless", true), chromedp.Flag("no-sandbox", true), chromedp.Flag("disable-gpu", true),
 		chromedp.Flag("no-first-run", true), chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
-		// A page kept in the back-forward cache keeps its event stream,
-		// and six of them use up the connections to the host.
-		chromedp.Flag("disable-features", "BackForwardCache"),
-	)
+	}
+	if !bfcache {
+		opts = append(opts, chromedp.Flag("disable-features", "BackForwardCache"))
+	}
+	alloc, stopAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	t.Cleanup(stopAlloc)
 	tab, stopTab := chromedp.NewContext(alloc)
 	t.Cleanup(stopTab)

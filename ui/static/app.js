@@ -69,14 +69,31 @@
     }
   }
 
-  function connect() {
+  // The page's live stream. A page the browser keeps in its back/forward
+  // cache must not hold it: over HTTP/1.1 six such pages would use up the
+  // connections to the host and the next page would hang. So the stream
+  // closes on pagehide and reopens on pageshow, from the last event seen.
+  var source = null;
+  var lastID = "";
+
+  function eventsURL() {
     var url = document.body.getAttribute("data-events");
-    if (!window.EventSource || !url) { return; }
+    if (!url || !lastID) { return url; }
+    var since = "since=" + encodeURIComponent(lastID);
+    if (/[?&]since=[^&]*/.test(url)) { return url.replace(/([?&])since=[^&]*/, "$1" + since); }
+    return url + (url.indexOf("?") < 0 ? "?" : "&") + since;
+  }
+
+  function connect() {
+    var url = eventsURL();
+    if (!window.EventSource || !url || source) { return; }
     var es = new EventSource(url);
+    source = es;
     es.addEventListener("state", function (e) {
+      if (e.lastEventId) { lastID = e.lastEventId; }
       try { apply(JSON.parse(e.data)); } catch (err) { /* a malformed event changes nothing */ }
     });
-    es.addEventListener("reload", function () { es.close(); window.location.reload(); });
+    es.addEventListener("reload", function () { disconnect(); window.location.reload(); });
     es.addEventListener("open", function () {
       document.documentElement.classList.add("js-live");
       document.querySelectorAll(".live-note").forEach(function (n) { n.hidden = false; });
@@ -85,6 +102,14 @@
       document.documentElement.classList.remove("js-live");
     });
   }
+
+  function disconnect() {
+    if (source) { source.close(); source = null; }
+    document.documentElement.classList.remove("js-live");
+  }
+
+  window.addEventListener("pagehide", disconnect);
+  window.addEventListener("pageshow", function (e) { if (e.persisted) { connect(); } });
 
   document.addEventListener("DOMContentLoaded", function () {
     localTimes(document);
