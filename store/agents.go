@@ -95,14 +95,14 @@ func (s *Store) RecordAgentPush(ctx context.Context, id, zone string, p AgentPus
 	const q = `
 INSERT INTO agents (id, zone, acked_seq, results, resent, gap, rejected, spool_dropped, spool_depth,
 	version, received_at_ms, agent_sent_at_ms, clock_offset_ms)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12 - ?11)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, CAST(?12 AS BIGINT) - CAST(?11 AS BIGINT))
 ON CONFLICT (id) DO UPDATE SET
 	zone = excluded.zone,
-	acked_seq = max(acked_seq, excluded.acked_seq),
-	results = results + excluded.results,
-	resent = resent + excluded.resent,
-	gap = gap + excluded.gap,
-	rejected = rejected + excluded.rejected,
+	acked_seq = CASE WHEN agents.acked_seq > excluded.acked_seq THEN agents.acked_seq ELSE excluded.acked_seq END,
+	results = agents.results + excluded.results,
+	resent = agents.resent + excluded.resent,
+	gap = agents.gap + excluded.gap,
+	rejected = agents.rejected + excluded.rejected,
 	spool_dropped = excluded.spool_dropped,
 	spool_depth = excluded.spool_depth,
 	version = excluded.version,

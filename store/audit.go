@@ -102,7 +102,7 @@ func scanAudit(rows *sql.Rows) ([]AuditEntry, error) {
 func (s *Store) AuditLogBefore(ctx context.Context, beforeID int64, limit int) ([]AuditEntry, error) {
 	const q = `
 SELECT id, at_ms, actor_kind, actor_id, actor_name, action, object_type, object_id, before_json, after_json
-FROM audit_log WHERE ?1 = 0 OR id < ?1 ORDER BY id DESC LIMIT ?2`
+FROM audit_log WHERE CAST(?1 AS BIGINT) = 0 OR id < ?1 ORDER BY id DESC LIMIT ?2`
 	rows, err := s.rdb.QueryContext(ctx, q, beforeID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: read audit log: %w", err)

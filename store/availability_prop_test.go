@@ -66,7 +66,7 @@ SELECT count(*) FROM (
 	EXCEPT
 	SELECT kind, subject, zone, substr(day, 1, 7), count(*), sum(up_ms), sum(degraded_ms), sum(partial_ms), sum(down_ms), sum(maintenance_ms), sum(nodata_ms)
 	FROM rollups_daily GROUP BY kind, subject, zone, substr(day, 1, 7)
-) UNION ALL SELECT (SELECT count(*) FROM rollups_monthly) - (SELECT count(DISTINCT kind || subject || zone || substr(day, 1, 7)) FROM rollups_daily)`
+) AS diff UNION ALL SELECT (SELECT count(*) FROM rollups_monthly) - (SELECT count(DISTINCT kind || subject || zone || substr(day, 1, 7)) FROM rollups_daily)`
 	rows, err := s.rdb.Query(q)
 	if err != nil {
 		t.Fatal(err)

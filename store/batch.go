@@ -89,7 +89,7 @@ func (s *Store) writeBatch(ctx context.Context, ids *nameIDs, items []*item) (er
 	// The driver runs each statement with a cancellable context on a
 	// goroutine of its own; the rows go without one and ctx is checked
 	// between statements instead.
-	ins := resultInserter{tx: tx, ids: ids, cancel: ctx}
+	ins := resultInserter{tx: tx, ids: ids, cancel: ctx, d: s.d}
 	ctx = context.WithoutCancel(ctx)
 	var changes []status.Change
 	for _, it := range items {
@@ -101,9 +101,12 @@ func (s *Store) writeBatch(ctx context.Context, ids *nameIDs, items []*item) (er
 		changes = append(changes, it.changes...)
 	}
 
+	if err := ins.flush(ctx); err != nil {
+		return fmt.Errorf("store: write batch: %w", err)
+	}
 	if ins.n > 0 {
 		// A result older than the latency watermark re-opens its hour.
-		if err := lowerMeta(ctx, tx, metaLatencyFrom, floorHour(ins.earliest)); err != nil {
+		if err := s.d.lowerMeta(ctx, tx, metaLatencyFrom, floorHour(ins.earliest)); err != nil {
 			return fmt.Errorf("store: write batch: %w", err)
 		}
 	}
@@ -113,7 +116,7 @@ func (s *Store) writeBatch(ctx context.Context, ids *nameIDs, items []*item) (er
 			return fmt.Errorf("store: write batch: %w", err)
 		}
 		// A change older than the rollup watermark re-opens its day.
-		if err := lowerMeta(ctx, tx, metaRollupFrom, earliest); err != nil {
+		if err := s.d.lowerMeta(ctx, tx, metaRollupFrom, earliest); err != nil {
 			return fmt.Errorf("store: write batch: %w", err)
 		}
 	}
@@ -124,14 +127,18 @@ func (s *Store) writeBatch(ctx context.Context, ids *nameIDs, items []*item) (er
 	return nil
 }
 
-// resultInserter inserts results with one statement prepared once per
-// transaction (the transaction closes it). One row per statement: with a
-// real table behind it, multi-row INSERTs measured no faster.
+// resultInserter inserts results. On SQLite, with one statement prepared
+// once per transaction (the transaction closes it), one row per statement:
+// with a real table behind it, multi-row INSERTs measured no faster. On
+// PostgreSQL, where each statement is a round trip to the server, the
+// rows are gathered into arrays and inserted by one statement at flush.
 type resultInserter struct {
 	tx     *sql.Tx
 	ids    *nameIDs
 	cancel context.Context // checked before each statement
+	d      dialect
 	stmt   *sql.Stmt
+	rows   resultColumns // PostgreSQL's rows until flush
 	// n counts the results added; earliest is their earliest start (ms).
 	n        int
 	earliest int64
@@ -149,6 +156,15 @@ func (r *resultInserter) add(ctx context.Context, res *status.Result) error {
 	if err != nil {
 		return err
 	}
+	start := ms(res.Start)
+	if r.n == 0 || start < r.earliest {
+		r.earliest = start
+	}
+	r.n++
+	if r.d == postgresDialect {
+		r.rows.add(checkID, zoneID, start, res)
+		return nil
+	}
 	if r.stmt == nil {
 		// A result already stored (same check, start, zone and instance)
 		// is a resend: keep the first.
@@ -160,15 +176,53 @@ ON CONFLICT DO NOTHING`
 			return fmt.Errorf("insert results: %w", err)
 		}
 	}
-	start := ms(res.Start)
 	if _, err := r.stmt.ExecContext(ctx, checkID, zoneID, res.Instance, start,
 		res.Duration.Microseconds(), outcomeCode(res.Outcome), res.Reason, res.Detail,
 		sql.NullFloat64{Float64: res.Value, Valid: res.HasValue}); err != nil {
 		return fmt.Errorf("insert results: %w", err)
 	}
-	if r.n == 0 || start < r.earliest {
-		r.earliest = start
+	return nil
+}
+
+// resultColumns are results column by column, for one INSERT from arrays.
+type resultColumns struct {
+	checkID, zoneID, start, durationUS, outcome []int64
+	instance, reason, detail                    []string
+	value                                       []*float64
+}
+
+func (c *resultColumns) add(checkID, zoneID, start int64, res *status.Result) {
+	c.checkID = append(c.checkID, checkID)
+	c.zoneID = append(c.zoneID, zoneID)
+	c.instance = append(c.instance, res.Instance)
+	c.start = append(c.start, start)
+	c.durationUS = append(c.durationUS, res.Duration.Microseconds())
+	c.outcome = append(c.outcome, int64(outcomeCode(res.Outcome)))
+	c.reason = append(c.reason, res.Reason)
+	c.detail = append(c.detail, res.Detail)
+	var v *float64
+	if res.HasValue {
+		v = &res.Value
 	}
-	r.n++
+	c.value = append(c.value, v)
+}
+
+// flush inserts PostgreSQL's gathered rows in one statement; a resent
+// result is skipped as on SQLite.
+func (r *resultInserter) flush(ctx context.Context) error {
+	c := &r.rows
+	if len(c.checkID) == 0 {
+		return nil
+	}
+	const q = `
+INSERT INTO results (check_id, zone_id, instance, started_at_ms, duration_us, outcome, reason, detail, value)
+SELECT * FROM unnest(CAST(?1 AS BIGINT[]), CAST(?2 AS BIGINT[]), CAST(?3 AS TEXT[]), CAST(?4 AS BIGINT[]),
+	CAST(?5 AS BIGINT[]), CAST(?6 AS BIGINT[]), CAST(?7 AS TEXT[]), CAST(?8 AS TEXT[]), CAST(?9 AS DOUBLE PRECISION[]))
+ON CONFLICT DO NOTHING`
+	if _, err := r.tx.ExecContext(ctx, q, c.checkID, c.zoneID, c.instance, c.start,
+		c.durationUS, c.outcome, c.reason, c.detail, c.value); err != nil {
+		return fmt.Errorf("insert results: %w", err)
+	}
+	*c = resultColumns{}
 	return nil
 }

@@ -63,7 +63,7 @@ FROM (
 	SELECT kind, subject, zone, at_ms, from_level, to_level, cause,
 		row_number() OVER (PARTITION BY kind, subject, zone ORDER BY at_ms DESC, id DESC) AS n
 	FROM state_changes
-)
+) AS latest
 WHERE n = 1
 ORDER BY kind, subject, zone`
 	rows, err := s.rdb.QueryContext(ctx, q)

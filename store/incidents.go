@@ -83,7 +83,7 @@ VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8, ?9, ?10, ?11, ?12) RETURNING id`
 		}
 		inc.Updates = []IncidentUpdate{first}
 		var err error
-		if *mailed, err = enqueueAll(ctx, tx, incidentEvents(nil, &inc, &first), now); err != nil {
+		if *mailed, err = enqueueAll(ctx, s.d, tx, incidentEvents(nil, &inc, &first), now); err != nil {
 			return err
 		}
 		return writeAudit(ctx, tx, AuditEntry{At: now, Actor: actor, Action: "incident.create",
@@ -133,7 +133,7 @@ WHERE id = ?1`
 			}
 			inc.Updates = []IncidentUpdate{*upd}
 		}
-		if *mailed, err = enqueueAll(ctx, tx, incidentEvents(&old, &inc, upd), now); err != nil {
+		if *mailed, err = enqueueAll(ctx, s.d, tx, incidentEvents(&old, &inc, upd), now); err != nil {
 			return err
 		}
 		return writeAudit(ctx, tx, AuditEntry{At: now, Actor: actor, Action: action,

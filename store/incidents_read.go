@@ -11,7 +11,7 @@ import (
 // loadIncident reads an incident and its components, and its updates when
 // timeline is set.
 func loadIncident(ctx context.Context, db reader, id int64, timeline bool) (Incident, error) {
-	incs, err := readIncidents(ctx, db, `SELECT ?1`, `id`, timeline, id)
+	incs, err := readIncidents(ctx, db, `SELECT CAST(?1 AS BIGINT)`, `id`, timeline, id)
 	if err != nil {
 		return Incident{}, fmt.Errorf("store: read incident %d: %w", id, err)
 	}

@@ -113,7 +113,7 @@ func summarize(ctx context.Context, db *sql.DB, path string) (SnapshotSummary, e
 	if err != nil {
 		return sum, asCorrupt(path, err)
 	}
-	ms, err := migrations()
+	ms, err := migrations(sqliteDialect)
 	if err != nil {
 		return sum, err
 	}

@@ -129,7 +129,7 @@ FROM checks AS c`
 		}
 		hour += hourMS
 	}
-	if err := setMeta(ctx, tx, metaLatencyFrom, hour); err != nil {
+	if err := s.d.setMeta(ctx, tx, metaLatencyFrom, hour); err != nil {
 		return false, err
 	}
 	if err := tx.Commit(); err != nil {

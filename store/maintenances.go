@@ -70,7 +70,7 @@ VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7, ?8, ?9) RETURNING id`
 		}
 		m.Updates = []MaintenanceUpdate{first}
 		var err error
-		if *mailed, err = enqueueAll(ctx, tx, maintenanceEvents(nil, &m, &first, false), now); err != nil {
+		if *mailed, err = enqueueAll(ctx, s.d, tx, maintenanceEvents(nil, &m, &first, false), now); err != nil {
 			return err
 		}
 		return writeAudit(ctx, tx, AuditEntry{At: now, Actor: actor, Action: "maintenance.create",
@@ -119,7 +119,7 @@ WHERE id = ?1`
 		if err != nil {
 			return err
 		}
-		if *mailed, err = enqueueAll(ctx, tx, maintenanceEvents(&old, &m, upd, announced), now); err != nil {
+		if *mailed, err = enqueueAll(ctx, s.d, tx, maintenanceEvents(&old, &m, upd, announced), now); err != nil {
 			return err
 		}
 		return writeAudit(ctx, tx, AuditEntry{At: now, Actor: actor, Action: action,

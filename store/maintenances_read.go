@@ -9,7 +9,7 @@ import (
 // loadMaintenance reads a window and its components, and its updates
 // when timeline is set.
 func loadMaintenance(ctx context.Context, db reader, id int64, timeline bool) (Maintenance, error) {
-	list, err := readMaintenances(ctx, db, `SELECT ?1`, `id`, timeline, id)
+	list, err := readMaintenances(ctx, db, `SELECT CAST(?1 AS BIGINT)`, `id`, timeline, id)
 	if err != nil {
 		return Maintenance{}, fmt.Errorf("store: read maintenance %d: %w", id, err)
 	}

@@ -60,11 +60,11 @@ func metaText(ctx context.Context, q queryer, key string) (string, error) {
 }
 
 // setMeta stores a value under key.
-func setMeta(ctx context.Context, q queryer, key string, value any) error {
+func (d dialect) setMeta(ctx context.Context, q queryer, key string, value any) error {
 	const query = `
 INSERT INTO meta (key, value) VALUES (?1, ?2)
 ON CONFLICT (key) DO UPDATE SET value = excluded.value`
-	if _, err := q.ExecContext(ctx, query, key, value); err != nil {
+	if _, err := q.ExecContext(ctx, query, key, d.metaValue(value)); err != nil {
 		return fmt.Errorf("write %s: %w", key, err)
 	}
 	return nil
@@ -72,10 +72,20 @@ ON CONFLICT (key) DO UPDATE SET value = excluded.value`
 
 // lowerMeta lowers the integer under key to v when it is higher; an
 // absent key stays absent (the first build starts from the oldest data).
-func lowerMeta(ctx context.Context, q queryer, key string, v int64) error {
-	const query = `UPDATE meta SET value = ?2 WHERE key = ?1 AND value > ?2`
-	if _, err := q.ExecContext(ctx, query, key, v); err != nil {
+func (d dialect) lowerMeta(ctx context.Context, q queryer, key string, v int64) error {
+	query := d.pick(`UPDATE meta SET value = ?2 WHERE key = ?1 AND value > ?2`,
+		`UPDATE meta SET value = ?2 WHERE key = ?1 AND CAST(value AS BIGINT) > CAST(?2 AS BIGINT)`)
+	if _, err := q.ExecContext(ctx, query, key, d.metaValue(v)); err != nil {
 		return fmt.Errorf("lower %s: %w", key, err)
 	}
 	return nil
+}
+
+// metaValue is v as meta stores it: as it is in SQLite's ANY column, as
+// decimal text in PostgreSQL's TEXT column (compared as BIGINT there).
+func (d dialect) metaValue(v any) any {
+	if d == postgresDialect {
+		return fmt.Sprint(v)
+	}
+	return v
 }

@@ -39,16 +39,21 @@ type mailEvent struct {
 // enqueue writes one outbox row per confirmed, not unsubscribed, not
 // bounced subscriber of an affected component, in the caller's
 // transaction. It reports whether rows were written.
-func enqueue(ctx context.Context, tx *sql.Tx, ev mailEvent, now time.Time) (bool, error) {
+func enqueue(ctx context.Context, d dialect, tx *sql.Tx, ev mailEvent, now time.Time) (bool, error) {
+	// ?7 is the components as a JSON array.
+	some := d.pick(`json_array_length(?7) = 0 OR EXISTS (
+       SELECT 1 FROM subscriber_components sc
+       WHERE sc.subscriber_id = s.id AND sc.component IN (SELECT value FROM json_each(?7)))`,
+		`jsonb_array_length(CAST(CAST(?7 AS TEXT) AS jsonb)) = 0 OR EXISTS (
+       SELECT 1 FROM subscriber_components sc
+       WHERE sc.subscriber_id = s.id AND sc.component IN (SELECT jsonb_array_elements_text(CAST(CAST(?7 AS TEXT) AS jsonb))))`)
 	// The WHERE clause also keeps SQLite from reading ON CONFLICT as part
 	// of a join.
-	const q = `
+	q := `
 INSERT INTO outbox (event_key, subscriber_id, kind, object_type, object_id, update_id, created_at_ms, next_attempt_at_ms)
 SELECT ?1, s.id, ?2, ?3, ?4, ?5, ?6, ?6 FROM subscribers s
 WHERE ` + activeSQL + `
-  AND (s.all_components = 1 OR json_array_length(?7) = 0 OR EXISTS (
-       SELECT 1 FROM subscriber_components sc
-       WHERE sc.subscriber_id = s.id AND sc.component IN (SELECT value FROM json_each(?7))))
+  AND (s.all_components = 1 OR ` + some + `)
 ON CONFLICT (event_key, subscriber_id) DO NOTHING`
 	comps := ev.components
 	if comps == nil {
@@ -165,10 +170,10 @@ func maintenanceKind(before *Maintenance, status string) string {
 }
 
 // enqueueAll enqueues events and reports whether any row was written.
-func enqueueAll(ctx context.Context, tx *sql.Tx, evs []mailEvent, now time.Time) (bool, error) {
+func enqueueAll(ctx context.Context, d dialect, tx *sql.Tx, evs []mailEvent, now time.Time) (bool, error) {
 	wrote := false
 	for _, ev := range evs {
-		ok, err := enqueue(ctx, tx, ev, now)
+		ok, err := enqueue(ctx, d, tx, ev, now)
 		if err != nil {
 			return false, err
 		}

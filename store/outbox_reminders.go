@@ -19,7 +19,7 @@ func (s *Store) EnqueueReminders(ctx context.Context, lead time.Duration, now ti
 	const q = `
 INSERT INTO outbox (event_key, subscriber_id, kind, object_type, object_id, update_id, created_at_ms, next_attempt_at_ms)
 SELECT 'maintenance:' || m.id || ':reminder:' || m.scheduled_for_ms, s.id, 'maintenance.reminder', 'maintenance', m.id, 0, ?1, ?1
-FROM maintenances m JOIN subscribers s
+FROM maintenances m CROSS JOIN subscribers s
 WHERE m.status = 'scheduled' AND m.scheduled_for_ms > ?1 AND m.scheduled_for_ms <= ?1 + ?2
   AND EXISTS (SELECT 1 FROM maintenance_updates u WHERE u.maintenance_id = m.id
               AND u.deliver_notifications = 1 AND u.created_at_ms <= m.scheduled_for_ms - ?2)

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/ampelstatus/ampel/pkg/status"
@@ -62,7 +63,8 @@ func fromMS(v int64) time.Time { return time.UnixMilli(v).UTC() }
 // limit <= 0).
 func (s *Store) Results(ctx context.Context, check string, from, to time.Time, limit int) ([]status.Result, error) {
 	if limit <= 0 {
-		limit = -1
+		// Not SQLite's LIMIT -1, which PostgreSQL refuses.
+		limit = math.MaxInt64
 	}
 	const q = `
 SELECT z.name, r.instance, r.started_at_ms, r.duration_us, r.outcome, r.reason, r.detail, r.value
@@ -232,10 +234,13 @@ LIMIT 1 OFFSET ?3`
 // deleted: hourly latency must not re-aggregate an hour whose raw results
 // are partly gone.
 func (s *Store) notePruned(ctx context.Context, cut int64) error {
-	const q = `
+	q := s.d.pick(`
 INSERT INTO meta (key, value) VALUES (?1, ?2)
-ON CONFLICT (key) DO UPDATE SET value = excluded.value WHERE excluded.value > meta.value`
-	if _, err := s.wdb.ExecContext(ctx, q, metaPrunedBefore, cut); err != nil {
+ON CONFLICT (key) DO UPDATE SET value = excluded.value WHERE excluded.value > meta.value`, `
+INSERT INTO meta (key, value) VALUES (?1, ?2)
+ON CONFLICT (key) DO UPDATE SET value = excluded.value
+WHERE CAST(excluded.value AS BIGINT) > CAST(meta.value AS BIGINT)`)
+	if _, err := s.wdb.ExecContext(ctx, q, metaPrunedBefore, s.d.metaValue(cut)); err != nil {
 		return fmt.Errorf("store: prune results: record horizon: %w", err)
 	}
 	return nil

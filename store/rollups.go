@@ -136,7 +136,7 @@ func (b *dailyBuild) step(ctx context.Context) (done bool, err error) {
 	if complete {
 		wm = next
 	}
-	if err := setMeta(ctx, tx, metaRollupFrom, wm); err != nil {
+	if err := b.s.d.setMeta(ctx, tx, metaRollupFrom, wm); err != nil {
 		return false, err
 	}
 	if err := tx.Commit(); err != nil {
@@ -169,7 +169,7 @@ func (b *dailyBuild) checkZone(ctx context.Context, tx *sql.Tx) error {
 		return fmt.Errorf("clear rollups: %w", err)
 	}
 	b.carry = nil
-	return setMeta(ctx, tx, metaRollupZone, b.loc.String())
+	return b.s.d.setMeta(ctx, tx, metaRollupZone, b.loc.String())
 }
 
 // startLevels returns the level at the start of day d of every subject

@@ -42,7 +42,7 @@ SELECT s.id, s.created_at_ms, s.last_seen_at_ms, s.expires_at_ms,
        u.id, u.email, u.role, u.created_at_ms, u.password_changed_at_ms
 FROM sessions s JOIN users u ON u.id = s.user_id
 WHERE s.hash = ?1 AND s.revoked_at_ms IS NULL AND s.expires_at_ms > ?2
-  AND (?3 = 0 OR s.last_seen_at_ms > ?2 - ?3) AND u.disabled_at_ms IS NULL`
+  AND (CAST(?3 AS BIGINT) = 0 OR s.last_seen_at_ms > ?2 - ?3) AND u.disabled_at_ms IS NULL`
 	var se Session
 	var created, seen, expires, uCreated, uChanged int64
 	err := s.rdb.QueryRowContext(ctx, q, HashToken(secret), ms(now), idle.Milliseconds()).Scan(
@@ -60,7 +60,8 @@ WHERE s.hash = ?1 AND s.revoked_at_ms IS NULL AND s.expires_at_ms > ?2
 
 // TouchSession records activity on a session at now.
 func (s *Store) TouchSession(ctx context.Context, id int64, now time.Time) error {
-	const q = `UPDATE sessions SET last_seen_at_ms = max(last_seen_at_ms, ?2) WHERE id = ?1`
+	// CASE, not max(a, b): PostgreSQL's max is only an aggregate.
+	const q = `UPDATE sessions SET last_seen_at_ms = CASE WHEN last_seen_at_ms > ?2 THEN last_seen_at_ms ELSE ?2 END WHERE id = ?1`
 	if _, err := s.wdb.ExecContext(ctx, q, id, ms(now)); err != nil {
 		return fmt.Errorf("store: touch session: %w", err)
 	}

@@ -28,9 +28,12 @@ type SubscriberQuery struct {
 
 // ListSubscribers returns up to Limit subscribers matching q, by id.
 func (s *Store) ListSubscribers(ctx context.Context, q SubscriberQuery) ([]Subscriber, error) {
+	// SQLite's LIKE ignores ASCII case; PostgreSQL's ILIKE needs a
+	// deterministic collation.
+	like := s.d.pick(`s.email LIKE '%' || ?2 || '%' ESCAPE '\'`, `s.email COLLATE "C" ILIKE '%' || ?2 || '%' ESCAPE '\'`)
 	query := `SELECT ` + subscriberColumns + ` FROM subscribers s
 WHERE s.id > ?1
-  AND (?2 = '' OR s.email LIKE '%' || ?2 || '%' ESCAPE '\')
+  AND (?2 = '' OR ` + like + `)
   AND (?3 = '' OR s.all_components = 1
        OR EXISTS (SELECT 1 FROM subscriber_components c WHERE c.subscriber_id = s.id AND c.component = ?3))
   AND (?4 = '' OR ` + stateSQL + ` = ?4)

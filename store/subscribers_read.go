@@ -12,8 +12,8 @@ import (
 // subscriberColumns is what scanSubscriber reads, in its order.
 const subscriberColumns = `s.id, s.email, s.lang, s.all_components, s.created_at_ms, s.expires_at_ms,
        s.confirmed_at_ms, s.unsubscribed_at_ms, s.bounced_at_ms, s.bounce_reason,
-       (SELECT group_concat(component, char(10)) FROM (
-            SELECT component FROM subscriber_components WHERE subscriber_id = s.id ORDER BY component))`
+       (SELECT string_agg(component, '
+' ORDER BY component) FROM subscriber_components WHERE subscriber_id = s.id)`
 
 type scanner interface{ Scan(dest ...any) error }
 

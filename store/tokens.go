@@ -7,8 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"time"
-
-	sqlite3 "github.com/mattn/go-sqlite3"
 )
 
 // Kinds of token.
@@ -63,8 +61,7 @@ func (s *Store) IssueToken(ctx context.Context, t Token, secret string, actor Ac
 INSERT INTO tokens (kind, role, zone, check_name, name, hash, created_at_ms)
 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id`
 		err := tx.QueryRowContext(ctx, q, t.Kind, t.Role, t.Zone, t.Check, t.Name, HashToken(secret), ms(now)).Scan(&id)
-		var se sqlite3.Error
-		if errors.As(err, &se) && se.ExtendedCode == sqlite3.ErrConstraintUnique {
+		if uniqueViolation(err) {
 			return ErrTokenName
 		}
 		if err != nil {

@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"time"
-
-	sqlite3 "github.com/mattn/go-sqlite3"
 )
 
 // Operator roles.
@@ -42,8 +40,7 @@ func (s *Store) CreateUser(ctx context.Context, email, role, passwordHash string
 INSERT INTO users (email, password_hash, role, created_at_ms, password_changed_at_ms)
 VALUES (?1, ?2, ?3, ?4, ?4) RETURNING id`
 		err := tx.QueryRowContext(ctx, q, email, passwordHash, role, ms(now)).Scan(&id)
-		var se sqlite3.Error
-		if errors.As(err, &se) && se.ExtendedCode == sqlite3.ErrConstraintUnique {
+		if uniqueViolation(err) {
 			return ErrUserExists
 		}
 		if err != nil {

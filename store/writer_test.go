@@ -276,9 +276,15 @@ func TestWriterSkipsInvalidChanges(t *testing.T) {
 }
 
 // fillDisk makes every write that needs a new page fail with SQLITE_FULL,
-// as a full disk does; raise undoes it.
+// as a full disk does; raise undoes it. On PostgreSQL the writer's one
+// connection turns read-only, as a server that refuses writes (a full
+// disk, a standby after a failover).
 func fillDisk(t *testing.T, s *Store) (raise func()) {
 	t.Helper()
+	if s.d == postgresDialect {
+		execWriter(t, s, `SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY`)
+		return func() { execWriter(t, s, `SET SESSION CHARACTERISTICS AS TRANSACTION READ WRITE`) }
+	}
 	var pages int64
 	if err := s.wdb.QueryRow(`PRAGMA page_count`).Scan(&pages); err != nil {
 		t.Fatal(err)
@@ -316,7 +322,7 @@ func TestWriterDiskFull(t *testing.T) {
 		t.Errorf("Queued = %d, want 8000", q)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
-	if err := w.Flush(ctx); err == nil || !strings.Contains(err.Error(), "full") {
+	if err := w.Flush(ctx); err == nil || !strings.Contains(err.Error(), s.d.pick("full", "read-only")) {
 		t.Errorf("Flush while the disk is full = %v, want the commit error", err)
 	}
 	cancel()

@@ -33,20 +33,27 @@ var shared struct {
 // from TestMain: func TestMain(m *testing.M) { pgtest.Main(m) }.
 func Main(m *testing.M) {
 	code := m.Run()
+	StopShared()
+	os.Exit(code)
+}
+
+// StopShared stops and removes the process's shared server, if it
+// started one. Main calls it; a TestMain that does more calls it itself.
+func StopShared() {
 	shared.mu.Lock()
+	defer shared.mu.Unlock()
 	if shared.srv != nil {
 		if err := shared.srv.Close(); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 		}
 		shared.srv = nil
 	}
-	shared.mu.Unlock()
-	os.Exit(code)
 }
 
-// adminDSN returns the DSN of a maintenance database on the shared server:
-// AMPEL_TEST_PG_DSN's, or the process's own server, started on first use.
-func adminDSN() (string, error) {
+// AdminDSN returns the DSN of a maintenance database on the shared server
+// (AMPEL_TEST_PG_DSN's, or the process's own server, started on first
+// use), for a TestMain that hands the server on to a child process.
+func AdminDSN() (string, error) {
 	if dsn := os.Getenv(EnvDSN); dsn != "" {
 		return dsn, nil
 	}
@@ -66,12 +73,41 @@ func adminDSN() (string, error) {
 // PostgreSQL is missing or will not start.
 func DB(t testing.TB) string {
 	t.Helper()
-	admin, err := adminDSN()
+	return DBFrom(t, "", nil)
+}
+
+// templates remembers the template databases built in this process.
+var templates sync.Map // name -> *templateOnce
+
+type templateOnce struct {
+	once sync.Once
+	err  error
+}
+
+// DBFrom is DB for a database that starts as a copy of template: a
+// database build fills once per process (say, by running migrations),
+// which is then copied for every test, much faster than building each
+// anew. Name the template after what build puts in it (a hash of the
+// migrations), since a server from AMPEL_TEST_PG_DSN keeps it between
+// runs. An empty template is DB.
+func DBFrom(t testing.TB, template string, build func(dsn string) error) string {
+	t.Helper()
+	admin, err := AdminDSN()
 	if err != nil {
 		t.Fatal(err)
 	}
+	create := "CREATE DATABASE %s"
+	if template != "" {
+		v, _ := templates.LoadOrStore(template, &templateOnce{})
+		to := v.(*templateOnce)
+		to.once.Do(func() { to.err = buildTemplate(admin, template, build) })
+		if to.err != nil {
+			t.Fatalf("pgtest: template %s: %v", template, to.err)
+		}
+		create = "CREATE DATABASE %s TEMPLATE " + template
+	}
 	name := "t_" + randomHex()
-	if err := runSQL(admin, "CREATE DATABASE "+name); err != nil {
+	if err := runSQL(admin, fmt.Sprintf(create, name)); err != nil {
 		t.Fatalf("pgtest: %v", err)
 	}
 	t.Cleanup(func() {
@@ -85,6 +121,33 @@ func DB(t testing.TB) string {
 		t.Fatal(err)
 	}
 	return dsn
+}
+
+// buildTemplate makes the template database unless it exists already.
+// build must close its connections: a database with sessions cannot be
+// copied.
+func buildTemplate(admin, name string, build func(dsn string) error) error {
+	dsn, err := withDatabase(admin, name)
+	if err != nil {
+		return err
+	}
+	if runSQL(dsn, "SELECT 1") == nil {
+		return nil
+	}
+	tmp := name + "_" + randomHex()
+	if err := runSQL(admin, "CREATE DATABASE "+tmp); err != nil {
+		return err
+	}
+	tdsn, err := withDatabase(admin, tmp)
+	if err != nil {
+		return err
+	}
+	if err := build(tdsn); err != nil {
+		runSQL(admin, "DROP DATABASE IF EXISTS "+tmp+" WITH (FORCE)")
+		return err
+	}
+	// Renamed when complete, so a half-built template is never copied.
+	return runSQL(admin, "ALTER DATABASE "+tmp+" RENAME TO "+name)
 }
 
 // NewServer starts a server of the test's own (for tests that stop it, or
