@@ -45,6 +45,7 @@ func TestMain(m *testing.M) {
 		code = max(code, runPostgresPass())
 	}
 	pgtest.StopShared()
+	stopBenchPostgres()
 	os.Exit(code)
 }
 
