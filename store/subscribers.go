@@ -182,7 +182,7 @@ func writeSubscriberComponents(ctx context.Context, tx *sql.Tx, id int64, comps 
 	if _, err := tx.ExecContext(ctx, `DELETE FROM subscriber_components WHERE subscriber_id = ?1`, id); err != nil {
 		return fmt.Errorf("store: subscriber components: %w", err)
 	}
-	const q = `INSERT OR IGNORE INTO subscriber_components (subscriber_id, component) VALUES (?1, ?2)`
+	const q = `INSERT INTO subscriber_components (subscriber_id, component) VALUES (?1, ?2) ON CONFLICT DO NOTHING`
 	for _, c := range comps {
 		if _, err := tx.ExecContext(ctx, q, id, c); err != nil {
 			return fmt.Errorf("store: subscriber components: %w", err)
