@@ -63,6 +63,10 @@ func runPostgresPass() int {
 		case strings.HasPrefix(a, "-test.skip="):
 			skip += "|" + strings.TrimPrefix(a, "-test.skip=")
 			continue
+		case strings.HasPrefix(a, "-test.bench="):
+			// -test.skip does not hold benchmarks back: they run in the
+			// first pass, each naming its database.
+			continue
 		case strings.HasPrefix(a, "-test.testlogfile="), strings.HasPrefix(a, "-test.coverprofile="),
 			strings.HasPrefix(a, "-test.cpuprofile="), strings.HasPrefix(a, "-test.memprofile="),
 			strings.HasPrefix(a, "-test.fuzz="):

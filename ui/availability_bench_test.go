@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ampelstatus/ampel/pkg/config"
+	"github.com/ampelstatus/ampel/pkg/pgtest"
 	"github.com/ampelstatus/ampel/pkg/state"
 	"github.com/ampelstatus/ampel/pkg/status"
 	"github.com/ampelstatus/ampel/store"
@@ -20,8 +21,36 @@ import (
 // built from that history's state changes. Setup (not timed) writes about
 // 150,000 changes and builds 366 days of rollups.
 func BenchmarkAvailabilityReport(b *testing.B) {
+	benchAvailabilityReport(b, availabilityBenchSite(b, openSQLiteBench(b)))
+}
+
+// BenchmarkAvailabilityReportPostgres is the same report from PostgreSQL
+// (a throwaway server with fsync on, on the same machine).
+func BenchmarkAvailabilityReportPostgres(b *testing.B) {
+	srv := pgtest.NewServer(b, pgtest.Options{Fsync: true})
+	dsn, err := srv.CreateDB("ampel")
+	if err != nil {
+		b.Fatal(err)
+	}
+	st, err := store.OpenPostgres(context.Background(), dsn, store.PostgresOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { st.Close() })
+	benchAvailabilityReport(b, availabilityBenchSite(b, st))
+}
+
+func openSQLiteBench(b *testing.B) *store.Store {
+	st, err := store.Open(context.Background(), filepath.Join(b.TempDir(), "ampel.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { st.Close() })
+	return st
+}
+
+func benchAvailabilityReport(b *testing.B, s *site) {
 	ctx := context.Background()
-	s := availabilityBenchSite(b)
 	var size int
 	b.ReportAllocs()
 	for b.Loop() {
@@ -42,7 +71,7 @@ func BenchmarkAvailabilityReport(b *testing.B) {
 // each rebuild of summary.json, over the same history.
 func BenchmarkSummaryAvailability(b *testing.B) {
 	ctx := context.Background()
-	s := availabilityBenchSite(b)
+	s := availabilityBenchSite(b, openSQLiteBench(b))
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := s.summaryAvailability(ctx, s.now()); err != nil {
@@ -52,8 +81,8 @@ func BenchmarkSummaryAvailability(b *testing.B) {
 }
 
 // availabilityBenchSite is a site of 1,000 components with a year of
-// history and its rollups in a real SQLite file.
-func availabilityBenchSite(b *testing.B) *site {
+// history and its rollups in st.
+func availabilityBenchSite(b *testing.B, st *store.Store) *site {
 	b.Helper()
 	const comps = 1000
 	berlin, err := time.LoadLocation("Europe/Berlin")
@@ -74,11 +103,6 @@ func availabilityBenchSite(b *testing.B) *site {
 		})
 	}
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(b.TempDir(), "ampel.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { st.Close() })
 	began := time.Now()
 	n := yearOfChanges(b, st, cfg, now)
 	if err := st.BuildRollups(ctx, berlin, now); err != nil {
