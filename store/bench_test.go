@@ -72,8 +72,11 @@ func (f *fleet) results(n int) []status.Result {
 // BenchmarkWriter measures results/s through the Writer, one result per
 // Write call as the scheduler makes them, committed in batches of 1000
 // with synchronous=FULL.
-func BenchmarkWriter(b *testing.B) {
-	s := openTest(b)
+func BenchmarkWriter(b *testing.B) { benchWriter(b, openTest(b)) }
+
+// benchWriter writes b.N fleet results through s's Writer, one per Write
+// call, and reports results/s.
+func benchWriter(b *testing.B, s *Store) {
 	rs := newFleet().results(b.N)
 	w := s.StartWriter(WriterOptions{MaxBatch: 1000})
 	b.ResetTimer()

@@ -52,22 +52,7 @@ func stopBenchPostgres() {
 // batches of 1000.
 func BenchmarkPostgresWriter(b *testing.B) {
 	s, _ := openPostgresBench(b)
-	rs := newFleet().results(b.N)
-	w := s.StartWriter(WriterOptions{MaxBatch: 1000})
-	b.ResetTimer()
-	start := time.Now()
-	for i := range rs {
-		w.Write(rs[i:i+1], nil)
-	}
-	if err := w.Flush(context.Background()); err != nil {
-		b.Fatal(err)
-	}
-	took := time.Since(start)
-	b.StopTimer()
-	b.ReportMetric(float64(b.N)/took.Seconds(), "results/s")
-	if err := w.Close(context.Background()); err != nil {
-		b.Fatal(err)
-	}
+	benchWriter(b, s)
 }
 
 // BenchmarkPostgresCopyCeiling is BenchmarkPostgresWriter's ceiling on the
