@@ -19,11 +19,11 @@ import (
 const maxPushBytes = 16 << 20
 
 // agentRoutes adds the agent API when the server has remote zones.
-func agentRoutes(e *echo.Echo, r *remote.Receiver) {
+func agentRoutes(e *echo.Echo, r *remote.Receiver, now func() time.Time) {
 	if r == nil {
 		return
 	}
-	a := &agentAPI{r: r, failures: newAuthFailures()}
+	a := &agentAPI{r: r, failures: newAuthFailures(), now: now}
 	e.GET(agent.ChecksPath, a.checks)
 	e.POST(agent.ResultsPath, a.results)
 }
@@ -31,19 +31,20 @@ func agentRoutes(e *echo.Echo, r *remote.Receiver) {
 type agentAPI struct {
 	r        *remote.Receiver
 	failures *authFailures
+	now      func() time.Time
 }
 
-// authenticate returns the zone of the request's token, refusing an
-// address that presented wrong tokens too often.
+// authenticate returns the zone of the request's token. The token is
+// checked first: a valid one is never refused for the wrong tokens
+// others sent from its address; a refused one counts against the
+// address, which past the limit is answered 429.
 func (a *agentAPI) authenticate(c echo.Context) (string, error) {
-	ip, now := c.RealIP(), time.Now()
-	if a.failures.blocked(ip, now) {
-		return "", &remote.Error{Status: http.StatusTooManyRequests, Msg: "too many invalid tokens from this address", RetryAfter: time.Minute}
-	}
 	zone, err := a.r.Authenticate(c.Request().Context(), c.Request().Header.Get("Authorization"))
 	var re *remote.Error
 	if errors.As(err, &re) && re.Status == http.StatusUnauthorized {
-		a.failures.fail(ip, now)
+		if wait := a.failures.fail(c.RealIP(), a.now()); wait > 0 {
+			return "", &remote.Error{Status: http.StatusTooManyRequests, Msg: "too many invalid tokens from this address", RetryAfter: wait}
+		}
 	}
 	return zone, err
 }
@@ -111,7 +112,7 @@ func agentError(c echo.Context, err error) error {
 		return err
 	}
 	if re.RetryAfter > 0 {
-		c.Response().Header().Set("Retry-After", strconv.Itoa(int(re.RetryAfter.Seconds()+0.999)))
+		c.Response().Header().Set("Retry-After", retryAfter(re.RetryAfter))
 	}
 	return c.JSON(re.Status, apiError{Error: re.Msg, Field: re.Field})
 }

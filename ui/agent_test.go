@@ -93,7 +93,7 @@ name = "API"
 		}
 	}
 	f.receiver = r
-	f.h = New(Deps{Config: cfg, Engine: f.engine, Agents: r, Started: f.now})
+	f.h = New(Deps{Config: cfg, Engine: f.engine, Agents: r, Started: f.now, Now: func() time.Time { return f.now }})
 	return f
 }
 
@@ -285,6 +285,43 @@ func TestAgentWrongTokensAreLimited(t *testing.T) {
 	wantAPIError(t, rec, http.StatusTooManyRequests, "")
 	if rec.Header().Get("Retry-After") != "60" {
 		t.Fatalf("Retry-After %q", rec.Header().Get("Retry-After"))
+	}
+}
+
+// TestAgentWrongTokensDoNotBlockValidOnes: a stranger sending wrong
+// tokens from the agents' address (one proxy in front of them all) is
+// limited, but the agents' valid tokens from that address still work.
+func TestAgentWrongTokensDoNotBlockValidOnes(t *testing.T) {
+	f := newAgentFixture(t)
+	for range 30 {
+		f.do(http.MethodGet, agent.ChecksPath, "ampel_zone_guess", nil, nil)
+	}
+	wantAPIError(t, f.do(http.MethodGet, agent.ChecksPath, "ampel_zone_guess", nil, nil), http.StatusTooManyRequests, "")
+	if rec := f.do(http.MethodGet, agent.ChecksPath, f.tokens["eu"], nil, nil); rec.Code != http.StatusOK {
+		t.Fatalf("a valid token after the stranger's guesses: %d %s", rec.Code, rec.Body)
+	}
+	if rec := f.push(t, "us", agent.Push{Agent: "a", Zone: "us", SentAt: f.now, Results: f.results("us", 1, 1)}); rec.Code != http.StatusOK {
+		t.Fatalf("a push with a valid token after the stranger's guesses: %d %s", rec.Code, rec.Body)
+	}
+	// The guesser is still refused, until its minute is over.
+	f.now = f.now.Add(59 * time.Second)
+	rec := f.do(http.MethodGet, agent.ChecksPath, "ampel_zone_guess", nil, nil)
+	wantAPIError(t, rec, http.StatusTooManyRequests, "")
+	if rec.Header().Get("Retry-After") != "1" {
+		t.Fatalf("Retry-After %q a second before the window ends", rec.Header().Get("Retry-After"))
+	}
+	f.now = f.now.Add(time.Second)
+	wantAPIError(t, f.do(http.MethodGet, agent.ChecksPath, "ampel_zone_guess", nil, nil), http.StatusUnauthorized, "")
+}
+
+// TestAgentBearerSchemeIsCaseInsensitive: RFC 9110 §11.1.
+func TestAgentBearerSchemeIsCaseInsensitive(t *testing.T) {
+	f := newAgentFixture(t)
+	for _, scheme := range []string{"bearer", "BEARER", "Bearer"} {
+		rec := f.do(http.MethodGet, agent.ChecksPath, "", nil, map[string]string{"Authorization": scheme + " " + f.tokens["eu"]})
+		if rec.Code != http.StatusOK {
+			t.Errorf("%s: %d %s", scheme, rec.Code, rec.Body)
+		}
 	}
 }
 

@@ -6,8 +6,11 @@ import (
 )
 
 // authFailures limits how often one address (an IPv6 client by its /64)
-// may present a wrong token to the agent and operator APIs: guessing a 256-bit token is hopeless anyway, but each
-// attempt costs a database read, and strangers must not set our pace.
+// may present a wrong token to the agent and operator APIs: guessing a
+// 256-bit token is hopeless anyway, but strangers must not set our pace.
+// It counts failures only: a valid token is checked before it is
+// consulted and never refused by it, so a stranger behind the same proxy
+// cannot keep the agents or the automation out.
 type authFailures struct {
 	mu    sync.Mutex
 	byIP  map[string]*failWindow
@@ -24,16 +27,10 @@ func newAuthFailures() *authFailures {
 	return &authFailures{byIP: map[string]*failWindow{}, limit: 20, every: time.Minute}
 }
 
-// blocked reports whether ip has failed too often in the current window.
-func (a *authFailures) blocked(ip string, now time.Time) bool {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	w := a.byIP[ipKey(ip)]
-	return w != nil && now.Sub(w.start) < a.every && w.n >= a.limit
-}
-
-// fail counts a failure of ip.
-func (a *authFailures) fail(ip string, now time.Time) {
+// fail counts a wrong token from ip and returns how long the address
+// must wait before it may be told "wrong" again: 0 while it is within
+// the limit (answer 401), else until its window ends (answer 429).
+func (a *authFailures) fail(ip string, now time.Time) time.Duration {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if len(a.byIP) > 10_000 {
@@ -46,4 +43,8 @@ func (a *authFailures) fail(ip string, now time.Time) {
 		a.byIP[key] = w
 	}
 	w.n++
+	if w.n <= a.limit {
+		return 0
+	}
+	return w.start.Add(a.every).Sub(now)
 }

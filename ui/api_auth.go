@@ -2,12 +2,14 @@ package ui
 
 import (
 	"errors"
+	"math"
 	"net/http"
-	"strings"
+	"strconv"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/ampelstatus/ampel/pkg/auth"
 	"github.com/ampelstatus/ampel/store"
 )
 
@@ -24,23 +26,24 @@ var roleRank = map[string]int{store.RoleOperator: 1, store.RoleAdmin: 2}
 
 // requireToken admits requests carrying a valid operator API token with at
 // least role need, in the Authorization header only (a token in a URL ends
-// up in logs and browser history). Wrong tokens are counted per address
-// like the agent API's.
+// up in logs and browser history). The token is checked first, so a valid
+// one is never refused for the wrong tokens others sent from its address;
+// wrong tokens are counted per address like the agent API's, and past the
+// limit answered 429.
 func (a *operatorAPI) requireToken(need string) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
-			ip, now := c.RealIP(), a.d.Now()
-			if a.failures.blocked(ip, now) {
-				return apiFail(c, http.StatusTooManyRequests, "", "too many invalid tokens from this address")
-			}
-			secret, ok := strings.CutPrefix(c.Request().Header.Get("Authorization"), "Bearer ")
-			if !ok || secret == "" {
+			secret, ok := auth.BearerToken(c.Request().Header.Get("Authorization"))
+			if !ok {
 				c.Response().Header().Set("WWW-Authenticate", `Bearer realm="ampel"`)
 				return apiFail(c, http.StatusUnauthorized, "", "an operator token is required: Authorization: Bearer ampel_op_...")
 			}
 			tok, err := a.d.Store.TokenBySecret(c.Request().Context(), secret)
 			if errors.Is(err, store.ErrNoToken) {
-				a.failures.fail(ip, now)
+				if wait := a.failures.fail(c.RealIP(), a.d.Now()); wait > 0 {
+					c.Response().Header().Set("Retry-After", retryAfter(wait))
+					return apiFail(c, http.StatusTooManyRequests, "", "too many invalid tokens from this address")
+				}
 				c.Response().Header().Set("WWW-Authenticate", `Bearer realm="ampel", error="invalid_token"`)
 				return apiFail(c, http.StatusUnauthorized, "", "invalid or revoked token")
 			}
@@ -53,7 +56,7 @@ func (a *operatorAPI) requireToken(need string) echo.MiddlewareFunc {
 			if roleRank[tok.Role] < roleRank[need] {
 				return apiFail(c, http.StatusForbidden, "", "this token's role ("+tok.Role+") may not do this: "+need+" required")
 			}
-			if now.Sub(tok.LastUsed) >= touchEvery {
+			if now := a.d.Now(); now.Sub(tok.LastUsed) >= touchEvery {
 				if err := a.d.Store.TouchToken(c.Request().Context(), tok.ID, now); err != nil {
 					// Last use is bookkeeping: log it, serve the request.
 					a.d.Logger.Warn("record token use", "token", tok.Name, "err", err)
@@ -69,6 +72,11 @@ func (a *operatorAPI) requireToken(need string) echo.MiddlewareFunc {
 func actor(c echo.Context) store.Actor {
 	act, _ := c.Get(actorKey).(store.Actor)
 	return act
+}
+
+// retryAfter is a Retry-After value: wait in whole seconds, rounded up.
+func retryAfter(wait time.Duration) string {
+	return strconv.Itoa(int(math.Ceil(wait.Seconds())))
 }
 
 // apiFail answers an API error as {"error", "field"}.

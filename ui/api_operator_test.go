@@ -365,6 +365,40 @@ func TestOperatorAPILimitsWrongTokensPerAddress(t *testing.T) {
 	}
 }
 
+// TestOperatorAPIWrongTokensDoNotBlockValidOnes: a stranger sending
+// wrong tokens from the automation's address (a shared proxy) is
+// limited, but the automation's valid token from that address works.
+func TestOperatorAPIWrongTokensDoNotBlockValidOnes(t *testing.T) {
+	f := newAPIFixture(t)
+	send := func(auth string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest("GET", "/api/v1/incidents", nil)
+		req.RemoteAddr = "10.1.1.1:1"
+		req.Header.Set("Authorization", auth)
+		rec := httptest.NewRecorder()
+		f.h.ServeHTTP(rec, req)
+		return rec
+	}
+	for range 30 {
+		send("Bearer ampel_op_guess")
+	}
+	if rec := send("Bearer ampel_op_guess"); rec.Code != http.StatusTooManyRequests || rec.Header().Get("Retry-After") != "60" {
+		t.Fatalf("the guesser past the limit: %d, Retry-After %q", rec.Code, rec.Header().Get("Retry-After"))
+	}
+	for _, auth := range []string{"Bearer " + f.op, "bearer " + f.op, "BEARER " + f.admin} {
+		if rec := send(auth); rec.Code != http.StatusOK {
+			t.Fatalf("%q after the stranger's guesses: %d %s", auth, rec.Code, rec.Body)
+		}
+	}
+	// A revoked token is a wrong one: still refused, and counted.
+	if rec := send("Bearer " + f.revoked); rec.Code != http.StatusTooManyRequests {
+		t.Fatalf("a revoked token from the blocked address: %d", rec.Code)
+	}
+	f.advance(time.Minute)
+	if rec := send("Bearer ampel_op_guess"); rec.Code != http.StatusUnauthorized {
+		t.Fatalf("after the window: %d", rec.Code)
+	}
+}
+
 func TestOperatorAPIRecordsLastUseOncePerMinute(t *testing.T) {
 	f := newAPIFixture(t)
 	ctx := context.Background()

@@ -4,10 +4,11 @@ import (
 	"bytes"
 	"crypto/subtle"
 	"net/http"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/common/expfmt"
+
+	"github.com/ampelstatus/ampel/pkg/auth"
 )
 
 // healthz answers 200 while the store is writable and the scheduler runs,
@@ -44,8 +45,8 @@ func (h *handlers) metrics(c echo.Context) error {
 
 func (h *handlers) metricsAllowed(c echo.Context) bool {
 	if token := string(h.d.Config.Server.MetricsToken); token != "" {
-		auth := c.Request().Header.Get("Authorization")
-		if got, ok := strings.CutPrefix(auth, "Bearer "); ok && subtle.ConstantTimeCompare([]byte(got), []byte(token)) == 1 {
+		got, ok := auth.BearerToken(c.Request().Header.Get("Authorization"))
+		if ok && subtle.ConstantTimeCompare([]byte(got), []byte(token)) == 1 {
 			return true
 		}
 	}

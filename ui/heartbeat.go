@@ -54,11 +54,10 @@ func (h *heartbeatAPI) push(c echo.Context) error {
 	if errors.Is(err, store.ErrNoToken) || (err == nil && tok.Kind != store.TokenHeartbeat) {
 		// A valid token is never refused for its address's failures;
 		// wrong ones count, as on the agent and operator APIs.
-		if h.failures.blocked(ip, now) {
-			c.Response().Header().Set("Retry-After", "60")
+		if wait := h.failures.fail(ip, now); wait > 0 {
+			c.Response().Header().Set("Retry-After", retryAfter(wait))
 			return apiFail(c, http.StatusTooManyRequests, "", "too many invalid tokens from this address")
 		}
-		h.failures.fail(ip, now)
 		return apiFail(c, http.StatusNotFound, "token", "no such heartbeat")
 	}
 	if err != nil {
@@ -69,7 +68,7 @@ func (h *heartbeatAPI) push(c echo.Context) error {
 		return apiFail(c, http.StatusServiceUnavailable, "", "the heartbeat could not be checked: try again")
 	}
 	if wait := h.rate.take(tok.ID, now); wait > 0 {
-		c.Response().Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds()+0.999)))
+		c.Response().Header().Set("Retry-After", retryAfter(wait))
 		return apiFail(c, http.StatusTooManyRequests, "", "too many calls with this token")
 	}
 	var body []byte

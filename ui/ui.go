@@ -86,7 +86,7 @@ func New(d Deps) http.Handler {
 	h := &handlers{d: d, site: s}
 	s.routes(e)
 	subscribeRoutes(e, s)
-	agentRoutes(e, d.Agents)
+	agentRoutes(e, d.Agents, d.Now)
 	heartbeatRoutes(e, d)
 	operatorAPIRoutes(e, d, s.edited)
 	consoleRoutes(e, d, s)

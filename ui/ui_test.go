@@ -87,6 +87,10 @@ func TestMetricsAccess(t *testing.T) {
 		{"stranger with forwarded header", "192.0.2.7:4000", "", http.StatusForbidden},
 		{"stranger with token", "192.0.2.7:4000", "Bearer s3cret", http.StatusOK},
 		{"stranger with wrong token", "192.0.2.7:4000", "Bearer nope", http.StatusForbidden},
+		// RFC 9110 §11.1: the scheme's name is case-insensitive.
+		{"stranger with token, scheme in lower case", "192.0.2.7:4000", "bearer s3cret", http.StatusOK},
+		{"stranger with token, scheme in upper case", "192.0.2.7:4000", "BEARER s3cret", http.StatusOK},
+		{"stranger with token in another scheme", "192.0.2.7:4000", "Basic s3cret", http.StatusForbidden},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

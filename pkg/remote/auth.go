@@ -4,9 +4,9 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"strings"
 	"time"
 
+	"github.com/ampelstatus/ampel/pkg/auth"
 	"github.com/ampelstatus/ampel/store"
 )
 
@@ -18,11 +18,11 @@ const TokenPrefix = "ampel_zone_"
 // "Authorization: Bearer ..." header value. It records the token's use at
 // most once a minute.
 func (r *Receiver) Authenticate(ctx context.Context, header string) (string, error) {
-	secret, ok := strings.CutPrefix(header, "Bearer ")
-	if !ok || secret == "" {
+	secret, ok := auth.BearerToken(header)
+	if !ok {
 		return "", refuse(http.StatusUnauthorized, "", "a zone token is required: Authorization: Bearer %s...", TokenPrefix)
 	}
-	tok, err := r.opts.Store.TokenBySecret(ctx, strings.TrimSpace(secret))
+	tok, err := r.opts.Store.TokenBySecret(ctx, secret)
 	if errors.Is(err, store.ErrNoToken) || (err == nil && tok.Kind != store.TokenZone) {
 		return "", refuse(http.StatusUnauthorized, "", "invalid or revoked zone token")
 	}
