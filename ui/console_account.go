@@ -27,13 +27,18 @@ func (k *console) changePassword(c echo.Context) error {
 	fail := func(code int, msg string) error {
 		return k.render(c, code, "account", accountView{Error: msg, MinLen: auth.MinPasswordLen})
 	}
-	if wait, account := k.limits.wait(u.Email, ip, now); wait > 0 {
-		return k.tooMany(c, wait, account)
+	a, err := k.account(ctx, u.Email)
+	if err != nil {
+		return err
 	}
-	if _, ok, err := k.checkPassword(ctx, u.Email, c.FormValue("current")); err != nil {
+	device := deviceOf(c, a, now)
+	if wait, lock := k.limits.wait(u.Email, ip, device, now); wait > 0 {
+		return k.tooMany(c, wait, lock)
+	}
+	if ok, err := k.checkPassword(ctx, a, c.FormValue("current")); err != nil {
 		return err
 	} else if !ok {
-		k.limits.fail(u.Email, ip, now)
+		k.limits.fail(u.Email, ip, device, now)
 		return fail(http.StatusUnprocessableEntity, "The current password is wrong.")
 	}
 	pw := c.FormValue("new")
@@ -53,5 +58,8 @@ func (k *console) changePassword(c echo.Context) error {
 	if err := k.startSession(c, u); err != nil {
 		return err
 	}
+	// The new password voided the account's device cookies: this
+	// browser gets one signed with it.
+	k.setDevice(c, loginAccount{user: u, hash: hash, known: true}, now)
 	return k.redirect(c, "/admin/account", "Password changed. Every other session of your account is signed out.")
 }

@@ -9,12 +9,19 @@ import (
 )
 
 // Login limits. Kept in memory: a restart forgets them, which only gives
-// a guesser one more round after each restart of the server.
+// a guesser one more round after each restart of the server. A lock ends
+// by itself once its window has passed.
 const (
-	// accountFailures in accountWindow lock an account's login (known or
-	// not, so the lock says nothing about whether it exists).
+	// accountFailures in accountWindow from untrusted clients (without
+	// a device cookie for the account) lock the account for every
+	// untrusted client (known or not, so the lock says nothing about
+	// whether it exists). Browsers with a device cookie for it are not
+	// locked by that: each has its own count.
 	accountFailures = 100
 	accountWindow   = time.Hour
+	// deviceFailures in accountWindow lock one device cookie: a stolen
+	// one is worth as many guesses an hour, and no more.
+	deviceFailures = 10
 	// ipBurst failures at once from one address, then one per ipRefill
 	// (10 a minute).
 	ipBurst  = 10
@@ -26,15 +33,26 @@ const (
 	maxTracked = 4096
 )
 
-// loginLimits counts failed logins per account and per client address.
+// loginLimits counts failed logins per account and per client address
+// (untrusted clients), and per device cookie (trusted ones).
 type loginLimits struct {
 	mu       sync.Mutex
 	accounts *lru[failLog]
 	ips      *lru[bucket]
+	devices  *lru[failLog]
 }
 
-// failLog holds the times of an account's last accountFailures failures,
-// oldest first.
+// lockKind says which limit refused a login.
+type lockKind int
+
+const (
+	lockAddress lockKind = iota // the client's address
+	lockAccount                 // the account, for untrusted clients
+	lockDevice                  // the browser's device cookie
+)
+
+// failLog holds the times of the last failures of an account (at most
+// accountFailures) or a device (deviceFailures), oldest first.
 type failLog struct{ at []time.Time }
 
 // bucket is a token bucket of allowed failures: full at ipBurst, one
@@ -45,7 +63,7 @@ type bucket struct {
 }
 
 func newLoginLimits() *loginLimits {
-	return &loginLimits{accounts: newLRU[failLog](maxTracked), ips: newLRU[bucket](maxTracked)}
+	return &loginLimits{accounts: newLRU[failLog](maxTracked), ips: newLRU[bucket](maxTracked), devices: newLRU[failLog](maxTracked)}
 }
 
 // maxKeyLen bounds the length of a tracked email, so a table's memory
@@ -65,43 +83,67 @@ func accountKey(email string) string {
 // their /64, which one client usually holds whole (see connlimit.Key).
 func ipKey(addr string) string { return connlimit.Key(addr) }
 
-// wait says how long until ip may try again (0: now), and whether the
-// refusal is the account's (true) or the address's.
-func (l *loginLimits) wait(email, ip string, now time.Time) (time.Duration, bool) {
+// wait says how long until a login to email may be tried again (0: now)
+// and which limit refuses it: the device's own for a browser with a
+// device cookie for the account (device is its id), the address's and
+// then the account's for any other client.
+func (l *loginLimits) wait(email, ip, device string, now time.Time) (time.Duration, lockKind) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if device != "" {
+		if f := l.devices.peek(device); f != nil {
+			if until := f.lockedUntil(deviceFailures); now.Before(until) {
+				return until.Sub(now), lockDevice
+			}
+		}
+		return 0, lockDevice
+	}
 	if b := l.ips.peek(ipKey(ip)); b != nil {
 		if t := b.refill(now); t < 1 {
-			return time.Duration((1 - t) * float64(ipRefill)), false
+			return time.Duration((1 - t) * float64(ipRefill)), lockAddress
 		}
 	}
 	if f := l.accounts.peek(accountKey(email)); f != nil {
-		if until := f.lockedUntil(); now.Before(until) {
-			return until.Sub(now), true
+		if until := f.lockedUntil(accountFailures); now.Before(until) {
+			return until.Sub(now), lockAccount
 		}
 	}
-	return 0, false
+	return 0, lockAccount
 }
 
-// lockedUntil is when the account's lock ends: the zero time when it has
-// failed fewer than accountFailures times.
-func (f *failLog) lockedUntil() time.Time {
-	if len(f.at) < accountFailures {
+// lockedUntil is when the lock ends of an account or device allowed
+// limit failures in accountWindow: the zero time while it has failed
+// fewer times.
+func (f *failLog) lockedUntil(limit int) time.Time {
+	if len(f.at) < limit {
 		return time.Time{}
 	}
 	return f.at[0].Add(accountWindow)
 }
 
-// fail counts a failed login of email from ip.
-func (l *loginLimits) fail(email, ip string, now time.Time) {
-	l.failAddress(ip, now)
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	f, _ := l.accounts.use(accountKey(email), func(f *failLog) bool { return now.Before(f.lockedUntil()) })
-	if len(f.at) == accountFailures {
+// add records a failure at now, keeping the last limit.
+func (f *failLog) add(now time.Time, limit int) {
+	if len(f.at) == limit {
 		f.at = append(f.at[:0], f.at[1:]...)
 	}
 	f.at = append(f.at, now)
+}
+
+// fail counts a failed login of email from ip, on the device's own count
+// when the browser has a device cookie for the account.
+func (l *loginLimits) fail(email, ip, device string, now time.Time) {
+	if device != "" {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		f, _ := l.devices.use(device, func(f *failLog) bool { return now.Before(f.lockedUntil(deviceFailures)) })
+		f.add(now, deviceFailures)
+		return
+	}
+	l.failAddress(ip, now)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	f, _ := l.accounts.use(accountKey(email), func(f *failLog) bool { return now.Before(f.lockedUntil(accountFailures)) })
+	f.add(now, accountFailures)
 }
 
 // failAddress counts a refused attempt of ip only: one refused for a

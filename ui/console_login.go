@@ -55,29 +55,40 @@ func (k *console) renderLogin(c echo.Context, code int, v loginView) error {
 
 // login checks email and password within the limits and starts a
 // session. Unknown, disabled and known accounts with a wrong password
-// take the same time and get the same answer.
+// take the same time and get the same answer. A browser with a device
+// cookie for the account is limited on its own count, so a flood of
+// wrong passwords from elsewhere does not lock out the operator's
+// browser; any other client is limited per address and per account.
 func (k *console) login(c echo.Context) error {
 	ctx, now, ip := c.Request().Context(), k.d.Now(), c.RealIP()
 	email, pw := strings.TrimSpace(c.FormValue("email")), c.FormValue("password")
 	v := loginView{Email: email, Next: safeNext(c.FormValue("next"))}
-	if wait, account := k.limits.wait(email, ip, now); wait > 0 {
-		k.limits.failAddress(ip, now)
-		return k.tooMany(c, wait, account)
+	a, err := k.account(ctx, email)
+	if err != nil {
+		return err
 	}
-	u, ok, err := k.checkPassword(ctx, email, pw)
+	device := deviceOf(c, a, now)
+	if wait, lock := k.limits.wait(email, ip, device, now); wait > 0 {
+		if device == "" {
+			k.limits.failAddress(ip, now)
+		}
+		return k.tooMany(c, wait, lock)
+	}
+	ok, err := k.checkPassword(ctx, a, pw)
 	if err != nil {
 		return err
 	}
 	if !ok {
-		k.limits.fail(email, ip, now)
+		k.limits.fail(email, ip, device, now)
 		v.Error = badLogin
 		return k.renderLogin(c, http.StatusUnauthorized, v)
 	}
-	if err := k.startSession(c, u); err != nil {
+	if err := k.startSession(c, a.user); err != nil {
 		return err
 	}
+	k.setDevice(c, a, now)
 	k.clearCookie(c, csrfCookie)
-	k.d.Logger.Info("console login", "user", u.Email)
+	k.d.Logger.Info("console login", "user", a.user.Email, "known_browser", device != "")
 	// Ended sessions serve nothing: clear them out now and then.
 	if _, err := k.d.Store.PruneSessions(ctx, now.Add(-24*time.Hour)); err != nil {
 		k.d.Logger.Warn("prune sessions", "err", err)
@@ -85,32 +96,44 @@ func (k *console) login(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, v.Next)
 }
 
-// checkPassword verifies pw for the enabled account with email. For an
-// unknown or disabled account it verifies against a dummy hash, so the
-// answer takes as long.
-func (k *console) checkPassword(ctx context.Context, email, pw string) (store.User, bool, error) {
+// loginAccount is the account a login names, with the hash its password
+// is checked against: for an unknown or disabled account (known false)
+// a dummy hash, so the answer takes as long.
+type loginAccount struct {
+	user  store.User
+	hash  string
+	known bool
+}
+
+func (k *console) account(ctx context.Context, email string) (loginAccount, error) {
 	u, hash, err := k.d.Store.UserByEmail(ctx, email)
-	known := err == nil && u.Disabled.IsZero()
 	if err != nil && !errors.Is(err, store.ErrNoUser) {
-		return store.User{}, false, err
+		return loginAccount{}, err
 	}
-	if !known {
-		if hash, err = k.dummy(ctx); err != nil {
-			return store.User{}, false, err
-		}
+	if err == nil && u.Disabled.IsZero() {
+		return loginAccount{user: u, hash: hash, known: true}, nil
 	}
-	err = auth.VerifyPassword(ctx, pw, hash)
+	if hash, err = k.dummy(ctx); err != nil {
+		return loginAccount{}, err
+	}
+	return loginAccount{hash: hash}, nil
+}
+
+// checkPassword reports whether pw is the password of the enabled
+// account a.
+func (k *console) checkPassword(ctx context.Context, a loginAccount, pw string) (bool, error) {
+	err := auth.VerifyPassword(ctx, pw, a.hash)
 	switch {
 	case err == nil:
-		return u, known, nil
+		return a.known, nil
 	case errors.Is(err, auth.ErrMismatch):
-		return store.User{}, false, nil
-	case known:
+		return false, nil
+	case a.known:
 		// A hash we cannot read: say so in the log, refuse like any other.
-		k.d.Logger.Error("unreadable password hash", "user", u.Email, "err", err)
-		return store.User{}, false, nil
+		k.d.Logger.Error("unreadable password hash", "user", a.user.Email, "err", err)
+		return false, nil
 	}
-	return store.User{}, false, err
+	return false, err
 }
 
 // hashParams are the argon2id costs of the passwords the console sets and
@@ -132,13 +155,21 @@ func (k *console) dummy(ctx context.Context) (string, error) {
 	return dummyHash, dummyErr
 }
 
-// tooMany answers 429 with Retry-After in whole seconds.
-func (k *console) tooMany(c echo.Context, wait time.Duration, account bool) error {
+// tooMany answers 429 with Retry-After in whole seconds, naming the
+// limit that refused the login.
+func (k *console) tooMany(c echo.Context, wait time.Duration, lock lockKind) error {
 	secs := int(math.Ceil(wait.Seconds()))
 	c.Response().Header().Set("Retry-After", strconv.Itoa(secs))
-	text := "Too many failed logins from your address. Try again in " + plural(secs, "second") + "."
-	if account {
-		text = "Too many failed logins for this account. Try again in " + plural((secs+59)/60, "minute") + "."
+	mins := plural((secs+59)/60, "minute")
+	var text string
+	switch lock {
+	case lockAddress:
+		text = "Too many failed logins from your address. Try again in " + plural(secs, "second") + "."
+	case lockAccount:
+		text = "Too many failed logins for this account. Try again in " + mins +
+			". A browser that has signed in to this account before can still sign in."
+	case lockDevice:
+		text = "Too many failed logins for this account from this browser. Try again in " + mins + "."
 	}
 	return k.plain(c, http.StatusTooManyRequests, "Too many attempts", text)
 }

@@ -3,6 +3,7 @@ package ui
 import (
 	"net/http"
 	"net/url"
+	"path"
 	"strconv"
 	"strings"
 	"testing"
@@ -201,14 +202,14 @@ func TestLockedAccountSurvivesAFlood(t *testing.T) {
 	l := newLoginLimits()
 	now := t0
 	for range accountFailures {
-		l.fail("ops@example.com", "10.0.0.1", now)
+		l.fail("ops@example.com", "10.0.0.1", "", now)
 	}
 	for i := range 2 * maxTracked {
 		now = now.Add(time.Millisecond)
-		l.fail("junk"+strconv.Itoa(i)+"@example.com", "10.1."+strconv.Itoa(i/256%256)+"."+strconv.Itoa(i%256), now)
+		l.fail("junk"+strconv.Itoa(i)+"@example.com", "10.1."+strconv.Itoa(i/256%256)+"."+strconv.Itoa(i%256), "", now)
 	}
-	if wait, account := l.wait("ops@example.com", "10.2.0.1", now); wait <= 0 || !account {
-		t.Fatalf("after a flood of fresh emails: wait %v (account %v), want the account still locked", wait, account)
+	if wait, lock := l.wait("ops@example.com", "10.2.0.1", "", now); wait <= 0 || lock != lockAccount {
+		t.Fatalf("after a flood of fresh emails: wait %v (lock %v), want the account still locked", wait, lock)
 	}
 	if a, _ := l.size(); a != maxTracked {
 		t.Fatalf("tracked %d accounts, want %d", a, maxTracked)
@@ -216,7 +217,7 @@ func TestLockedAccountSurvivesAFlood(t *testing.T) {
 	// Once its hour is over, the locked entry may go like any other.
 	now = now.Add(accountWindow)
 	for i := range maxTracked {
-		l.fail("late"+strconv.Itoa(i)+"@example.com", "10.3."+strconv.Itoa(i/256%256)+"."+strconv.Itoa(i%256), now)
+		l.fail("late"+strconv.Itoa(i)+"@example.com", "10.3."+strconv.Itoa(i/256%256)+"."+strconv.Itoa(i%256), "", now)
 	}
 	if l.accounts.peek("ops@example.com") != nil {
 		t.Error("an expired lock is kept forever")
@@ -230,35 +231,79 @@ func TestLoginLimitsStayBounded(t *testing.T) {
 	now := t0
 	for i := range 3 * maxTracked {
 		now = now.Add(time.Millisecond)
-		l.fail("user"+strconv.Itoa(i)+"@example.com", "10."+strconv.Itoa(i/65536)+"."+strconv.Itoa(i/256%256)+"."+strconv.Itoa(i%256), now)
+		l.fail("user"+strconv.Itoa(i)+"@example.com", "10."+strconv.Itoa(i/65536)+"."+strconv.Itoa(i/256%256)+"."+strconv.Itoa(i%256), "", now)
 	}
 	if a, ips := l.size(); a != maxTracked || ips != maxTracked {
 		t.Fatalf("tracked %d accounts, %d addresses; want %d each", a, ips, maxTracked)
 	}
 	// Keys are bounded however long the email.
-	l.fail(strings.Repeat("x", 1<<20)+"@example.com", "10.9.9.9", now)
+	l.fail(strings.Repeat("x", 1<<20)+"@example.com", "10.9.9.9", "", now)
 	if k := accountKey(strings.Repeat("x", 1<<20)); len(k) != maxKeyLen {
 		t.Fatalf("account key of %d bytes", len(k))
 	}
 	// IPv6 clients count per /64.
-	l.fail("x@example.com", "2001:db8::1", now)
-	l.fail("y@example.com", "2001:db8::ffff:1", now)
+	l.fail("x@example.com", "2001:db8::1", "", now)
+	l.fail("y@example.com", "2001:db8::ffff:1", "", now)
 	if ipKey("2001:db8::1") != ipKey("2001:db8::2:1") || ipKey("2001:db8::1") == ipKey("2001:db8:0:1::1") {
 		t.Fatal("IPv6 addresses not grouped by /64")
 	}
 }
 
+// TestSafeNext: after login the browser goes to the cleaned console path
+// asked for, with its query; anything that leaves the console once
+// cleaned goes to the dashboard.
+func TestSafeNext(t *testing.T) {
+	for next, want := range map[string]string{
+		"/admin/incidents/7?x=1":          "/admin/incidents/7?x=1",
+		"/admin/./incidents//7/?x=1&y=2":  "/admin/incidents/7?x=1&y=2",
+		"/admin/incidents/../users":       "/admin/users",
+		"/admin/a%20b?q=1%202":            "/admin/a%20b?q=1%202",
+		"/admin/../../x":                  "/admin",
+		"/admin/..":                       "/admin",
+		"/admin%2f..%2f..%2fx":            "/admin",
+		"/admin/%2e%2e/x":                 "/admin",
+		"/adminx":                         "/admin",
+		"/admin/login/../incidents":       "/admin/incidents",
+		"/admin/x/../login?next=/admin/y": "/admin",
+		"admin/incidents":                 "/admin",
+		"":                                "/admin",
+	} {
+		if got := safeNext(next); got != want {
+			t.Errorf("safeNext(%q) = %q, want %q", next, got, want)
+		}
+	}
+}
+
 // FuzzSafeNext: whatever a login link's next holds, the login goes to a
-// console path on this site.
+// cleaned console path on this site (never the login page itself), and
+// keeps the query of a path it follows.
 func FuzzSafeNext(f *testing.F) {
-	for _, s := range []string{"/admin", "/admin/incidents/7?x=1", "//evil.example", "/admin/../x", "https://evil.example/admin", "/admin\\x", "/admin%2f%2fevil"} {
+	for _, s := range []string{"/admin", "/admin/incidents/7?x=1", "//evil.example", "/admin/../x", "https://evil.example/admin", "/admin\\x", "/admin%2f%2fevil", "/admin/../../x", "/admin/./a/../b?c=d", "/admin/%2e%2e/x"} {
 		f.Add(s)
+	}
+	site, err := url.Parse(consoleOrigin + "/admin/login")
+	if err != nil {
+		f.Fatal(err)
 	}
 	f.Fuzz(func(t *testing.T, next string) {
 		got := safeNext(next)
 		u, err := url.Parse(got)
-		if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || !strings.HasPrefix(got, "/admin") || strings.HasPrefix(got, "//") {
-			t.Fatalf("safeNext(%q) = %q leaves the console", next, got)
+		if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || strings.HasPrefix(got, "//") {
+			t.Fatalf("safeNext(%q) = %q leaves the site", next, got)
+		}
+		// Where a browser goes: on this site, in the console, cleaned.
+		to := site.ResolveReference(u)
+		if to.Host != site.Host || to.Scheme != site.Scheme {
+			t.Fatalf("safeNext(%q) = %q leads to %s", next, got, to)
+		}
+		if p := to.Path; p != u.Path || path.Clean(p) != p || (p != "/admin" && !strings.HasPrefix(p, "/admin/")) || p == "/admin/login" || strings.HasPrefix(p, "/admin/login/") {
+			t.Fatalf("safeNext(%q) = %q: path %q is not a cleaned console path", next, got, p)
+		}
+		if safeNext(got) != got {
+			t.Fatalf("safeNext(%q) = %q, which safeNext changes again to %q", next, got, safeNext(got))
+		}
+		if in, err := url.Parse(next); got != "/admin" && (err != nil || in.RawQuery != u.RawQuery) {
+			t.Fatalf("safeNext(%q) = %q lost the query", next, got)
 		}
 	})
 }

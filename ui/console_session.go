@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"path"
 	"strings"
 	"time"
 
@@ -94,16 +95,24 @@ func (k *console) toLogin(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, to)
 }
 
-// safeNext returns where to go after login: a console path, never
-// another site ("//evil.example" or "/\evil.example").
+// consoleHome is where a login goes when it has nowhere better to go.
+const consoleHome = "/admin"
+
+// safeNext returns where to go after login: a console path on this site,
+// never another site ("//evil.example", "/\evil.example") nor a path
+// that leaves the console once cleaned ("/admin/../x"). The path is
+// returned cleaned, with its query.
 func safeNext(next string) string {
 	u, err := url.Parse(next)
 	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" ||
-		!strings.HasPrefix(next, "/admin") || strings.HasPrefix(next, "/admin/login") ||
-		strings.ContainsAny(next, "\\\r\n") {
-		return "/admin"
+		!strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n") {
+		return consoleHome
 	}
-	return next
+	p := path.Clean(u.Path)
+	if p != consoleHome && !strings.HasPrefix(p, consoleHome+"/") || p == "/admin/login" || strings.HasPrefix(p, "/admin/login/") {
+		return consoleHome
+	}
+	return (&url.URL{Path: p, RawQuery: u.RawQuery}).String()
 }
 
 // startSession issues a new session for u and sets its cookie, after
