@@ -152,22 +152,7 @@ func startLimited(t *testing.T, cfgPath string, files int) (string, *syncBuffer)
 	cmd := ampelCmd()
 	cmd.Args = append([]string{"/bin/sh", "-c", fmt.Sprintf(`ulimit -n %d && exec "$0" "$@"`, files), os.Args[0]}, "serve", "--config", cfgPath)
 	cmd.Path = "/bin/sh"
-	stderr := &syncBuffer{}
-	cmd.Stderr = stderr
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	if err != nil {
-		cmd.Wait()
-		t.Fatalf("ampel serve did not start: %v\n%s", err, stderr.String())
-	}
-	return baseURL(t, line), stderr
+	return startServing(t, cmd)
 }
 
 // checkResults returns the results of check stored since from.

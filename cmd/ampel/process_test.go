@@ -25,6 +25,14 @@ func ampelCmd(args ...string) *exec.Cmd {
 func startAmpel(t *testing.T, cfgPath string) (*exec.Cmd, string, *syncBuffer) {
 	t.Helper()
 	cmd := ampelCmd("serve", "--config", cfgPath)
+	base, stderr := startServing(t, cmd)
+	return cmd, base, stderr
+}
+
+// startServing starts cmd, an "ampel serve", and returns its base URL
+// and its log once it serves, showing the log if it does not start.
+func startServing(t *testing.T, cmd *exec.Cmd) (string, *syncBuffer) {
+	t.Helper()
 	stderr := &syncBuffer{}
 	cmd.Stderr = stderr
 	stdout, err := cmd.StdoutPipe()
@@ -40,7 +48,7 @@ func startAmpel(t *testing.T, cfgPath string) (*exec.Cmd, string, *syncBuffer) {
 		cmd.Wait()
 		t.Fatalf("ampel serve did not start: %v\n%s", err, stderr.String())
 	}
-	return cmd, baseURL(t, line), stderr
+	return baseURL(t, line), stderr
 }
 
 // TestSIGTERMCommitsAndExitsZero stops a real process with SIGTERM: it
