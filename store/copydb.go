@@ -34,13 +34,23 @@ func knownTable(table string) error {
 	return nil
 }
 
+// historyRows selects a table's rows of history: all of them, but for
+// the schema's own version on PostgreSQL (SQLite keeps it in a pragma),
+// which a fresh database has and a copy must not carry over.
+func historyRows(table string) string {
+	if table == "meta" {
+		return `meta WHERE key <> 'schema_version'`
+	}
+	return table
+}
+
 // CountRows counts the rows of one of the history's tables.
 func (s *Store) CountRows(ctx context.Context, table string) (int64, error) {
 	if err := knownTable(table); err != nil {
 		return 0, err
 	}
 	var n int64
-	if err := s.rdb.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+table).Scan(&n); err != nil {
+	if err := s.rdb.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+historyRows(table)).Scan(&n); err != nil {
 		return 0, fmt.Errorf("store: count %s: %w", table, err)
 	}
 	return n, nil
@@ -63,19 +73,27 @@ func (s *Store) FirstChange(ctx context.Context) (t time.Time, ok bool, err erro
 // maxParams bounds the parameters of one INSERT: SQLite allows 32,766.
 const maxParams = 30000
 
-// CopyTable copies every row of table from src into dst, in key order,
-// chunk rows per transaction of dst; progress, if not nil, gets the rows
-// copied so far after each. It returns how many rows it copied. The rows
-// keep their ids; call dst.ResetSequences once every table is copied.
+// CopyTable copies every row of table from src, a SQLite store, into
+// dst, in key order, chunk rows per transaction of dst; progress, if not
+// nil, gets the rows copied so far after each. It returns how many rows
+// it copied. The rows keep their ids; call dst.ResetSequences once every
+// table is copied.
 func CopyTable(ctx context.Context, dst, src *Store, table string, chunk int, progress func(done int64)) (int64, error) {
 	if err := knownTable(table); err != nil {
 		return 0, err
+	}
+	if src.d != sqliteDialect {
+		return 0, fmt.Errorf("store: copy %s: the copy reads from SQLite, not %s", table, src.d)
 	}
 	cols, order, err := src.tableColumns(ctx, table)
 	if err != nil {
 		return 0, err
 	}
-	rows, err := src.rdb.QueryContext(ctx, `SELECT `+strings.Join(cols, ", ")+` FROM `+table+` ORDER BY `+strings.Join(order, ", "))
+	conv, err := dst.columnConverters(ctx, table, cols)
+	if err != nil {
+		return 0, err
+	}
+	rows, err := src.rdb.QueryContext(ctx, `SELECT `+strings.Join(cols, ", ")+` FROM `+historyRows(table)+` ORDER BY `+strings.Join(order, ", "))
 	if err != nil {
 		return 0, fmt.Errorf("store: read %s: %w", table, err)
 	}
@@ -104,6 +122,11 @@ func CopyTable(ctx context.Context, dst, src *Store, table string, chunk int, pr
 		}
 		if err := rows.Scan(ptrs...); err != nil {
 			return done, fmt.Errorf("store: read %s: %w", table, err)
+		}
+		for i, f := range conv {
+			if f != nil {
+				vals[i] = f(vals[i])
+			}
 		}
 		batch = append(batch, vals)
 		if len(batch) == chunk {
@@ -151,9 +174,13 @@ func (s *Store) tableColumns(ctx context.Context, table string) (cols, key []str
 	return cols, key, nil
 }
 
-// insertRows writes rows into table in one transaction, as few
-// multi-row INSERTs as the parameter limit allows.
+// insertRows writes rows into table in one transaction: with COPY on
+// PostgreSQL, as few multi-row INSERTs as the parameter limit allows on
+// SQLite.
 func (s *Store) insertRows(ctx context.Context, table string, cols []string, rows [][]any) error {
+	if s.d == postgresDialect {
+		return s.copyRows(ctx, table, cols, rows)
+	}
 	per := max(1, maxParams/len(cols))
 	return s.writeTx(ctx, "copy into "+table, func(tx *sql.Tx) error {
 		for len(rows) > 0 {
@@ -182,11 +209,4 @@ func (s *Store) insertRows(ctx context.Context, table string, cols []string, row
 		}
 		return nil
 	})
-}
-
-// ResetSequences moves the database's id sequences past the ids a copy
-// wrote, so that the next row inserted gets a new id. SQLite takes the
-// next rowid from the table itself: nothing to do.
-func (s *Store) ResetSequences(ctx context.Context) error {
-	return nil
 }

@@ -13,9 +13,12 @@ import (
 	"github.com/ampelstatus/ampel/pkg/config"
 	"github.com/ampelstatus/ampel/pkg/dbcopy"
 	"github.com/ampelstatus/ampel/pkg/demo"
+	"github.com/ampelstatus/ampel/pkg/pgtest"
 	"github.com/ampelstatus/ampel/pkg/state"
 	"github.com/ampelstatus/ampel/store"
 )
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
 
 var kinds = []string{"dns", "http", "metrics", "tcp", "tls"}
 
@@ -57,21 +60,62 @@ func target(cfg *config.Config) dbcopy.Target {
 	}
 }
 
-// TestCopyVerifyRefuse copies the demo's last 10 days, verifies it, refuses to
-// copy into the now full destination, and catches a copy that lost a
-// state change.
-func TestCopyVerifyRefuse(t *testing.T) {
-	ctx := context.Background()
-	now := time.Now()
-	dir := t.TempDir()
-	src, cfg := demoHistory(t, dir, now, 10)
-	dstPath := filepath.Join(dir, "copy.db")
-	dst, err := store.Open(ctx, dstPath)
+// destination is an empty store a test copies into, with a plain
+// connection to its database to tamper with the copy.
+type destination struct {
+	name string
+	open func(t *testing.T, dir string) (*store.Store, *sql.DB)
+}
+
+var destinations = []destination{
+	{"sqlite", func(t *testing.T, dir string) (*store.Store, *sql.DB) {
+		path := filepath.Join(dir, "copy.db")
+		return openStore(t, func() (*store.Store, error) { return store.Open(context.Background(), path) }), rawDB(t, "sqlite3", path)
+	}},
+	{"postgres", func(t *testing.T, dir string) (*store.Store, *sql.DB) {
+		dsn := pgtest.DB(t)
+		return openStore(t, func() (*store.Store, error) {
+			return store.OpenPostgres(context.Background(), dsn, store.PostgresOptions{})
+		}), rawDB(t, "pgx", dsn)
+	}},
+}
+
+func openStore(t *testing.T, open func() (*store.Store, error)) *store.Store {
+	t.Helper()
+	st, err := open()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer dst.Close()
+	t.Cleanup(func() { st.Close() })
+	return st
+}
 
+func rawDB(t *testing.T, driver, dsn string) *sql.DB {
+	t.Helper()
+	db, err := sql.Open(driver, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// TestCopyVerifyRefuse copies the demo's last 10 days into SQLite and
+// into PostgreSQL, verifies the copy, refuses to copy into the now full
+// destination, and catches a copy that lost a state change.
+func TestCopyVerifyRefuse(t *testing.T) {
+	now := time.Now()
+	src, cfg := demoHistory(t, t.TempDir(), now, 10)
+	for _, d := range destinations {
+		t.Run(d.name, func(t *testing.T) {
+			dst, raw := d.open(t, t.TempDir())
+			copyVerifyRefuse(t, dst, raw, src, cfg, now)
+		})
+	}
+}
+
+func copyVerifyRefuse(t *testing.T, dst *store.Store, raw *sql.DB, src *store.Store, cfg *config.Config, now time.Time) {
+	ctx := context.Background()
 	var lines []dbcopy.Progress
 	sum, err := dbcopy.Copy(ctx, dst, src, dbcopy.Options{Chunk: 1000, Progress: func(p dbcopy.Progress) { lines = append(lines, p) }})
 	if err != nil {
@@ -102,11 +146,6 @@ func TestCopyVerifyRefuse(t *testing.T) {
 		t.Fatalf("copy into a full database: %v, want it refused", err)
 	}
 
-	raw, err := sql.Open("sqlite3", dstPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw.Close()
 	if _, err := raw.Exec(`DELETE FROM state_changes WHERE id = (SELECT MAX(id) FROM state_changes WHERE kind = 'component' AND to_level = 'down')`); err != nil {
 		t.Fatal(err)
 	}
