@@ -28,7 +28,7 @@ var allowed = map[string][]string{
 	"pkg/spool":        {},
 	"pkg/connlimit":    {},
 	"pkg/agent":        {"pkg/status", "pkg/config", "pkg/spool", "probes", "probes/schedule"},
-	"pkg/remote":       {"pkg/status", "pkg/config", "pkg/agent", "pkg/ingest", "store"},
+	"pkg/remote":       {"pkg/status", "pkg/config", "pkg/agent", "pkg/ingest", "pkg/auth", "store"},
 	"pkg/incident":     {"pkg/status"},
 	"pkg/overlay":      {"pkg/status", "pkg/state", "pkg/incident", "store"},
 	"pkg/maintclock":   {"pkg/incident", "store"},
