@@ -89,7 +89,9 @@ func scanAgent(row interface{ Scan(...any) error }) (Agent, error) {
 }
 
 // RecordAgentPush adds a committed push to the agent's row, creating it on
-// the first push. Call it only after the push's results have committed, so
+// the first push. The gap counter saturates at the largest integer rather
+// than overflow (SQLite would turn the sum into a REAL the STRICT table
+// refuses, failing every later push). Call it only after the push's results have committed, so
 // an acknowledged sequence is never ahead of the history.
 func (s *Store) RecordAgentPush(ctx context.Context, id, zone string, p AgentPush) error {
 	const q = `
@@ -101,7 +103,7 @@ ON CONFLICT (id) DO UPDATE SET
 	acked_seq = CASE WHEN agents.acked_seq > excluded.acked_seq THEN agents.acked_seq ELSE excluded.acked_seq END,
 	results = agents.results + excluded.results,
 	resent = agents.resent + excluded.resent,
-	gap = agents.gap + excluded.gap,
+	gap = CASE WHEN excluded.gap > 9223372036854775807 - agents.gap THEN 9223372036854775807 ELSE agents.gap + excluded.gap END,
 	rejected = agents.rejected + excluded.rejected,
 	spool_dropped = excluded.spool_dropped,
 	spool_depth = excluded.spool_depth,

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -252,6 +253,12 @@ func FuzzAgentPush(f *testing.F) {
 	f.Add([]byte(`{"agent":"a","zone":"eu","sent_at":"2026-01-01T00:00:00Z","results":[{"seq":1,"check":"api-health","start":"2026-01-01T00:00:00Z","outcome":"up"}]}`))
 	f.Add([]byte(`{"agent":"a","zone":"eu","sent_at":"2026-01-01T00:00:00Z","results":[{"seq":9,"check":"us-only","outcome":"down","duration_us":-5}]}`))
 	f.Add([]byte(`{"results":null}`))
+	// A huge sequence, then a rejected result: the gap counter once
+	// overflowed into a permanent 503 (issue 15).
+	f.Add([]byte(`{"agent":"h","zone":"eu","sent_at":"2026-01-01T00:00:00Z","results":[{"seq":9223372036854775807,"check":"api-health","start":"2026-01-01T00:00:00Z","outcome":"up"}]}`))
+	f.Add([]byte(`{"agent":"h","zone":"eu","sent_at":"2026-01-01T00:00:00Z","results":[{"seq":9007199254740991,"check":"api-health","start":"2026-01-01T00:00:00Z","outcome":"up"}]}`))
+	f.Add([]byte(`{"agent":"h","zone":"eu","sent_at":"2026-01-01T00:00:00Z","results":[{"seq":1,"check":"us-only","outcome":"down"}]}`))
+	f.Add([]byte(`{"agent":"h","zone":"eu","sent_at":"2026-01-01T00:00:00Z","results":[{"seq":2,"check":"us-only","outcome":"down"}]}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		rec := fx.do(http.MethodPost, agent.ResultsPath, fx.tokens["eu"], body, nil)
 		if rec.Code >= 500 {
@@ -368,5 +375,60 @@ func TestAgentPushStoresValue(t *testing.T) {
 	// Newest first: seq 2 has no value, seq 1 has 0.125.
 	if got[0].HasValue || !got[1].HasValue || got[1].Value != v {
 		t.Fatalf("values not carried: %+v", got)
+	}
+}
+
+// TestAgentPushSequenceBounds: a sequence beyond what an agent can reach
+// is refused naming the field, and an agent whose row already holds the
+// largest sequence (written before the bound existed) keeps being served:
+// the gap arithmetic never overflows into a permanent 503.
+func TestAgentPushSequenceBounds(t *testing.T) {
+	f := newAgentFixture(t)
+	ctx := context.Background()
+	rejected := agent.Result{Check: "us-only", Start: f.now, Outcome: "down"} // not assigned to eu
+	huge := f.results("eu", 1, 1)[0]
+	huge.Seq = math.MaxInt64
+	wantAPIError(t, f.push(t, "eu", agent.Push{Agent: "big", Zone: "eu", SentAt: f.now, Results: []agent.Result{huge}}), http.StatusBadRequest, "results[0].seq")
+	huge.Seq = agent.MaxSeq + 1
+	wantAPIError(t, f.push(t, "eu", agent.Push{Agent: "big", Zone: "eu", SentAt: f.now, Results: []agent.Result{huge}}), http.StatusBadRequest, "results[0].seq")
+	// The largest sequence is taken; a rejected result after it is a resend.
+	huge.Seq = agent.MaxSeq
+	if rec := f.push(t, "eu", agent.Push{Agent: "big", Zone: "eu", SentAt: f.now, Results: []agent.Result{huge}}); rec.Code != http.StatusOK {
+		t.Fatalf("push of the largest sequence: %d %s", rec.Code, rec.Body)
+	}
+	rejected.Seq = 1
+	if rec := f.push(t, "eu", agent.Push{Agent: "big", Zone: "eu", SentAt: f.now, Results: []agent.Result{rejected}}); rec.Code != http.StatusOK {
+		t.Fatalf("push after the largest sequence: %d %s", rec.Code, rec.Body)
+	}
+
+	// A row poisoned before the bound: acknowledged up to 2^63-1, with a
+	// gap counter near its limit.
+	if err := f.st.RecordAgentPush(ctx, "old", "eu", store.AgentPush{AckedSeq: math.MaxInt64, Gap: math.MaxInt64 - 1, Received: f.now, AgentSentAt: f.now}); err != nil {
+		t.Fatal(err)
+	}
+	for seq := int64(1); seq <= 3; seq++ {
+		rejected.Seq = seq
+		rec := f.push(t, "eu", agent.Push{Agent: "old", Zone: "eu", SentAt: f.now, Results: []agent.Result{rejected}})
+		if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), fmt.Sprintf(`"acked":%d`, int64(math.MaxInt64))) {
+			t.Fatalf("push %d to a poisoned row: %d %s", seq, rec.Code, rec.Body)
+		}
+	}
+	// A fresh agent with a large jump: the gap is counted exactly.
+	jump := f.results("eu", 1, 1)[0]
+	jump.Seq = agent.MaxSeq
+	rejected.Seq = 1
+	if rec := f.push(t, "eu", agent.Push{Agent: "jump", Zone: "eu", SentAt: f.now, Results: []agent.Result{rejected, jump}}); rec.Code != http.StatusOK {
+		t.Fatalf("push with a jump: %d %s", rec.Code, rec.Body)
+	}
+	a, _, err := f.st.Agent(ctx, "jump")
+	if err != nil || a.AckedSeq != agent.MaxSeq || a.Gap != agent.MaxSeq-2 || a.Rejected != 1 || a.Results != 1 {
+		t.Fatalf("agent row %+v %v", a, err)
+	}
+	// The gap counter saturates instead of overflowing.
+	if err := f.st.RecordAgentPush(ctx, "jump", "eu", store.AgentPush{AckedSeq: agent.MaxSeq, Gap: math.MaxInt64, Received: f.now, AgentSentAt: f.now}); err != nil {
+		t.Fatalf("gap counter overflow: %v", err)
+	}
+	if a, _, _ := f.st.Agent(ctx, "jump"); a.Gap != math.MaxInt64 {
+		t.Fatalf("gap %d, want it saturated at 2^63-1", a.Gap)
 	}
 }

@@ -24,9 +24,15 @@ type Checks struct {
 	Checks []config.Check `json:"checks"`
 }
 
+// MaxSeq is the largest sequence number an agent may send: 2^53-1, the
+// largest integer every JSON reader holds exactly. At a million results a
+// second an agent reaches it after 285 years.
+const MaxSeq int64 = 1<<53 - 1
+
 // Result is one probe result on the wire.
 type Result struct {
-	// Seq is the agent's sequence number; it is not in the spooled copy.
+	// Seq is the agent's sequence number, 1 to MaxSeq, increasing by one
+	// per result; it is not in the spooled copy.
 	Seq      int64     `json:"seq,omitempty"`
 	Check    string    `json:"check"`
 	Instance string    `json:"instance,omitempty"`

@@ -48,14 +48,17 @@ func (r *Receiver) Accept(ctx context.Context, zone string, p *agent.Push) (agen
 		Version: p.Version, SpoolDepth: p.SpoolDepth, SpoolDropped: p.SpoolDropped,
 		Received: now, AgentSentAt: p.SentAt,
 	}
-	next := as.acked + 1
+	// Sequences are validated to 1..MaxSeq and acked is at least 0, so
+	// the differences cannot overflow, even against a row acknowledged
+	// beyond MaxSeq before the bound existed (everything is a resend).
+	acked := as.acked
 	for _, wr := range p.Results {
-		if wr.Seq < next {
+		if wr.Seq <= acked {
 			push.Resent++
 			continue
 		}
-		push.Gap += wr.Seq - next
-		next = wr.Seq + 1
+		push.Gap += wr.Seq - acked - 1
+		acked = wr.Seq
 		res, ok := r.result(zone, wr, now)
 		if !ok {
 			push.Rejected++
@@ -64,7 +67,7 @@ func (r *Receiver) Accept(ctx context.Context, zone string, p *agent.Push) (agen
 		r.opts.Ingest.Handle(res)
 		push.Results++
 	}
-	push.AckedSeq = max(as.acked, next-1)
+	push.AckedSeq = acked
 	if push.Results > 0 {
 		if err := r.commit(ctx); err != nil {
 			return agent.Ack{}, err
@@ -201,8 +204,8 @@ func validatePush(zone string, p *agent.Push) error {
 		return refuse(http.StatusRequestEntityTooLarge, "results", "at most %d results per push", agent.MaxPushResults)
 	}
 	for i, res := range p.Results {
-		if res.Seq <= 0 {
-			return refuse(http.StatusBadRequest, fmt.Sprintf("results[%d].seq", i), "seq must be a positive number")
+		if res.Seq <= 0 || res.Seq > agent.MaxSeq {
+			return refuse(http.StatusBadRequest, fmt.Sprintf("results[%d].seq", i), "seq must be a whole number from 1 to %d", agent.MaxSeq)
 		}
 	}
 	return nil
