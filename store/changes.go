@@ -52,16 +52,20 @@ ORDER BY at_ms, id`
 	return out, nil
 }
 
-// LatestChanges returns the newest change of every subject (every kind,
-// subject and zone): the state each was last in, for a restart. The newest
-// is the one with the latest At, the last stored among equal times. It
-// reads all changes once.
+// LatestChanges returns the last stored change of every subject (every
+// kind, subject and zone): the state each was last in, for a restart. The
+// engine stores a subject's changes in the order it made them, so the last
+// stored is its state even where an older release stored a late result's
+// change before the time of an earlier one (issue 15); At is the latest
+// time of any of the subject's changes, so a change made after it stays in
+// time order. It reads all changes once.
 func (s *Store) LatestChanges(ctx context.Context) ([]status.Change, error) {
 	const q = `
 SELECT kind, subject, zone, at_ms, from_level, to_level, cause
 FROM (
-	SELECT kind, subject, zone, at_ms, from_level, to_level, cause,
-		row_number() OVER (PARTITION BY kind, subject, zone ORDER BY at_ms DESC, id DESC) AS n
+	SELECT kind, subject, zone, from_level, to_level, cause,
+		max(at_ms) OVER (PARTITION BY kind, subject, zone) AS at_ms,
+		row_number() OVER (PARTITION BY kind, subject, zone ORDER BY id DESC) AS n
 	FROM state_changes
 ) AS latest
 WHERE n = 1

@@ -26,7 +26,8 @@ func TestChangesQueries(t *testing.T) {
 		ch(status.Component, "web", "", 3*time.Minute, status.NoData, status.Maintenance, "window"),
 		ch(status.CheckZone, "other", "eu", 0, status.NoData, status.Up, ""),
 	})
-	// A back-filled change, stored later with an earlier time.
+	// A change stored later with an earlier time: a late result an older
+	// release recorded before the restart's close (issue 15).
 	w.Write(nil, []status.Change{ch(status.CheckZone, "api", "us", -time.Minute, status.NoData, status.Down, "backfill")})
 	flush(t, w)
 
@@ -58,8 +59,12 @@ func TestChangesQueries(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want = []string{"down in 1 of 2 zones", "eu degraded", "us first", "", "window"}
+	// The last stored is the state, at the latest time of the subject.
+	want = []string{"down in 1 of 2 zones", "eu degraded", "backfill", "", "window"}
 	if g := causes(latest); !slices.Equal(g, want) {
 		t.Errorf("LatestChanges = %q, want %q", g, want)
+	}
+	if us := latest[2]; us.To != status.Down || !us.At.Equal(t0.Add(time.Minute)) {
+		t.Errorf("LatestChanges for us: %+v, want down at the subject's latest time", us)
 	}
 }

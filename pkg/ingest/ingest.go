@@ -45,7 +45,9 @@ func (in *Ingest) Handle(r status.Result) {
 // Recover closes what an earlier run left open: a process that was killed
 // could not record that it stopped observing, so every subject whose last
 // recorded level is not no-data is moved to no-data at the end of the last
-// stored result. Call it once at start-up, before the first Handle.
+// stored result. The engine learns where each timeline ends, so a late
+// result is not recorded before it. Call it once at start-up, before the
+// first Handle.
 func (in *Ingest) Recover(ctx context.Context, st *store.Store) (int, error) {
 	latest, err := st.LatestChanges(ctx)
 	if err != nil {
@@ -59,6 +61,7 @@ func (in *Ingest) Recover(ctx context.Context, st *store.Store) (int, error) {
 		last = time.Time{}
 	}
 	closed := state.CloseOpen(latest, last, "no data: Ampel was not running")
+	in.engine.Resume(append(latest, closed...))
 	if len(closed) > 0 {
 		in.mu.Lock()
 		in.writer.Write(nil, closed)

@@ -157,3 +157,37 @@ func CloseOpen(latest []status.Change, at time.Time, cause string) []status.Chan
 	}
 	return out
 }
+
+// Resume tells a fresh engine where each subject's recorded timeline
+// ends: the latest recorded change of each subject (after CloseOpen's). A
+// change the engine reports later is never earlier than that, so a result
+// that started before a restart's close and arrives after it (an agent's
+// spool resending) is recorded at the close, in time order, and the next
+// recovery finds it the latest. Levels are left as they are.
+func (e *Engine) Resume(latest []status.Change) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, c := range latest {
+		var cur *subject
+		switch c.Kind {
+		case status.CheckZone:
+			if cs := e.checks[c.Subject]; cs != nil && cs.zones[c.Zone] != nil {
+				cur = &cs.zones[c.Zone].cur
+			}
+		case status.Check:
+			if cs := e.checks[c.Subject]; cs != nil {
+				cur = &cs.cur
+			}
+		case status.Component:
+			if comp := e.components[c.Subject]; comp != nil {
+				cur = &comp.cur
+				if c.At.After(comp.probeSince) {
+					comp.probeSince = c.At
+				}
+			}
+		}
+		if cur != nil && c.At.After(cur.since) {
+			cur.since = c.At
+		}
+	}
+}
