@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"time"
 
@@ -36,7 +37,10 @@ type componentView struct {
 type checkView struct {
 	Name        string
 	Text, Class string
-	Zones       []zoneView
+	// Reporting says how many of the check's zones send fresh results
+	// ("2 of 3 zones reporting"): a stale zone counts in no quorum.
+	Reporting string
+	Zones     []zoneView
 }
 
 // zoneView is a check in one zone. Pods are numbered, never named: an
@@ -92,8 +96,16 @@ func (s *site) componentView(ctx context.Context, comp state.Component) (compone
 	v.Row.Since = v.Row.Since.In(s.loc())
 	for _, chk := range comp.Checks {
 		cv := checkView{Name: chk.Name, Text: textOf(chk.Level), Class: classOf(chk.Level)}
+		fresh := 0
 		for _, z := range chk.Zones {
 			cv.Zones = append(cv.Zones, s.zoneView(z))
+			if z.Fresh {
+				fresh++
+			}
+		}
+		cv.Reporting = fmt.Sprintf("%d of %d zones reporting", fresh, len(chk.Zones))
+		if len(chk.Zones) == 1 {
+			cv.Reporting = fmt.Sprintf("%d of 1 zone reporting", fresh)
 		}
 		v.Checks = append(v.Checks, cv)
 	}

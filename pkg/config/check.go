@@ -50,6 +50,7 @@ func (v *checker) completeCheck(c *Config, path string, chk *Check) {
 	defaultString(&chk.OnDown, !v.set(path+".on_down"), "major_outage")
 	defaultString(&chk.OnPartial, !v.set(path+".on_partial"), "partial_outage")
 	defaultString(&chk.OnDegraded, !v.set(path+".on_degraded"), "degraded_performance")
+	defaultString(&chk.OnDownFewZones, !v.set(path+".on_down_few_zones"), "partial_outage")
 	completeKind(c.Dir, chk)
 	if chk.Kind == "heartbeat" {
 		v.completeHeartbeat(c, path, chk)
@@ -149,6 +150,7 @@ func (v *checker) check(path string, chk *Check, zones map[string]bool, names ma
 	v.componentStatus(path+".on_down", chk.OnDown)
 	v.componentStatus(path+".on_partial", chk.OnPartial)
 	v.componentStatus(path+".on_degraded", chk.OnDegraded)
+	v.componentStatus(path+".on_down_few_zones", chk.OnDownFewZones)
 	if kindOK {
 		v.kindTables(path, chk)
 		v.pods(path, chk)

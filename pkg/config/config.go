@@ -153,6 +153,11 @@ type Check struct {
 	OnDown     string `toml:"on_down" json:"on_down,omitempty"`
 	OnPartial  string `toml:"on_partial" json:"on_partial,omitempty"`
 	OnDegraded string `toml:"on_degraded" json:"on_degraded,omitempty"`
+	// OnDownFewZones is the component status the check imposes when it is
+	// down while fewer of its zones report than the quorum needs (two of
+	// three agents cut off, say): one vantage point alone may not turn the
+	// page red. Default partial_outage; no worse than OnDown.
+	OnDownFewZones string `toml:"on_down_few_zones" json:"on_down_few_zones,omitempty"`
 
 	// Kind-specific settings: only the table named after Kind may be set.
 	HTTP *HTTP `toml:"http" json:"http,omitempty"`

@@ -35,7 +35,7 @@ func Load(path string, kinds []string) (*Config, error) {
 // unknown keys are problems. Then every check gets its defaults (interval
 // 60s, timeout 10s but at most the interval, every zone, thresholds 2 and
 // 1, on_down major_outage, on_partial partial_outage, on_degraded
-// degraded_performance) and the table named after its kind is made non-nil,
+// degraded_performance, on_down_few_zones partial_outage) and the table named after its kind is made non-nil,
 // relative file paths are resolved against the file's folder,
 // server.metrics_token_file is read into server.metrics_token, and the
 // whole is validated. All problems are reported at once, except that a

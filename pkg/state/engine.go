@@ -33,6 +33,11 @@ type checkState struct {
 	zoneOrder []string
 	onLevel   map[status.Level]status.Level // check level → component level
 	cur       subject
+	// few is set while the check is partial only because fewer zones
+	// report than its quorum needs to call it down (see evaluate); the
+	// component then takes onFewZones, never worse than onLevel[Down].
+	few        bool
+	onFewZones status.Level
 }
 
 type zoneState struct {
@@ -96,6 +101,10 @@ func New(cfg *config.Config) *Engine {
 					status.Partial:  mapped(chk.OnPartial, status.Partial),
 					status.Down:     mapped(chk.OnDown, status.Down),
 				},
+			}
+			cs.onFewZones = mapped(chk.OnDownFewZones, status.Partial)
+			if status.Worse(cs.onFewZones, cs.onLevel[status.Down]) {
+				cs.onFewZones = cs.onLevel[status.Down]
 			}
 			for _, z := range chk.Zones {
 				cs.zones[z] = &zoneState{}

@@ -10,12 +10,21 @@ import (
 // evaluate applies the quorum rule across the zones that have data: down in
 // no zone is up (or degraded), down in fewer zones than the quorum is
 // partial, down in at least the quorum is down. The quorum defaults to a
-// majority of the zones with data.
+// majority of the zones with data. Down also needs enough zones reporting:
+// the quorum, or a majority of the check's zones when it is a default one.
+// Fewer (two of three agents cut off) leave the check partial and set
+// c.few, so the component takes on_down_few_zones instead of on_down: one
+// vantage point alone never turns the page red.
 func (c *checkState) evaluate() (status.Level, string) {
-	var known int
+	c.few = false
+	var known, fresh int
 	var down, degraded []string
 	for _, name := range c.zoneOrder {
-		switch c.zones[name].cur.level {
+		z := c.zones[name]
+		if !z.seen.IsZero() && !z.stale {
+			fresh++
+		}
+		switch z.cur.level {
 		case status.NoData:
 			continue
 		case status.Down:
@@ -33,25 +42,28 @@ func (c *checkState) evaluate() (status.Level, string) {
 		}
 		return status.NoData, "no zone has data"
 	}
-	quorum := c.spec.Quorum
+	quorum, reporting := c.spec.Quorum, c.spec.Quorum
 	if quorum <= 0 {
-		quorum = known/2 + 1
+		quorum, reporting = known/2+1, len(c.zoneOrder)/2+1
 	}
 	switch {
+	case len(down) >= quorum && fresh < reporting:
+		c.few = true
+		return status.Partial, c.describe("down", down, known, fmt.Sprintf("; %d of %d zones reporting", fresh, len(c.zoneOrder)))
 	case len(down) >= quorum:
-		return status.Down, c.describe("down", down, known)
+		return status.Down, c.describe("down", down, known, "")
 	case len(down) > 0:
-		return status.Partial, c.describe("down", down, known)
+		return status.Partial, c.describe("down", down, known, "")
 	case len(degraded) > 0:
-		return status.Degraded, c.describe("degraded", degraded, known)
+		return status.Degraded, c.describe("degraded", degraded, known, "")
 	}
 	return status.Up, "up"
 }
 
 // describe says "down in eu-central (1 of 3 zones): HTTP 503", with the
-// reason the first of those zones gave.
-func (c *checkState) describe(what string, zones []string, of int) string {
-	s := fmt.Sprintf("%s in %s (%d of %d zones)", what, strings.Join(zones, ", "), len(zones), of)
+// reason the first of those zones gave and note inside the parentheses.
+func (c *checkState) describe(what string, zones []string, of int, note string) string {
+	s := fmt.Sprintf("%s in %s (%d of %d zones%s)", what, strings.Join(zones, ", "), len(zones), of, note)
 	if reason := c.zones[zones[0]].last.Reason; reason != "" {
 		s += ": " + reason
 	}
@@ -69,6 +81,9 @@ func (c *componentState) evaluate() (status.Level, string) {
 			continue
 		}
 		l := cs.onLevel[cs.cur.level]
+		if cs.few && cs.cur.level == status.Partial {
+			l = cs.onFewZones
+		}
 		if level == status.NoData || status.Worse(l, level) {
 			level = l
 			cause = cs.spec.Name + ": " + cs.cur.cause

@@ -2,6 +2,7 @@ package state
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/ampelstatus/ampel/pkg/config"
@@ -61,25 +62,32 @@ func (e *Engine) Tick(now time.Time) []status.Change {
 	return changes
 }
 
+// tickCheck moves the check's zones that went stale by now to no data and
+// re-evaluates the check once per instant at which some went stale: zones
+// silent since the same moment go stale together, never one by one (which
+// would record a passing partial while the last of them is still counted).
+// A zone that had no level yet changes nothing itself but counts among the
+// zones reporting no more.
 func (e *Engine) tickCheck(changes []status.Change, cs *checkState, now time.Time) []status.Change {
+	var stale []string
 	for _, name := range cs.zoneOrder {
 		zs := cs.zones[name]
-		if zs.stale || zs.seen.IsZero() {
-			continue
+		if !zs.stale && !zs.seen.IsZero() && now.Sub(zs.seen) > staleAfter(cs.spec) {
+			stale = append(stale, name)
 		}
-		if now.Sub(zs.seen) <= staleAfter(cs.spec) {
-			continue
-		}
+	}
+	slices.SortStableFunc(stale, func(a, b string) int { return cs.zones[a].seen.Compare(cs.zones[b].seen) })
+	for i, name := range stale {
+		zs := cs.zones[name]
 		staleAt := zs.seen.Add(staleAfter(cs.spec))
 		zs.stale = true
 		zs.fails, zs.oks = 0, 0
 		cause := fmt.Sprintf("stale: no results from zone %s since %s", name, zs.seen.UTC().Format(time.RFC3339))
-		n := len(changes)
 		changes = move(changes, &zs.cur, status.Change{
 			Kind: status.CheckZone, Subject: cs.spec.Name, Zone: name, At: staleAt, To: status.NoData, Cause: cause,
 		})
-		if len(changes) == n {
-			continue // it had no level yet (thresholds not met)
+		if i+1 < len(stale) && cs.zones[stale[i+1]].seen.Equal(zs.seen) {
+			continue // the next goes stale at the same instant
 		}
 		level, why := cs.evaluate()
 		changes = move(changes, &cs.cur, status.Change{

@@ -187,3 +187,55 @@ func TestLocalFailureIsNoData(t *testing.T) {
 		t.Fatalf("a zone that cannot probe for three intervals: %q, want it stale", got)
 	}
 }
+
+// TestFewFreshZonesCapTheComponent: with two of three zones stale, one
+// zone's failure is unconfirmed (issue 15): the component shows at most
+// on_down_few_zones (partial_outage), as it would with all three fresh,
+// until enough zones report again to reach the quorum.
+func TestFewFreshZonesCapTheComponent(t *testing.T) {
+	cut := func(cfg *config.Config) *Engine {
+		e := New(cfg)
+		for _, z := range []string{"a", "b", "c"} {
+			e.Apply(result("api-health", z, 0, status.Up, ""))
+		}
+		// Only c keeps reporting; a and b go stale.
+		e.Apply(result("api-health", "c", 20, status.Up, ""))
+		e.Tick(t0.Add(31 * time.Second))
+		if za, zb := zoneView(e, "a"), zoneView(e, "b"); !za.Stale || !zb.Stale {
+			t.Fatalf("a, b not stale: %+v %+v", za, zb)
+		}
+		e.Apply(result("api-health", "c", 32, status.Down, "HTTP 503"))
+		return e
+	}
+	e := cut(zonesFleet())
+	c, _ := e.Component("api")
+	if c.Level != status.Partial || c.Checks[0].Level != status.Partial {
+		t.Fatalf("down in the only fresh zone: component %s, check %s (%q), want partial", c.Level, c.Checks[0].Level, c.Checks[0].Cause)
+	}
+	if want := "down in c (1 of 1 zones; 1 of 3 zones reporting): HTTP 503"; c.Checks[0].Cause != want {
+		t.Errorf("check cause %q, want %q", c.Checks[0].Cause, want)
+	}
+	// a reports again and fails too: two of three, the quorum: down.
+	e.Apply(result("api-health", "a", 33, status.Down, "HTTP 503"))
+	if c, _ := e.Component("api"); c.Level != status.Down {
+		t.Fatalf("a and c down, b stale: %s (%q)", c.Level, c.Checks[0].Cause)
+	}
+
+	// The operator may let one zone decide, never beyond on_down.
+	cfg := zonesFleet()
+	cfg.Components[0].Checks[0].OnDownFewZones = "major_outage"
+	if c, _ := cut(cfg).Component("api"); c.Level != status.Down {
+		t.Fatalf("on_down_few_zones major_outage: %s", c.Level)
+	}
+	cfg = zonesFleet()
+	cfg.Components[0].Checks[0].OnDownFewZones, cfg.Components[0].Checks[0].OnDown = "major_outage", "degraded_performance"
+	if c, _ := cut(cfg).Component("api"); c.Level != status.Degraded {
+		t.Fatalf("on_down degraded_performance: %s", c.Level)
+	}
+	// An explicit quorum of 1 trusts a single zone: down.
+	cfg = zonesFleet()
+	cfg.Components[0].Checks[0].Quorum = 1
+	if c, _ := cut(cfg).Component("api"); c.Level != status.Down {
+		t.Fatalf("quorum 1: %s", c.Level)
+	}
+}
