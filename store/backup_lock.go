@@ -1,11 +1,13 @@
 package store
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -36,6 +38,12 @@ type Lock struct {
 	DB   string
 	f    *os.File
 	prev string
+
+	mu sync.Mutex // guards line and commit
+	// line is the running state's line, which noteCommit extends with
+	// commit, the highest commit mark recorded (see TrackCommits).
+	line   string
+	commit int64
 }
 
 // LockPath is the lock file of the database at db.
@@ -81,6 +89,12 @@ func (l *Lock) Mark(state, note string) error {
 	if note != "" {
 		line += " " + note
 	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.line, l.commit = "", 0
+	if state == StateRunning {
+		l.line = line
+	}
 	if err := l.f.Truncate(0); err != nil {
 		return fmt.Errorf("lock %s: %w", l.DB, err)
 	}
@@ -101,9 +115,10 @@ func (l *Lock) Release() error { return l.f.Close() }
 // its own, and returns a descriptive error for:
 //   - an interrupted restore;
 //   - a server that did not stop cleanly (state "running") whose -wal file
-//     is gone: the transactions committed since the last checkpoint lived
-//     only there, so they are lost, and SQLite would open the rest
-//     without a word;
+//     is gone while the database lacks the server's last recorded commit:
+//     the transactions committed since the last checkpoint lived only
+//     there, so they are lost, and SQLite would open the rest without a
+//     word (a -wal another program folded in after the crash is fine);
 //   - a database file that is missing while a server used it before (or a
 //     -wal file without its database): a lost or unmounted data folder
 //     would otherwise silently start an empty history.
@@ -122,6 +137,12 @@ func (l *Lock) CheckFiles() error {
 	case !dbExists && (walExists || prev != StateNone):
 		return fmt.Errorf("database %s is missing, but a server used it before (%s): the history is not where it was", l.DB, l.PreviousLine())
 	case dbExists && prev == StateRunning && !walExists:
+		// Any program that opened the database after the crash and
+		// closed it cleanly folded the log in and removed it; then the
+		// file holds the last commit the server recorded.
+		if l.walFolded(context.Background()) {
+			return nil
+		}
 		return fmt.Errorf("database %s: the last server did not stop cleanly (%s) and its write-ahead log %s-wal is missing: results committed since its last checkpoint are lost", l.DB, l.PreviousLine(), l.DB)
 	}
 	return nil

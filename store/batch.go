@@ -120,10 +120,15 @@ func (s *Store) writeBatch(ctx context.Context, ids *nameIDs, items []*item) (er
 			return fmt.Errorf("store: write batch: %w", err)
 		}
 	}
+	mark, err := s.bumpCommitMark(ctx, tx)
+	if err != nil {
+		return fmt.Errorf("store: write batch: %w", err)
+	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("store: write batch: commit: %w", err)
 	}
 	ids.committed()
+	s.noteCommit(mark)
 	return nil
 }
 

@@ -185,9 +185,14 @@ func (s *Store) writeTx(ctx context.Context, what string, fn func(*sql.Tx) error
 	if err := fn(tx); err != nil {
 		return err
 	}
+	mark, err := s.bumpCommitMark(ctx, tx)
+	if err != nil {
+		return fmt.Errorf("store: %s: %w", what, err)
+	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("store: %s: %w", what, err)
 	}
+	s.noteCommit(mark)
 	return nil
 }
 

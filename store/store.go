@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -35,6 +36,9 @@ type Store struct {
 
 	// outbox wakes the mail dispatcher (see OutboxWake).
 	outbox outboxSignal
+	// marks is the lock commits are recorded in, nil when they are not
+	// tracked (see TrackCommits).
+	marks atomic.Pointer[Lock]
 }
 
 // Path returns the absolute path of the SQLite database file; "" on

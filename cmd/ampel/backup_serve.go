@@ -62,6 +62,13 @@ func openStore(ctx context.Context, cfg *config.Config, logger *slog.Logger) (st
 		lock.Release()
 		return nil, nil, err
 	}
+	// The lock keeps the mark of the last commit, which tells a -wal that
+	// was folded in after a crash from a lost one.
+	if err := st.TrackCommits(ctx, lock); err != nil {
+		st.Close()
+		lock.Release()
+		return nil, nil, err
+	}
 	closeStore = func() error {
 		err := st.Close()
 		if err == nil {
