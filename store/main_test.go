@@ -27,7 +27,7 @@ var oncePerRun = []string{
 	"TestMigrationsApplyOnceAndReopen", "TestMigrationStopsAtFailure",
 	"TestOpenRefusesNewerSchema", "TestMigrationFilesAreNumbered",
 	"TestOpenRefusesDamage", "TestOpenAcceptsSoundCopy", "TestVerifySnapshot", "TestOpenReadOnly",
-	"TestSnapshot", "TestLock", "TestRestore", "TestIntegrity",
+	"TestSnapshot", "TestLock", "TestRestore", "TestIntegrity", "TestCommitMark",
 	"TestOpenAutoIncidentUsesItsIndex", "TestFeedQueriesUseTimeIndexes", "TestPostgres", "TestSchemasMatch", "TestBothStores", "TestDollarParams", "TestCheckPostgresDSN",
 }
 
