@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -153,6 +154,7 @@ func sendCached(c echo.Context, body, gz []byte, contentType, etag string) error
 	}
 	if req.Method == http.MethodHead {
 		h.Set("Content-Type", contentType)
+		h.Set("Content-Length", strconv.Itoa(len(body)))
 		return c.NoContent(http.StatusOK)
 	}
 	return c.Blob(http.StatusOK, contentType, body)

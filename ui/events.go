@@ -113,6 +113,11 @@ func (s *site) events(c echo.Context) error {
 	if s.d.Feed == nil {
 		return echo.NewHTTPError(http.StatusNotFound, "live updates are off")
 	}
+	if c.Request().Method == http.MethodHead {
+		// The headers of a stream, without one.
+		c.Response().Header().Set("Cache-Control", "no-store")
+		return c.Blob(http.StatusOK, "text/event-stream", nil)
+	}
 	// Each stream holds a descriptor: past a client's share or the
 	// server's cap a flood is refused at once, and the page falls back
 	// to its Reload button.

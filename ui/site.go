@@ -64,14 +64,12 @@ func (s *site) sameOrigin(c echo.Context) bool { return sameOrigin(c.Request(), 
 
 // routes registers the public site.
 func (s *site) routes(e *echo.Echo) {
-	get := func(path string, h echo.HandlerFunc) {
-		e.Match([]string{http.MethodGet, http.MethodHead}, path, h)
-	}
+	get := e.GET // HEAD too: see headAsGet
 	get("/", s.home)
 	get("/components/:slug", s.component)
 	get("/static/:name", s.assets.serve)
 	get("/badge/:file", s.badge)
-	e.GET("/events", s.events) // a stream: GET only
+	get("/events", s.events) // HEAD answers without a stream
 	get("/api/v2/summary.json", s.summary)
 	get("/availability", s.availabilityPage)
 	get("/availability/:slug/:month", s.availabilityMonth)

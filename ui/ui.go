@@ -75,7 +75,8 @@ func New(d Deps) http.Handler {
 	e.HideBanner, e.HidePort = true, true
 	e.IPExtractor = clientIP(d.Config)
 	e.HTTPErrorHandler = errorHandler(d.Logger)
-	e.Use(secureHeaders)
+	e.Pre(headAsGet)
+	e.Use(restoreHead, secureHeaders)
 
 	s, err := newSite(d)
 	if err != nil {
