@@ -110,7 +110,7 @@ func TestEvents(t *testing.T) {
 		t.Fatalf("first event %+v", ev)
 	}
 	ev := s.mustNext(t)
-	if ev.name != "state" || !strings.Contains(ev.data, `"banner":{"id":"banner","level":"s-down","text":"Major System Outage"}`) ||
+	if ev.name != "state" || !strings.Contains(ev.data, `"banner":{"id":"banner","level":"s-partial","text":"Partial System Outage"}`) ||
 		!strings.Contains(ev.data, `{"id":"api","level":"s-down","text":"Major Outage"}`) ||
 		!strings.Contains(ev.data, `{"id":"group-core","level":"s-down","text":"Major Outage"}`) {
 		t.Fatalf("event %+v", ev)

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/ampelstatus/ampel/pkg/incident"
+	"github.com/ampelstatus/ampel/pkg/state"
+	"github.com/ampelstatus/ampel/pkg/status"
 	"github.com/ampelstatus/ampel/store"
 )
 
@@ -69,6 +71,23 @@ func withIncidents(o overall, incs []store.Incident) overall {
 		o.Indicator, o.Description = incident.ImpactMinor, "Minor Service Outage"
 	}
 	return o
+}
+
+// withMaintenance says "maintenance" while a window is in progress and
+// nothing worse is going on, as Statuspage's indicator does, also for a
+// window that names no component.
+func withMaintenance(o overall, active []store.Maintenance) overall {
+	if len(active) > 0 && o.Indicator == "none" {
+		o.Indicator, o.Description = indicatorMaintenance, "Service Under Maintenance"
+		o.Level = status.Maintenance
+	}
+	return o
+}
+
+// pageStatus is the page's status as the JSON gives it: the components
+// blended, maintenance in progress, then open incidents.
+func pageStatus(comps []state.Component, active []store.Maintenance, incs []store.Incident) statusObject {
+	return statusOf(withIncidents(withMaintenance(overallOf(comps), active), incs))
 }
 
 // latestFirst returns updates newest first (by the time shown, then id).

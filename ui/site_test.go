@@ -46,9 +46,9 @@ func TestHomeGolden(t *testing.T) {
 	}
 	body := rec.Body.String()
 	for _, want := range []string{
-		"Partial System Outage",                                  // web is down in one zone of two
+		"Minor Service Outage", // web is down in one zone of two, the rest fine
 		`<details class="group s-partial" id="group-core" open>`, // the group shows its worst member
-		"Web &lt;app&gt;", "Example &lt;Status&gt;",              // operator text escaped
+		"Web &lt;app&gt;", "Example &lt;Status&gt;", // operator text escaped
 		"Nov 21, 2026: 97.91% uptime, major outage 30 min", // 1 − 30/1440, rounded down
 		"Nov 22, 2026: ", "partial outage 120 min",
 		"Nov 18, 2026: no data", // before monitoring began
@@ -189,7 +189,7 @@ func TestCaching(t *testing.T) {
 	}
 	f.in.Handle(result("api-health", "us", t0.Add(time.Second), time.Millisecond, status.Down))
 	after := get(f.h, "/", "192.0.2.1:1", map[string]string{"If-None-Match": mid.Header().Get("ETag")})
-	if after.Code != http.StatusOK || !strings.Contains(after.Body.String(), "Major System Outage") {
+	if after.Code != http.StatusOK || !strings.Contains(after.Body.String(), `<li class="row s-down" data-component="api">`) {
 		t.Fatalf("after a second change at the same time: %d, banner still old", after.Code)
 	}
 }

@@ -79,7 +79,7 @@ func (s *site) summary(c echo.Context) error {
 			Page: cb.Page, Components: cb.Components,
 			Incidents:             shapeAll(incs, j.incident),
 			ScheduledMaintenances: shapeAll(append(active, upcoming...), j.maintenance),
-			Status:                statusOf(withIncidents(overallOf(comps), incs)),
+			Status:                pageStatus(comps, active, incs),
 			Availability:          avail,
 		}, nil
 	})
@@ -87,11 +87,16 @@ func (s *site) summary(c echo.Context) error {
 
 func (s *site) statusJSON(c echo.Context) error {
 	return s.serveJSONE(c, "status.json", func() (any, error) {
-		incs, err := s.unresolved(c.Request().Context())
+		ctx := c.Request().Context()
+		incs, err := s.unresolved(ctx)
 		if err != nil {
 			return nil, err
 		}
-		return statusBody{Page: pageOf(s.d), Status: statusOf(withIncidents(overallOf(s.d.Engine.Components()), incs))}, nil
+		active, _, err := s.openWindows(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return statusBody{Page: pageOf(s.d), Status: pageStatus(s.d.Engine.Components(), active, incs)}, nil
 	})
 }
 

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ampelstatus/ampel/pkg/status"
 	"github.com/ampelstatus/ampel/store"
 )
 
@@ -192,8 +193,57 @@ func TestStatusJSONWithoutIncidents(t *testing.T) {
 	if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
 		t.Fatal(err)
 	}
-	if body.Status != (statusObject{"major", "Partial System Outage"}) {
+	// Web in partial outage, Docs degraded, API up: Statuspage's blend.
+	if body.Status != (statusObject{"minor", "Minor Service Outage"}) {
 		t.Errorf("status %+v", body.Status)
+	}
+}
+
+// TestMaintenanceIndicator: while a window is in progress and nothing is
+// worse, status.json and summary.json say "maintenance", as Statuspage
+// does; an open incident still outweighs it.
+func TestMaintenanceIndicator(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	for _, check := range []string{"api-health", "web-home", "docs-home"} {
+		for _, zone := range []string{"eu", "us"} {
+			f.in.Handle(result(check, zone, t0, 10*time.Millisecond, status.Up))
+		}
+	}
+	if err := f.writer.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	read := func(path string) statusObject {
+		t.Helper()
+		var body struct {
+			Status statusObject `json:"status"`
+		}
+		if err := json.Unmarshal(get(f.h, path, "192.0.2.1:1", nil).Body.Bytes(), &body); err != nil {
+			t.Fatal(err)
+		}
+		return body.Status
+	}
+	if got := read("/api/v2/status.json"); got != (statusObject{"none", "All Systems Operational"}) {
+		t.Fatalf("before the window: %+v", got)
+	}
+	if _, err := f.store.CreateMaintenance(ctx, store.Maintenance{Name: "Upgrade", Status: "in_progress", ScheduledFor: t0.Add(-time.Hour), ScheduledUntil: t0.Add(time.Hour), ComponentIDs: []string{"api"}},
+		store.MaintenanceUpdate{Status: "in_progress", Body: "Upgrading", Author: "ops", At: t0.Add(-time.Hour)}, seedActor, t0.Add(-time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	bump(f)
+	want := statusObject{"maintenance", "Service Under Maintenance"}
+	for _, path := range []string{"/api/v2/status.json", "/api/v2/summary.json"} {
+		if got := read(path); got != want {
+			t.Errorf("%s during the window: %+v, want %+v", path, got, want)
+		}
+	}
+	if _, err := f.store.CreateIncident(ctx, store.Incident{Name: "Errors", Status: "investigating", Impact: "minor", Started: t0},
+		store.IncidentUpdate{Status: "investigating", Body: "x", At: t0}, seedActor, t0); err != nil {
+		t.Fatal(err)
+	}
+	bump(f)
+	if got := read("/api/v2/status.json"); got.Indicator != "minor" {
+		t.Errorf("window and a minor incident: %+v, want minor", got)
 	}
 }
 

@@ -199,20 +199,37 @@ func checkEnums(t *testing.T, spec statuspageSpec, object string, m map[string]a
 	}
 }
 
-// TestOverallStatus: Statuspage's indicator and description from the
-// worst component.
+// TestOverallStatus: Statuspage's blended top-level status and its
+// indicator (see overallOf for the rule and its source).
 func TestOverallStatus(t *testing.T) {
+	up, deg, part, down, maint := status.Up, status.Degraded, status.Partial, status.Down, status.Maintenance
+	eightWithOneDown := []status.Level{down, up, up, up, up, up, up, up}
 	cases := []struct {
 		levels    []status.Level
 		indicator string
 		desc      string
 	}{
-		{[]status.Level{status.Up, status.Up}, "none", "All Systems Operational"},
-		{[]status.Level{status.Up, status.Degraded}, "minor", "Degraded System Service"},
-		{[]status.Level{status.Degraded, status.Partial}, "major", "Partial System Outage"},
-		{[]status.Level{status.Partial, status.Down, status.Up}, "critical", "Major System Outage"},
-		{[]status.Level{status.Up, status.Maintenance}, "none", "Service Under Maintenance"},
-		{[]status.Level{status.Down, status.Maintenance}, "critical", "Major System Outage"},
+		{[]status.Level{up, up}, "none", "All Systems Operational"},
+		// One component: its own status.
+		{[]status.Level{down}, "critical", "Major System Outage"},
+		{[]status.Level{part}, "major", "Partial System Outage"},
+		{[]status.Level{deg}, "minor", "Partially Degraded Service"},
+		{[]status.Level{maint}, "maintenance", "Service Under Maintenance"},
+		// Two or more, all alike: the system's status.
+		{[]status.Level{down, down, down}, "critical", "Major System Outage"},
+		{[]status.Level{part, part}, "major", "Partial System Outage"},
+		{[]status.Level{deg, deg}, "minor", "Degraded System Service"},
+		{[]status.Level{maint, maint}, "maintenance", "Service Under Maintenance"},
+		// Some: one step milder than the worst.
+		{eightWithOneDown, "major", "Partial System Outage"},
+		{[]status.Level{part, down, up}, "major", "Partial System Outage"},
+		{[]status.Level{down, maint}, "major", "Partial System Outage"},
+		{[]status.Level{deg, part, up}, "minor", "Minor Service Outage"},
+		{[]status.Level{up, deg}, "minor", "Partially Degraded Service"},
+		{[]status.Level{up, maint}, "maintenance", "Service Under Maintenance"},
+		{[]status.Level{deg, maint}, "minor", "Partially Degraded Service"},
+		// Components not yet observed do not count.
+		{[]status.Level{down, status.NoData}, "critical", "Major System Outage"},
 		{[]status.Level{status.NoData}, "none", "Awaiting First Checks"},
 		{nil, "none", "Awaiting First Checks"},
 	}
@@ -240,7 +257,7 @@ func TestSummaryReflectsState(t *testing.T) {
 	if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
 		t.Fatal(err)
 	}
-	if body.Status != (statusObject{"major", "Partial System Outage"}) {
+	if body.Status != (statusObject{"minor", "Minor Service Outage"}) {
 		t.Errorf("status %+v", body.Status)
 	}
 	got := map[string]string{}

@@ -42,28 +42,51 @@ type overall struct {
 	Level       status.Level
 }
 
-// overallOf derives the page status from the worst component, in
-// Statuspage's wording.
+// overallOf blends the components' statuses into the page status by
+// Statuspage's rule ("Top-level status and incident impact calculations",
+// https://support.atlassian.com/statuspage/docs/top-level-status-and-incident-impact-calculations/):
+// with one component the page says that component's status; with two or
+// more, a status all of them share reads as the system's ("Major System
+// Outage" only when every component is in major outage), otherwise the
+// worst of the others is toned down by one step: some in major outage is a
+// "Partial System Outage", some in partial outage a "Minor Service
+// Outage", some degraded a "Partially Degraded Service", some in
+// maintenance "Service Under Maintenance". So one component down of eight
+// no longer reads as everything down. Components with no data yet are
+// left out; the indicator is "maintenance" while maintenance is the only
+// news, as on Statuspage.
 func overallOf(comps []state.Component) overall {
-	levels := make([]status.Level, 0, len(comps))
+	count := map[status.Level]int{}
+	seen := 0
 	for _, c := range comps {
-		levels = append(levels, c.Level)
+		if c.Level != status.NoData {
+			count[c.Level]++
+			seen++
+		}
 	}
-	w := status.Worst(levels...)
-	switch w {
-	case status.Down:
-		return overall{"critical", "Major System Outage", w}
-	case status.Partial:
-		return overall{"major", "Partial System Outage", w}
-	case status.Degraded:
-		return overall{"minor", "Degraded System Service", w}
-	case status.Maintenance:
-		return overall{"none", "Service Under Maintenance", w}
-	case status.Up:
-		return overall{"none", "All Systems Operational", w}
+	all := func(l status.Level) bool { return seen > 0 && count[l] == seen }
+	switch {
+	case seen == 0:
+		return overall{"none", "Awaiting First Checks", status.NoData}
+	case all(status.Down):
+		return overall{"critical", "Major System Outage", status.Down}
+	case all(status.Partial), count[status.Down] > 0:
+		return overall{"major", "Partial System Outage", status.Partial}
+	case count[status.Partial] > 0:
+		return overall{"minor", "Minor Service Outage", status.Degraded}
+	case all(status.Degraded) && seen > 1:
+		return overall{"minor", "Degraded System Service", status.Degraded}
+	case count[status.Degraded] > 0:
+		return overall{"minor", "Partially Degraded Service", status.Degraded}
+	case count[status.Maintenance] > 0:
+		return overall{indicatorMaintenance, "Service Under Maintenance", status.Maintenance}
 	}
-	return overall{"none", "Awaiting First Checks", w}
+	return overall{"none", "All Systems Operational", status.Up}
 }
+
+// indicatorMaintenance is Statuspage's indicator while maintenance is in
+// progress and nothing is worse.
+const indicatorMaintenance = "maintenance"
 
 // siteView is what the layout shows on every page.
 type siteView struct {

@@ -159,7 +159,7 @@ func TestBrowser(t *testing.T) {
 	eval(`window.ampelMarker = "same page"; ""`)
 	failing.Store(true)
 	poll("api row shows the outage", `document.querySelector('[data-component="api"] .state').textContent === "Major Outage"`)
-	poll("banner shows the outage", `document.querySelector("#banner h1").textContent === "Major System Outage"`)
+	poll("banner shows one component of three down as a partial outage", `document.querySelector("#banner h1").textContent === "Partial System Outage"`)
 	if got := eval(`window.ampelMarker || "reloaded"`); got != "same page" {
 		t.Fatalf("the page reloaded instead of updating in place")
 	}
