@@ -132,10 +132,12 @@ func componentsBodyOf(d Deps, comps []state.Component) componentsBody {
 	groups := map[string]int{}                 // group name → index in body.Components
 	groupSince := map[string]time.Time{}       // newest change among a group's members
 	groupLevels := map[string][]status.Level{} // the members' levels
+	groupCreated := map[string]time.Time{}     // the oldest member's created_at
 	for _, comp := range comps {
+		created := createdOf(d, comp.Slug)
 		out := component{
 			ID: comp.Slug, Name: comp.Name, Status: publishedLevel(comp.Level).Statuspage(), AmpelStatus: ampelStatusOf(comp.Level),
-			CreatedAt: stamp(d.Started), UpdatedAt: stamp(comp.Since),
+			CreatedAt: stamp(created), UpdatedAt: stamp(comp.Since),
 			Position: comp.Position, Showcase: true, PageID: pageID,
 		}
 		if comp.Description != "" {
@@ -150,11 +152,16 @@ func componentsBodyOf(d Deps, comps []state.Component) componentsBody {
 				groups[comp.Group] = i
 				body.Components = append(body.Components, component{
 					ID: gid, Name: comp.Group,
-					CreatedAt: stamp(d.Started), UpdatedAt: stamp(comp.Since),
+					CreatedAt: stamp(created), UpdatedAt: stamp(comp.Since),
 					Position: comp.Position, PageID: pageID, Group: true,
 				})
+				groupCreated[comp.Group] = created
 			}
 			g := &body.Components[i]
+			if created.Before(groupCreated[comp.Group]) { // a group is as old as its oldest member
+				groupCreated[comp.Group] = created
+				g.CreatedAt = stamp(created)
+			}
 			g.Components = append(g.Components, comp.Slug)
 			// A group shows the worst of what its members show.
 			levels := append(groupLevels[comp.Group], comp.Level)
@@ -168,6 +175,15 @@ func componentsBodyOf(d Deps, comps []state.Component) componentsBody {
 		body.Components = append(body.Components, out)
 	}
 	return body
+}
+
+// createdOf is when a component first appeared (kept in the store, so it
+// does not move with restarts), or when serving began without a store.
+func createdOf(d Deps, slug string) time.Time {
+	if t, ok := d.Created[slug]; ok {
+		return t
+	}
+	return d.Started
 }
 
 // pageID is a stable identifier for this page: its public host, or "ampel".

@@ -34,6 +34,10 @@ type Deps struct {
 	Now func() time.Time
 	// Started is when serving began (the page's first updated_at).
 	Started time.Time
+	// Created is when each component (by slug) first appeared, from
+	// store.ComponentsSeen: Statuspage's created_at. A component missing
+	// here shows Started.
+	Created map[string]time.Time
 	// Agents serves the agent API of remote zones; nil leaves it out.
 	Agents *remote.Receiver
 	// Store is read for history (bars, charts, state changes); nil shows

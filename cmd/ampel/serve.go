@@ -120,6 +120,10 @@ func runServer(ctx context.Context, cfg *config.Config, probers map[string]probe
 		Logger:        logger,
 	})
 
+	created, err := componentsSeen(ctx, cfg, st)
+	if err != nil {
+		return err
+	}
 	tcp, err := net.Listen("tcp", cfg.Server.Listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s (server.listen): %w", cfg.Server.Listen, err)
@@ -128,7 +132,7 @@ func runServer(ctx context.Context, cfg *config.Config, probers map[string]probe
 	ln, budget := limitInbound(tcp, cfg, m, logger)
 	started := time.Now()
 	srv := ui.NewServer(ui.New(ui.Deps{
-		Config: cfg, Engine: engine, Gatherer: m.Registry, Logger: logger, Started: started,
+		Config: cfg, Engine: engine, Gatherer: m.Registry, Logger: logger, Started: started, Created: created,
 		Health: func() error { return health(writer, sched) },
 		Store:  st, Feed: feed, Agents: agents, OnIncidentChange: applyOverlay,
 		Backups: backupStatus, Heartbeats: heartbeats,
@@ -251,4 +255,14 @@ func housekeep(ctx context.Context, st *store.Store, cfg *config.Config, logger 
 			prune()
 		}
 	}
+}
+
+// componentsSeen records the components this config shows and returns
+// when each first appeared, for Statuspage's created_at.
+func componentsSeen(ctx context.Context, cfg *config.Config, st *store.Store) (map[string]time.Time, error) {
+	slugs := make([]string, 0, len(cfg.Components))
+	for _, c := range cfg.Components {
+		slugs = append(slugs, c.Slug)
+	}
+	return st.ComponentsSeen(ctx, slugs, time.Now())
 }

@@ -46,6 +46,12 @@ CREATE TABLE checks (
 	name TEXT NOT NULL UNIQUE
 ) STRICT;
 
+-- table components_seen
+CREATE TABLE components_seen (
+	slug TEXT PRIMARY KEY,
+	first_seen_ms INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+
 -- table incident_components
 CREATE TABLE incident_components (
 	incident_id INTEGER NOT NULL REFERENCES incidents (id),
