@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"fmt"
 )
@@ -24,7 +26,33 @@ const (
 	// metaPrunedBefore is the highest instant (Unix ms) results were
 	// pruned before: hours before it are not re-aggregated.
 	metaPrunedBefore = "pruned_before_ms"
+	// metaInstallID is a random name for this install, made once: the
+	// part of every Message-ID that differs between two installs with
+	// one sender domain (see InstallID).
+	metaInstallID = "install_id"
 )
+
+// InstallID returns this install's random name (16 hex digits), made on
+// first use and kept in the database. Mail Message-IDs carry it, so two
+// installs sending from one domain never repeat each other's ids, which
+// receivers would drop as duplicates.
+func (s *Store) InstallID(ctx context.Context) (string, error) {
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("store: install id: %w", err)
+	}
+	var id string
+	err := s.writeTx(ctx, "install id", func(tx *sql.Tx) error {
+		const q = `INSERT OR IGNORE INTO meta (key, value) VALUES (?1, ?2)`
+		if _, err := tx.ExecContext(ctx, q, metaInstallID, hex.EncodeToString(b[:])); err != nil {
+			return fmt.Errorf("store: install id: %w", err)
+		}
+		var err error
+		id, err = metaText(ctx, tx, metaInstallID)
+		return err
+	})
+	return id, err
+}
 
 // queryer is what both *sql.DB and *sql.Tx offer.
 type queryer interface {

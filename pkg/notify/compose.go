@@ -69,6 +69,9 @@ type composer struct {
 	site   Site
 	from   string
 	domain string // of from: the right side of every Message-ID
+	// install is the install's random part of every Message-ID
+	// (store.InstallID), read by the dispatcher before its first mail.
+	install string
 	// md renders an event's body once for all its subscribers' mails.
 	md *markdown.Cache
 }

@@ -233,12 +233,52 @@ func TestWithoutSMTPWritesEml(t *testing.T) {
 		}
 	}
 	files, _ := os.ReadDir(dir.Path())
-	want := "ampel.incident." + itoa(inc.ID) + ".s1@example.com.eml"
+	want := "ampel." + f.install(t) + ".incident." + itoa(inc.ID) + ".s1@example.com.eml"
 	if len(files) != 1 || files[0].Name() != want {
 		t.Fatalf("files %v, want [%s]", files, want)
 	}
 	raw, _ := os.ReadFile(filepath.Join(dir.Path(), want))
 	if p := parse(t, raw); p.subject != "[Example Status] New incident: Outage" {
 		t.Fatalf("subject %q", p.subject)
+	}
+}
+
+// TestMessageIDsPerInstall: two installs sending from one domain never
+// repeat each other's Message-IDs (receivers would drop the second as a
+// duplicate), while one install keeps its ids across restarts, so a row
+// sent again is still one message.
+func TestMessageIDsPerInstall(t *testing.T) {
+	ctx := context.Background()
+	ids := func(f *fixture) string {
+		t.Helper()
+		clk := &clock{now: t0}
+		dir, err := mailer.NewDir(filepath.Join(t.TempDir(), "mail"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// A fresh dispatcher each time: a restart reads the id again.
+		if _, err := New(f.st, dir, options(clk)).RunOnce(ctx); err != nil {
+			t.Fatal(err)
+		}
+		files, _ := os.ReadDir(dir.Path())
+		if len(files) != 1 {
+			t.Fatalf("%d mails, want 1", len(files))
+		}
+		return files[0].Name()
+	}
+	a, b := newFixture(t), newFixture(t)
+	for _, f := range []*fixture{a, b} {
+		f.subscriber(t, "a@example.org", "en")
+		f.incident(t, "Outage", t0)
+	}
+	first := ids(a)
+	if other := ids(b); other == first {
+		t.Errorf("two installs, one Message-ID: %s", first)
+	}
+	if _, err := a.db.Exec(`UPDATE outbox SET sent_at_ms = NULL`); err != nil {
+		t.Fatal(err)
+	}
+	if again := ids(a); again != first {
+		t.Errorf("sent again after a restart as %s, first as %s", again, first)
 	}
 }

@@ -52,6 +52,16 @@ type fixture struct {
 	srv *smtptest.Server
 }
 
+// install is the store's install id, part of every Message-ID.
+func (f *fixture) install(t *testing.T) string {
+	t.Helper()
+	id, err := f.st.InstallID(context.Background())
+	if err != nil || len(id) != 16 {
+		t.Fatalf("install id %q, %v", id, err)
+	}
+	return id
+}
+
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "ampel.db")

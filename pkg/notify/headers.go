@@ -13,13 +13,19 @@ import (
 
 // messageID is stable per (event, subscriber): a mail sent again after a
 // crash carries the same id, so receivers and the .eml folder see one
-// message. The opening mail of an incident or window is the thread root.
+// message. The install's random part (store.InstallID) keeps a second
+// install with the same sender domain from repeating the ids of the first,
+// which receivers would drop. The opening mail of an incident or window
+// is the thread root.
 func (c *composer) messageID(row store.OutboxMail) string {
 	if parts := strings.Split(row.EventKey, ":"); len(parts) == 3 && parts[2] == "created" {
 		return c.root(parts[0], parts[1], row.SubscriberID)
 	}
-	return "ampel." + strings.ReplaceAll(row.EventKey, ":", ".") + ".s" + strconv.FormatInt(row.SubscriberID, 10) + "@" + c.domain
+	return c.idPrefix() + strings.ReplaceAll(row.EventKey, ":", ".") + ".s" + strconv.FormatInt(row.SubscriberID, 10) + "@" + c.domain
 }
+
+// idPrefix starts every Message-ID: "ampel.", the install's part, ".".
+func (c *composer) idPrefix() string { return "ampel." + c.install + "." }
 
 // threadRoot is the Message-ID every later mail about the same incident
 // or window refers to (In-Reply-To, References), so they thread; "" for
@@ -37,7 +43,7 @@ func (c *composer) threadRoot(row store.OutboxMail) string {
 }
 
 func (c *composer) root(objectType, id string, sub int64) string {
-	return "ampel." + objectType + "." + id + ".s" + strconv.FormatInt(sub, 10) + "@" + c.domain
+	return c.idPrefix() + objectType + "." + id + ".s" + strconv.FormatInt(sub, 10) + "@" + c.domain
 }
 
 // domainOf is the domain of a sender address, for Message-IDs.

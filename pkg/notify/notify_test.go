@@ -54,7 +54,7 @@ func TestIncidentMailsThreadAndCarryLinks(t *testing.T) {
 		t.Fatalf("ann got %d mails", len(a))
 	}
 	first, second := a[0], a[1]
-	wantRoot := "<ampel.incident." + itoa(inc.ID) + ".s" + itoa(ann) + "@example.com>"
+	wantRoot := "<ampel." + f.install(t) + ".incident." + itoa(inc.ID) + ".s" + itoa(ann) + "@example.com>"
 	if id := first.header.Get("Message-Id"); id != wantRoot || first.header.Get("In-Reply-To") != "" {
 		t.Errorf("first mail Message-ID %q In-Reply-To %q, want %q and none", id, first.header.Get("In-Reply-To"), wantRoot)
 	}

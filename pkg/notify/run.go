@@ -59,6 +59,13 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) {
 	if err := d.remind(ctx); err != nil {
 		return 0, err
 	}
+	if d.c.install == "" {
+		id, err := d.st.InstallID(ctx)
+		if err != nil {
+			return 0, err
+		}
+		d.c.install = id
+	}
 	sent := 0
 	for !d.paused() && ctx.Err() == nil {
 		rows, err := d.st.DueMail(ctx, d.opt.Now(), d.opt.Batch)
