@@ -1,12 +1,13 @@
 package ui
 
 import (
-	"bytes"
 	"crypto/subtle"
+	"log/slog"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
-	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/ampelstatus/ampel/pkg/auth"
 )
@@ -21,26 +22,30 @@ func (h *handlers) healthz(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
 }
 
-// metrics serves Prometheus text to loopback clients, or to anyone with
-// the configured bearer token: metric labels name internal checks.
+// metrics serves the registry to loopback clients, or to anyone with the
+// configured bearer token: metric labels name internal checks. promhttp
+// negotiates the format (OpenMetrics when the scraper asks for it, the
+// text format otherwise) and gzip.
 func (h *handlers) metrics(c echo.Context) error {
 	if !h.metricsAllowed(c) {
 		return echo.NewHTTPError(http.StatusForbidden, "metrics are served to loopback clients or with the metrics token")
 	}
-	families, err := h.d.Gatherer.Gather()
-	if err != nil {
-		h.d.Logger.Warn("gather metrics", "err", err)
-	}
-	var buf bytes.Buffer
-	format := expfmt.NewFormat(expfmt.TypeTextPlain)
-	enc := expfmt.NewEncoder(&buf, format)
-	for _, mf := range families {
-		if err := enc.Encode(mf); err != nil {
-			return err
-		}
-	}
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return c.Blob(http.StatusOK, string(format), buf.Bytes())
+	h.promHandler.ServeHTTP(c.Response(), c.Request())
+	return nil
+}
+
+// promHandlerOf serves g through promhttp; a gathering error is logged
+// and the metrics that could be gathered are still served.
+func promHandlerOf(g prometheus.Gatherer, logger *slog.Logger) http.Handler {
+	if g == nil {
+		g = prometheus.NewRegistry()
+	}
+	return promhttp.HandlerFor(g, promhttp.HandlerOpts{
+		EnableOpenMetrics: true,
+		ErrorHandling:     promhttp.ContinueOnError,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	})
 }
 
 func (h *handlers) metricsAllowed(c echo.Context) bool {

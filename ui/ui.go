@@ -88,7 +88,7 @@ func New(d Deps) http.Handler {
 		// caught by every test that calls New.
 		panic(err)
 	}
-	h := &handlers{d: d, site: s}
+	h := &handlers{d: d, site: s, promHandler: promHandlerOf(d.Gatherer, d.Logger)}
 	s.routes(e)
 	subscribeRoutes(e, s)
 	agentRoutes(e, d.Agents, d.Now)
@@ -116,8 +116,9 @@ func NewServer(h http.Handler, logger *slog.Logger) *http.Server {
 }
 
 type handlers struct {
-	d    Deps
-	site *site
+	d           Deps
+	site        *site
+	promHandler http.Handler // serves /metrics
 }
 
 // csp allows scripts, styles and connections from this origin only (no

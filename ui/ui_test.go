@@ -1,8 +1,10 @@
 package ui
 
 import (
+	"compress/gzip"
 	"encoding/json"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -109,6 +111,48 @@ func TestMetricsAccess(t *testing.T) {
 				t.Errorf("a refused request saw metrics")
 			}
 		})
+	}
+}
+
+// TestMetricsNegotiation: /metrics goes through promhttp, so a scraper
+// that asks for OpenMetrics gets it, one that takes gzip gets gzip, and
+// anything else the text format.
+func TestMetricsNegotiation(t *testing.T) {
+	h, _ := newHandler(t, func() error { return nil })
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	client := &http.Client{Transport: &http.Transport{DisableCompression: true}}
+	fetch := func(accept, encoding string) (*http.Response, string) {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodGet, srv.URL+"/metrics", nil)
+		req.Header.Set("Accept", accept)
+		req.Header.Set("Accept-Encoding", encoding)
+		res, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var r io.Reader = res.Body
+		if res.Header.Get("Content-Encoding") == "gzip" {
+			if r, err = gzip.NewReader(res.Body); err != nil {
+				t.Fatal(err)
+			}
+		}
+		b, err := io.ReadAll(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res, string(b)
+	}
+	res, body := fetch("application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5", "")
+	if ct := res.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/openmetrics-text") || !strings.HasSuffix(body, "# EOF\n") ||
+		!strings.Contains(body, "ampel_test_total 0") {
+		t.Errorf("OpenMetrics asked: %q\n%s", ct, body)
+	}
+	res, body = fetch("text/plain", "gzip")
+	if ct := res.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/plain; version=0.0.4") || res.Header.Get("Content-Encoding") != "gzip" ||
+		!strings.Contains(body, "# TYPE ampel_test_total counter") {
+		t.Errorf("gzip asked: %q, encoding %q\n%s", ct, res.Header.Get("Content-Encoding"), body)
 	}
 }
 

@@ -124,10 +124,18 @@ func backupMetrics(m *metrics.Metrics, b *backup.Backups, started time.Time) {
 	})
 	m.Gauge("ampel_backup_last_size_bytes", "Size of the newest verified snapshot.", func() float64 { return float64(b.Status().Last.Size) })
 	m.Gauge("ampel_backup_last_duration_seconds", "Time the last snapshot took, including its verification.", func() float64 { return b.Status().LastTook.Seconds() })
-	m.Gauge("ampel_backup_last_ok", "1 when the last snapshot attempt succeeded (or none was due yet), 0 when it failed.", func() float64 { return boolFloat(b.Status().LastErr == nil) })
+	// Neither "ok" is 1 before there is a snapshot: a server that never
+	// managed one must not look backed up.
+	m.Gauge("ampel_backup_last_ok", "1 when there is a snapshot and the last attempt succeeded; 0 when it failed or before the first snapshot.", func() float64 {
+		st := b.Status()
+		return boolFloat(st.LastErr == nil && !st.Last.At.IsZero())
+	})
 	m.Counter("ampel_backup_failures_total", "Failed snapshot attempts.", func() float64 { return float64(b.Status().Failures) })
 	m.Gauge("ampel_backup_snapshots", "Snapshots kept in the backup folder.", func() float64 { return float64(b.Status().Kept) })
-	m.Gauge("ampel_backup_command_ok", "1 when the backup command succeeded for the newest snapshot (or has nothing to do), 0 while it fails.", func() float64 { return boolFloat(b.Status().CommandOK) })
+	m.Gauge("ampel_backup_command_ok", "1 when the backup command succeeded for the newest snapshot (or none is configured); 0 while it fails or before the first snapshot.", func() float64 {
+		st := b.Status()
+		return boolFloat(st.CommandOK && !st.Last.At.IsZero())
+	})
 	m.Counter("ampel_backup_command_failures_total", "Failed runs of the backup command.", func() float64 { return float64(b.Status().CommandFailures) })
 }
 

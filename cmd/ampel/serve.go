@@ -70,7 +70,9 @@ func runServer(ctx context.Context, cfg *config.Config, probers map[string]probe
 		Logger:   logger,
 	})
 	m.Gauge("ampel_store_queued_results", "Results waiting to be committed.", func() float64 { return float64(writer.Queued()) })
-	m.Gauge("ampel_store_dropped_results", "Results dropped because the store could not write for too long.", func() float64 { return float64(writer.Dropped()) })
+	m.Counter("ampel_store_dropped_results_total", "Results dropped because the store could not write for too long.", func() float64 { return float64(writer.Dropped()) })
+	m.KnownChecks(checkZones(cfg))
+	m.BuildInfo(version)
 	backupStatus, stopBackups, err := startBackups(cfg, st.Path(), m, logger)
 	if err != nil {
 		return err
@@ -265,4 +267,15 @@ func componentsSeen(ctx context.Context, cfg *config.Config, st *store.Store) (m
 		slugs = append(slugs, c.Slug)
 	}
 	return st.ComponentsSeen(ctx, slugs, time.Now())
+}
+
+// checkZones lists each check's zones, so its failure counters start at 0.
+func checkZones(cfg *config.Config) map[string][]string {
+	out := map[string][]string{}
+	for _, comp := range cfg.Components {
+		for _, chk := range comp.Checks {
+			out[chk.Name] = chk.Zones
+		}
+	}
+	return out
 }

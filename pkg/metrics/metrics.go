@@ -4,6 +4,8 @@
 package metrics
 
 import (
+	"runtime"
+	"runtime/debug"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -40,11 +42,11 @@ func New() *Metrics {
 			Name:    "ampel_probe_duration_seconds",
 			Help:    "Duration of probe runs.",
 			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
-		}, []string{"check"}),
+		}, []string{"check", "zone"}),
 		probeErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "ampel_probe_failures_total",
 			Help: "Probe runs whose outcome was down.",
-		}, []string{"check"}),
+		}, []string{"check", "zone"}),
 		componentLevel: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "ampel_component_status",
 			Help: "Current status of a component: 1 for its status, 0 for the others.",
@@ -95,11 +97,22 @@ func (m *Metrics) ObserveResult(r status.Result, changes []status.Change) {
 	up := 1.0
 	if r.Outcome == status.Down {
 		up = 0
-		m.probeErrors.WithLabelValues(r.Check).Inc()
+		m.probeErrors.WithLabelValues(r.Check, r.Zone).Inc()
 	}
 	m.checkUp.WithLabelValues(r.Check, r.Zone).Set(up)
-	m.probeLatency.WithLabelValues(r.Check).Observe(r.Duration.Seconds())
+	m.probeLatency.WithLabelValues(r.Check, r.Zone).Observe(r.Duration.Seconds())
 	m.observeChanges(changes)
+}
+
+// KnownChecks starts the failure counter of every check in each of its
+// zones at 0 (check name → zones), so rate() and absent() work before
+// the first failure instead of seeing no series.
+func (m *Metrics) KnownChecks(zones map[string][]string) {
+	for check, zs := range zones {
+		for _, z := range zs {
+			m.probeErrors.WithLabelValues(check, z)
+		}
+	}
 }
 
 func (m *Metrics) observeChanges(changes []status.Change) {
@@ -137,6 +150,26 @@ func (m *Metrics) ObserveCommit(results int, took time.Duration, err error) {
 	}
 	m.batchResults.Observe(float64(results))
 	m.commitSeconds.Observe(took.Seconds())
+}
+
+// BuildInfo registers ampel_build_info: always 1, with the version, the
+// Go version and the VCS revision the binary was built from as labels.
+func (m *Metrics) BuildInfo(version string) {
+	revision := "unknown"
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" {
+				revision = s.Value
+			}
+		}
+	}
+	g := prometheus.NewGauge(prometheus.GaugeOpts{
+		Name:        "ampel_build_info",
+		Help:        "Which Ampel this is: always 1, with its version, Go version and VCS revision as labels.",
+		ConstLabels: prometheus.Labels{"version": version, "goversion": runtime.Version(), "revision": revision},
+	})
+	g.Set(1)
+	m.Registry.MustRegister(g)
 }
 
 // Gauge registers a gauge read from f at scrape time.

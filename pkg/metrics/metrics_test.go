@@ -30,7 +30,7 @@ ampel_check_up{check="api",zone="eu"} 1
 ampel_check_up{check="api",zone="us"} 0
 # HELP ampel_probe_failures_total Probe runs whose outcome was down.
 # TYPE ampel_probe_failures_total counter
-ampel_probe_failures_total{check="api"} 1
+ampel_probe_failures_total{check="api",zone="us"} 1
 # HELP ampel_scheduler_skipped_total Probe runs skipped because the previous run was still going or the scheduler fell behind.
 # TYPE ampel_scheduler_skipped_total counter
 ampel_scheduler_skipped_total 1
@@ -51,8 +51,8 @@ ampel_test_queue 7
 	if got := testutil.ToFloat64(m.componentLevel.WithLabelValues("api", "up")); got != 0 {
 		t.Errorf("component up gauge %v after partial, want 0", got)
 	}
-	if n := testutil.CollectAndCount(m.probeLatency); n != 1 {
-		t.Errorf("%d latency series, want 1 per check", n)
+	if n := testutil.CollectAndCount(m.probeLatency); n != 2 {
+		t.Errorf("%d latency series, want 1 per check and zone", n)
 	}
 	if n := testutil.CollectAndCount(m.batchResults); n != 1 {
 		t.Errorf("batch histogram has %d series", n)
