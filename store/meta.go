@@ -43,7 +43,7 @@ func (s *Store) InstallID(ctx context.Context) (string, error) {
 	}
 	var id string
 	err := s.writeTx(ctx, "install id", func(tx *sql.Tx) error {
-		const q = `INSERT OR IGNORE INTO meta (key, value) VALUES (?1, ?2)`
+		const q = `INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO NOTHING`
 		if _, err := tx.ExecContext(ctx, q, metaInstallID, hex.EncodeToString(b[:])); err != nil {
 			return fmt.Errorf("store: install id: %w", err)
 		}

@@ -19,7 +19,7 @@ import (
 // headParams fills a route's parameters with values that exist in the
 // fixture where one can.
 var headParams = map[string]string{
-	":slug": "api", ":id": "1", ":file": "api.svg", ":month": "2026-11", ":token": "no-such-token",
+	":slug": "api", ":id": "1", ":file": "api.svg", ":month": "2026-11", ":token": "no-such-token", ":signal": "start",
 }
 
 // TestHeadOnEveryGetRoute walks every registered GET route: HEAD answers
