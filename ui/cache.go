@@ -104,14 +104,19 @@ func (c *cache) get(key string, version uint64, now time.Time, contentType strin
 	}
 	r, err := renderNow(version, now, contentType, build)
 	if err != nil {
+		// While the store is away (a database failover, say) the page
+		// everyone reads is the last one built, with its own "updated"
+		// time: a status page must not answer 500 because its own
+		// database is down. The next request tries the build again.
+		if prev := e.r.Load(); prev != nil {
+			return prev, nil
+		}
 		// A key that never built (an unknown incident id, say) must not
 		// hold a slot: a stranger asking for many would otherwise push
 		// out the pages everyone reads.
-		if e.r.Load() == nil {
-			c.mu.Lock()
-			c.forget(e)
-			c.mu.Unlock()
-		}
+		c.mu.Lock()
+		c.forget(e)
+		c.mu.Unlock()
 		return nil, err
 	}
 	e.r.Store(r)
