@@ -40,8 +40,12 @@ func TestPostgresOutage(t *testing.T) {
 		t.Fatal(err)
 	}
 	var probes atomic.Int64
+	var failing atomic.Bool
 	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		probes.Add(1)
+		if failing.Load() {
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
 		io.WriteString(w, "ok")
 	}))
 	defer target.Close()
@@ -65,6 +69,10 @@ func TestPostgresOutage(t *testing.T) {
 		t.Fatal(err)
 	}
 	down := time.Now()
+	// The service fails while the database is away: its state changes
+	// in memory, so the pages need a rebuild they cannot read the store
+	// for.
+	failing.Store(true)
 	eventually(t, 10*time.Second, "healthz 503 with the database down", func() bool { return healthz(base) == http.StatusServiceUnavailable })
 	pages := map[string]int{}
 	for time.Since(down) < outage {
@@ -79,6 +87,7 @@ func TestPostgresOutage(t *testing.T) {
 		}
 		time.Sleep(500 * time.Millisecond) // the outage's length, not readiness
 	}
+	failing.Store(false)
 	during := probes.Load()
 	// A status page stays up while its own database is away: the last
 	// pages built, with their "updated" time.
