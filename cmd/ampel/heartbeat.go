@@ -22,18 +22,7 @@ func startHeartbeats(cfg *config.Config, in *ingest.Ingest, w *store.Writer) (*h
 	if m.Len() == 0 {
 		return m, func() {}
 	}
-	return m, runUntilStopped(func(ctx context.Context) {
-		t := time.NewTicker(time.Second)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case now := <-t.C:
-				m.Tick(now)
-			}
-		}
-	})
+	return m, runUntilStopped(func(ctx context.Context) { everySecond(ctx, m.Tick) })
 }
 
 // heartbeatCheck reports whether cfg has a heartbeat check named name.

@@ -1,6 +1,9 @@
 package main
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // runUntilStopped runs loop in its own goroutine until the returned stop
 // is called; stop cancels loop's context and waits for it to return, so
@@ -13,4 +16,20 @@ func runUntilStopped(loop func(context.Context)) (stop func()) {
 		loop(ctx)
 	}()
 	return func() { cancel(); <-done }
+}
+
+// everySecond calls tick with the time once a second until ctx ends: the
+// clocks that notice what did not happen (silent zones, missing
+// heartbeats).
+func everySecond(ctx context.Context, tick func(time.Time)) {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			tick(now)
+		}
+	}
 }

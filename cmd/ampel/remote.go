@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"log/slog"
-	"time"
 
 	"github.com/ampelstatus/ampel/pkg/config"
 	"github.com/ampelstatus/ampel/pkg/ingest"
@@ -36,7 +35,7 @@ func isRemoteZone(zones []config.Zone, name string) bool {
 // (nil otherwise), publishes what the store knows of agents as metrics,
 // and starts the staleness tick, which runs until ctx ends.
 func startRemote(ctx context.Context, cfg *config.Config, st *store.Store, w *store.Writer, engine *state.Engine, in *ingest.Ingest, m *metrics.Metrics, logger *slog.Logger) (*remote.Receiver, error) {
-	go tickStaleness(ctx, in)
+	go everySecond(ctx, in.Tick) // the engine notices zones gone silent
 	m.ZoneFreshness(func() map[string][2]int {
 		out := map[string][2]int{}
 		for zone, f := range engine.Freshness() {
@@ -65,18 +64,4 @@ func startRemote(ctx context.Context, cfg *config.Config, st *store.Store, w *st
 		observe(a)
 	}
 	return remote.New(remote.Options{Config: cfg, Store: st, Writer: w, Ingest: in, Logger: logger, OnPush: observe})
-}
-
-// tickStaleness lets the engine notice zones gone silent, every second.
-func tickStaleness(ctx context.Context, in *ingest.Ingest) {
-	t := time.NewTicker(time.Second)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case now := <-t.C:
-			in.Tick(now)
-		}
-	}
 }
