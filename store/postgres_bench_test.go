@@ -63,19 +63,7 @@ func BenchmarkPostgresCopyCeiling(b *testing.B) {
 	ctx := context.Background()
 	s, dsn := openPostgresBench(b)
 	rs := newFleet().results(b.N)
-	ids := map[string]int64{}
-	id := func(table, name string) int64 {
-		key := table + "/" + name
-		if v, ok := ids[key]; ok {
-			return v
-		}
-		var v int64
-		if err := s.wdb.QueryRow(`INSERT INTO `+table+` (name) VALUES (?1) RETURNING id`, name).Scan(&v); err != nil {
-			b.Fatal(err)
-		}
-		ids[key] = v
-		return v
-	}
+	id := benchNameIDs(b, s)
 	rows := make([][]any, len(rs))
 	for i, r := range rs {
 		rows[i] = []any{id("checks", r.Check), id("zones", r.Zone), r.Instance, r.Start.UnixMilli(),
