@@ -41,6 +41,7 @@ var allowed = map[string][]string{
 	"pkg/mailer":       {"pkg/config"},
 	"pkg/smtptest":     {},
 	"pkg/pgtest":       {},
+	"pkg/clustertest":  {"pkg/pgtest"},
 	"pkg/safehttp":     {},
 	"pkg/channel":      {"pkg/status", "pkg/safehttp"},
 	"pkg/notify":       {"pkg/auth", "pkg/i18n", "pkg/markdown", "pkg/mailer", "store"},
