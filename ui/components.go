@@ -88,16 +88,18 @@ type componentsBody struct {
 	Components []component `json:"components"`
 }
 
-func (h *handlers) components(c echo.Context) error {
-	return h.site.serveJSON(c, "components.json", func() any {
-		return componentsBodyOf(h.d, h.d.Engine.Components())
+func (s *site) componentsJSON(c echo.Context) error {
+	return s.serveJSON(c, "components.json", func(b base) (any, error) {
+		return componentsBodyOf(s.d, b, s.d.Engine.Components()), nil
 	})
 }
 
-// pageOf is the "page" object every Statuspage response starts with.
-func pageOf(d Deps) page {
+// pageOf is the "page" object every Statuspage response starts with. Its
+// url is absolute, the site's address for b (public_url, or the
+// request's host by the host rule), as Statuspage's always is.
+func pageOf(d Deps, b base) page {
 	return page{
-		ID: pageID(d), Name: d.Config.Site.Title, URL: d.Config.Site.PublicURL,
+		ID: pageID(d), Name: d.Config.Site.Title, URL: b.URL,
 		TimeZone: locOf(d).String(), UpdatedAt: stampOf(d)(d.Engine.UpdatedAt()),
 	}
 }
@@ -125,10 +127,10 @@ func stampOf(d Deps) func(time.Time) string {
 // componentsBodyOf builds the body in Statuspage's shape. Groups are
 // components with group=true listing their members, with the worst status
 // of those members, as on Statuspage.
-func componentsBodyOf(d Deps, comps []state.Component) componentsBody {
+func componentsBodyOf(d Deps, b base, comps []state.Component) componentsBody {
 	pageID := pageID(d)
 	stamp := stampOf(d)
-	body := componentsBody{Page: pageOf(d), Components: []component{}}
+	body := componentsBody{Page: pageOf(d, b), Components: []component{}}
 	groups := map[string]int{}                 // group name → index in body.Components
 	groupSince := map[string]time.Time{}       // newest change among a group's members
 	groupLevels := map[string][]status.Level{} // the members' levels

@@ -34,12 +34,13 @@ type feedEntry struct {
 // header is the client's to choose).
 //
 // The host rule, for everything that names the site's address (feeds,
-// the calendar, absolute links in JSON):
+// the calendar, page.url and shortlinks in the Statuspage JSON):
 //   - with site.public_url set, every response names public_url,
 //     whatever Host the request carried, and is cached once;
 //   - without it, a response names the request's host. It is cached per
 //     host only for known hosts, those listed in site.hosts; for any other
-//     host it is built for that request alone and not kept. A made-up Host
+//     host it is built for that request alone, kept neither here nor by
+//     a shared cache in front (Cache-Control: no-store). A made-up Host
 //     costs a render, never memory, and can push nothing out of the cache.
 //   - a Host that is not a host name or IP literal (with an optional
 //     port) is named "localhost" and treated as unknown.
@@ -99,6 +100,10 @@ func (b base) key(name string) string {
 	return name
 }
 
+// unknownHostCacheControl is the Cache-Control of a response built for an
+// unknown host.
+const unknownHostCacheControl = "no-store"
+
 // serveFor answers with the response called name for base b (see base
 // for the host rule): from the cache for a known host, built for this
 // request alone for any other.
@@ -110,7 +115,9 @@ func (s *site) serveFor(c echo.Context, b base, name, contentType string, build 
 	if err != nil {
 		return err
 	}
-	c.Response().Header().Set("Cache-Control", pageCacheControl)
+	// Nor may a shared cache in front keep it: bytes naming a Host a
+	// stranger chose must never be served to anyone else.
+	c.Response().Header().Set("Cache-Control", unknownHostCacheControl)
 	return sendCached(c, r.body, r.gz, r.contentType, r.etag)
 }
 

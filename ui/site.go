@@ -71,6 +71,7 @@ func (s *site) routes(e *echo.Echo) {
 	get("/badge/:file", s.badge)
 	get("/events", s.events) // HEAD answers without a stream
 	get("/api/v2/summary.json", s.summary)
+	get("/api/v2/components.json", s.componentsJSON)
 	get("/availability", s.availabilityPage)
 	get("/availability/:slug/:month", s.availabilityMonth)
 	get("/api/v1/availability", s.availabilityAPI)

@@ -35,17 +35,14 @@ type summaryBody struct {
 	Availability          summaryAvailability `json:"availability"`
 }
 
-// serveJSON answers with body() encoded, from the cache. Anyone may read
-// the public JSON from a browser, as Statuspage allows.
-func (s *site) serveJSON(c echo.Context, key string, body func() any) error {
-	return s.serveJSONE(c, key, func() (any, error) { return body(), nil })
-}
-
-// serveJSONE is serveJSON for bodies read from the store.
-func (s *site) serveJSONE(c echo.Context, key string, body func() (any, error)) error {
+// serveJSON answers with body encoded, for the request's base (page.url
+// and shortlinks are absolute, see base for the host rule). Anyone may
+// read the public JSON from a browser, as Statuspage allows.
+func (s *site) serveJSON(c echo.Context, key string, body func(b base) (any, error)) error {
 	c.Response().Header().Set("Access-Control-Allow-Origin", "*")
-	return s.serve(c, key, echo.MIMEApplicationJSON, pageCacheControl, func() ([]byte, error) {
-		v, err := body()
+	b := s.baseOf(c)
+	return s.serveFor(c, b, key, echo.MIMEApplicationJSON, func() ([]byte, error) {
+		v, err := body(b)
 		if err != nil {
 			return nil, err
 		}
@@ -58,7 +55,7 @@ func (s *site) serveJSONE(c echo.Context, key string, body func() (any, error)) 
 }
 
 func (s *site) summary(c echo.Context) error {
-	return s.serveJSONE(c, "summary.json", func() (any, error) {
+	return s.serveJSON(c, "summary.json", func(b base) (any, error) {
 		ctx := c.Request().Context()
 		incs, err := s.unresolved(ctx)
 		if err != nil {
@@ -73,8 +70,8 @@ func (s *site) summary(c echo.Context) error {
 			return nil, err
 		}
 		comps := s.d.Engine.Components()
-		cb := componentsBodyOf(s.d, comps)
-		j := s.shaperOf(cb.Components)
+		cb := componentsBodyOf(s.d, b, comps)
+		j := s.shaperOf(b, cb.Components)
 		return summaryBody{
 			Page: cb.Page, Components: cb.Components,
 			Incidents:             shapeAll(incs, j.incident),
@@ -86,7 +83,7 @@ func (s *site) summary(c echo.Context) error {
 }
 
 func (s *site) statusJSON(c echo.Context) error {
-	return s.serveJSONE(c, "status.json", func() (any, error) {
+	return s.serveJSON(c, "status.json", func(b base) (any, error) {
 		ctx := c.Request().Context()
 		incs, err := s.unresolved(ctx)
 		if err != nil {
@@ -96,7 +93,7 @@ func (s *site) statusJSON(c echo.Context) error {
 		if err != nil {
 			return nil, err
 		}
-		return statusBody{Page: pageOf(s.d), Status: pageStatus(s.d.Engine.Components(), active, incs)}, nil
+		return statusBody{Page: pageOf(s.d, b), Status: pageStatus(s.d.Engine.Components(), active, incs)}, nil
 	})
 }
 
@@ -116,7 +113,7 @@ func shapeAll[T any](items []T, shape func(T) incidentJSON) []incidentJSON {
 // unresolved, incidents/unresolved.json.
 func (s *site) incidentList(unresolved bool) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		return s.serveJSONE(c, c.Path(), func() (any, error) {
+		return s.serveJSON(c, c.Path(), func(b base) (any, error) {
 			incs := []store.Incident{}
 			if s.d.Store != nil {
 				var err error
@@ -124,7 +121,7 @@ func (s *site) incidentList(unresolved bool) echo.HandlerFunc {
 					return nil, err
 				}
 			}
-			return map[string]any{"page": pageOf(s.d), "incidents": shapeAll(incs, s.shaper().incident)}, nil
+			return map[string]any{"page": pageOf(s.d, b), "incidents": shapeAll(incs, s.shaper(b).incident)}, nil
 		})
 	}
 }
@@ -134,12 +131,12 @@ func (s *site) incidentList(unresolved bool) echo.HandlerFunc {
 // "upcoming".
 func (s *site) maintenanceList(which string) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		return s.serveJSONE(c, c.Path(), func() (any, error) {
+		return s.serveJSON(c, c.Path(), func(b base) (any, error) {
 			ms, err := s.maintenances(c.Request().Context(), which)
 			if err != nil {
 				return nil, err
 			}
-			return map[string]any{"page": pageOf(s.d), "scheduled_maintenances": shapeAll(ms, s.shaper().maintenance)}, nil
+			return map[string]any{"page": pageOf(s.d, b), "scheduled_maintenances": shapeAll(ms, s.shaper(b).maintenance)}, nil
 		})
 	}
 }

@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"strings"
 	"time"
 
 	"github.com/ampelstatus/ampel/pkg/incident"
@@ -62,17 +61,18 @@ type affectedJSON struct {
 // with the page's components as they are now.
 type jsonShaper struct {
 	d     Deps
+	base  base // names the site in shortlinks
 	stamp func(time.Time) string
 	comps []component
 }
 
-func (s *site) shaper() jsonShaper {
-	return s.shaperOf(componentsBodyOf(s.d, s.d.Engine.Components()).Components)
+func (s *site) shaper(b base) jsonShaper {
+	return s.shaperOf(b, componentsBodyOf(s.d, b, s.d.Engine.Components()).Components)
 }
 
 // shaperOf is shaper over components the caller has shaped already.
-func (s *site) shaperOf(comps []component) jsonShaper {
-	return jsonShaper{d: s.d, stamp: stampOf(s.d), comps: comps}
+func (s *site) shaperOf(b base, comps []component) jsonShaper {
+	return jsonShaper{d: s.d, base: b, stamp: stampOf(s.d), comps: comps}
 }
 
 func (j jsonShaper) stampPtr(t time.Time) *string {
@@ -95,8 +95,9 @@ func (j jsonShaper) components(has func(id string) bool) []component {
 	return out
 }
 
+// shortlink is the absolute address of an incident's or a window's page.
 func (j jsonShaper) shortlink(kind string, id int64) string {
-	return strings.TrimSuffix(j.d.Config.Site.PublicURL, "/") + "/" + kind + "/" + idString(id)
+	return j.base.URL + "/" + kind + "/" + idString(id)
 }
 
 func (j jsonShaper) incident(inc store.Incident) incidentJSON {

@@ -97,7 +97,6 @@ func New(d Deps) http.Handler {
 	consoleRoutes(e, d, s)
 	e.GET("/healthz", h.healthz)
 	e.GET("/metrics", h.metrics)
-	e.GET("/api/v2/components.json", h.components)
 	return e
 }
 
