@@ -120,6 +120,10 @@ func (s *Store) writeBatch(ctx context.Context, ids *nameIDs, items []*item) (er
 			return fmt.Errorf("store: write batch: %w", err)
 		}
 	}
+	// Followers read what this batch stored once it commits.
+	if err := s.notify(ctx, tx, ChannelState); err != nil {
+		return fmt.Errorf("store: write batch: %w", err)
+	}
 	mark, err := s.bumpCommitMark(ctx, tx)
 	if err != nil {
 		return fmt.Errorf("store: write batch: %w", err)

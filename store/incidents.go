@@ -64,7 +64,7 @@ type reader interface {
 // returns it as stored.
 func (s *Store) CreateIncident(ctx context.Context, inc Incident, first IncidentUpdate, actor Actor, now time.Time) (Incident, error) {
 	var id int64
-	err := s.mailTx(ctx, "create incident", func(tx *sql.Tx, mailed *bool) error {
+	err := s.overlayTx(ctx, "create incident", func(tx *sql.Tx, mailed *bool) error {
 		const q = `
 INSERT INTO incidents (name, status, impact, impact_override, started_at_ms, created_at_ms, updated_at_ms, resolved_at_ms,
        eta_ms, postmortem, postmortem_at_ms, draft, auto_component)
@@ -102,7 +102,7 @@ VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8, ?9, ?10, ?11, ?12) RETURNING id`
 // is returned as is and changes nothing.
 func (s *Store) EditIncident(ctx context.Context, id int64, actor Actor, action string, now time.Time,
 	edit func(*Incident) (*IncidentUpdate, error)) (Incident, error) {
-	err := s.mailTx(ctx, "edit incident", func(tx *sql.Tx, mailed *bool) error {
+	err := s.overlayTx(ctx, "edit incident", func(tx *sql.Tx, mailed *bool) error {
 		inc, err := loadIncident(ctx, tx, id, false)
 		if err != nil {
 			return err

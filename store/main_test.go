@@ -28,7 +28,7 @@ var oncePerRun = []string{
 	"TestOpenRefusesNewerSchema", "TestMigrationFilesAreNumbered",
 	"TestOpenRefusesDamage", "TestOpenAcceptsSoundCopy", "TestVerifySnapshot", "TestOpenReadOnly",
 	"TestSnapshot", "TestLock", "TestRestore", "TestIntegrity", "TestCommitMark",
-	"TestOpenAutoIncidentUsesItsIndex", "TestFeedQueriesUseTimeIndexes", "TestPostgres", "TestSchemasMatch", "TestBothStores", "TestDollarParams", "TestCheckPostgresDSN",
+	"TestOpenAutoIncidentUsesItsIndex", "TestFeedQueriesUseTimeIndexes", "TestPostgres", "TestSchemasMatch", "TestBothStores", "TestDollarParams", "TestCheckPostgresDSN", "TestListenOnSQLiteWaits",
 }
 
 // TestMain runs the whole suite twice: on SQLite in this process, then on

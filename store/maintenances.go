@@ -52,7 +52,7 @@ var ErrNoMaintenance = errors.New("no such maintenance")
 // entry, in one transaction on the writer connection.
 func (s *Store) CreateMaintenance(ctx context.Context, m Maintenance, first MaintenanceUpdate, actor Actor, now time.Time) (Maintenance, error) {
 	var id int64
-	err := s.mailTx(ctx, "create maintenance", func(tx *sql.Tx, mailed *bool) error {
+	err := s.overlayTx(ctx, "create maintenance", func(tx *sql.Tx, mailed *bool) error {
 		const q = `
 INSERT INTO maintenances (name, status, scheduled_for_ms, scheduled_until_ms, created_at_ms, updated_at_ms,
        description, auto_start, auto_complete, time_zone)
@@ -85,7 +85,7 @@ VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7, ?8, ?9) RETURNING id`
 // EditMaintenance changes a window like EditIncident changes an incident.
 func (s *Store) EditMaintenance(ctx context.Context, id int64, actor Actor, action string, now time.Time,
 	edit func(*Maintenance) (*MaintenanceUpdate, error)) (Maintenance, error) {
-	err := s.mailTx(ctx, "edit maintenance", func(tx *sql.Tx, mailed *bool) error {
+	err := s.overlayTx(ctx, "edit maintenance", func(tx *sql.Tx, mailed *bool) error {
 		m, err := loadMaintenance(ctx, tx, id, false)
 		if err != nil {
 			return err

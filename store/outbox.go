@@ -175,6 +175,21 @@ func (s *Store) mailTx(ctx context.Context, what string, fn func(tx *sql.Tx, mai
 	return err
 }
 
+// overlayTx is mailTx for a change of an incident or a maintenance
+// window: it also tells every node of a cluster to reload its overlay and
+// pages once the transaction commits.
+func (s *Store) overlayTx(ctx context.Context, what string, fn func(tx *sql.Tx, mailed *bool) error) error {
+	return s.mailTx(ctx, what, func(tx *sql.Tx, mailed *bool) error {
+		if err := fn(tx, mailed); err != nil {
+			return err
+		}
+		if err := s.notify(ctx, tx, ChannelOverlay); err != nil {
+			return fmt.Errorf("store: %s: %w", what, err)
+		}
+		return nil
+	})
+}
+
 // pokeOutbox signals OutboxWake without blocking; call it after commit.
 func (s *Store) pokeOutbox() {
 	select {

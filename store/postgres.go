@@ -70,7 +70,7 @@ func OpenPostgres(ctx context.Context, dsn string, opts PostgresOptions) (*Store
 	// Every instant is a BIGINT of Unix ms; UTC here only keeps any
 	// timestamp a person reads in the server's logs unambiguous.
 	cfg.RuntimeParams["timezone"] = "UTC"
-	s := &Store{d: postgresDialect}
+	s := &Store{d: postgresDialect, pgcfg: cfg.Copy()}
 	s.wdb = sql.OpenDB(pgConnector{stdlib.GetConnector(*cfg)})
 	s.wdb.SetMaxOpenConns(1)
 	s.wdb.SetMaxIdleConns(1)

@@ -18,6 +18,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // Store is an open history database. Its methods are safe for concurrent use.
@@ -30,6 +32,9 @@ type Store struct {
 	wdb *sql.DB
 	// rdb is the read-only pool for queries.
 	rdb *sql.DB
+	// pgcfg is how to open a connection of one's own (Listen); nil on
+	// SQLite.
+	pgcfg *pgx.ConnConfig
 
 	mu     sync.Mutex // guards writer
 	writer *Writer
