@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -27,13 +28,16 @@ const (
 )
 
 // notify sends a notification on channel from inside tx: PostgreSQL
-// delivers it when tx commits, and never when it rolls back. On SQLite,
-// where one process is everything, it does nothing.
+// delivers it when tx commits, and never when it rolls back. Its payload
+// is the sender's clock in Unix ms, so a listener can tell how late it
+// hears (see NotifiedAt). On SQLite, where one process is everything, it
+// does nothing.
 func (s *Store) notify(ctx context.Context, tx *sql.Tx, channel string) error {
 	if s.d != postgresDialect {
 		return nil
 	}
-	if _, err := tx.ExecContext(ctx, `SELECT pg_notify(?1, '')`, channel); err != nil {
+	at := strconv.FormatInt(time.Now().UnixMilli(), 10)
+	if _, err := tx.ExecContext(ctx, `SELECT pg_notify(?1, ?2)`, channel, at); err != nil {
 		return fmt.Errorf("notify %s: %w", channel, err)
 	}
 	return nil
@@ -55,14 +59,15 @@ type ListenOptions struct {
 
 // Listen runs until ctx ends: it listens on channels over a connection of
 // its own (LISTEN holds a session, which a pooled connection does not
-// keep), and calls wake with the channel of every notification. After
-// every connect, the first and each reconnect, it calls wake("") once:
+// keep), and calls wake with the channel and payload of every
+// notification. After every connect, the first and each reconnect, it
+// calls wake("", "") once:
 // notifications sent while nobody listened are gone, so the caller
 // catches up by reading what changed since what it last applied. wake
 // runs on Listen's goroutine and should return quickly.
 //
 // On SQLite, where nobody else writes, Listen only waits for ctx.
-func (s *Store) Listen(ctx context.Context, opts ListenOptions, wake func(channel string), channels ...string) {
+func (s *Store) Listen(ctx context.Context, opts ListenOptions, wake func(channel, payload string), channels ...string) {
 	if s.pgcfg == nil {
 		<-ctx.Done()
 		return
@@ -104,7 +109,7 @@ func (s *Store) Listen(ctx context.Context, opts ListenOptions, wake func(channe
 
 // listenOnce connects, listens and waits for notifications until the
 // connection fails; connected says whether it got as far as listening.
-func (s *Store) listenOnce(ctx context.Context, ping time.Duration, wake func(string), channels []string) (connected bool, err error) {
+func (s *Store) listenOnce(ctx context.Context, ping time.Duration, wake func(channel, payload string), channels []string) (connected bool, err error) {
 	cfg := s.pgcfg.Copy()
 	// Named, so an operator can tell it in pg_stat_activity.
 	cfg.RuntimeParams["application_name"] = "ampel listen"
@@ -122,14 +127,14 @@ func (s *Store) listenOnce(ctx context.Context, ping time.Duration, wake func(st
 			return false, fmt.Errorf("store: listen on %s: %w", ch, err)
 		}
 	}
-	wake("")
+	wake("", "")
 	for {
 		waitCtx, cancel := context.WithTimeout(ctx, ping)
 		n, err := conn.WaitForNotification(waitCtx)
 		cancel()
 		switch {
 		case err == nil:
-			wake(n.Channel)
+			wake(n.Channel, n.Payload)
 		case ctx.Err() != nil:
 			return true, ctx.Err()
 		case errors.Is(err, context.DeadlineExceeded):
@@ -144,4 +149,14 @@ func (s *Store) listenOnce(ctx context.Context, ping time.Duration, wake func(st
 			return true, fmt.Errorf("store: listen: %w", err)
 		}
 	}
+}
+
+// NotifiedAt reads the sender's clock from a notification's payload; ok
+// is false for an empty or foreign payload.
+func NotifiedAt(payload string) (at time.Time, ok bool) {
+	v, err := strconv.ParseInt(payload, 10, 64)
+	if err != nil || v <= 0 {
+		return time.Time{}, false
+	}
+	return time.UnixMilli(v), true
 }

@@ -64,7 +64,7 @@ func TestListenOnSQLiteWaits(t *testing.T) {
 	s := openSQLiteTest(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
-	s.Listen(ctx, ListenOptions{}, func(ch string) { t.Errorf("woken on SQLite: %q", ch) }, ChannelState)
+	s.Listen(ctx, ListenOptions{}, func(ch, _ string) { t.Errorf("woken on SQLite: %q", ch) }, ChannelState)
 	if ctx.Err() == nil {
 		t.Fatal("Listen returned before its context ended")
 	}
@@ -91,7 +91,12 @@ func TestPostgresListen(t *testing.T) {
 	go func() {
 		defer close(done)
 		a.Listen(lctx, ListenOptions{Ping: 100 * time.Millisecond, RetryMax: 200 * time.Millisecond},
-			func(ch string) { heard <- ch }, ChannelState, ChannelOverlay)
+			func(ch, payload string) {
+				if at, ok := NotifiedAt(payload); ch != "" && (!ok || time.Since(at) > time.Minute || time.Until(at) > time.Minute) {
+					t.Errorf("notification on %s says it was sent at %q", ch, payload)
+				}
+				heard <- ch
+			}, ChannelState, ChannelOverlay)
 	}()
 	defer func() { stop(); <-done }()
 	expect := func(want string) {
