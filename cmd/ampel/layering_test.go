@@ -20,6 +20,7 @@ var allowed = map[string][]string{
 	"pkg/state":        {"pkg/status", "pkg/config"},
 	"pkg/metrics":      {"pkg/status"},
 	"pkg/ingest":       {"pkg/status", "pkg/state", "store"},
+	"pkg/replica":      {"pkg/status", "pkg/state", "store"},
 	"pkg/backup":       {"store"},
 	"pkg/live":         {},
 	"pkg/availability": {"pkg/status", "store"},
