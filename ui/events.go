@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -80,13 +82,48 @@ func (f *Feed) Observe(_ status.Result, changes []status.Change) {
 		if ch.Kind == status.Component {
 			f.mu.Lock()
 			defer f.mu.Unlock()
-			data, err := json.Marshal(stateEventOf(f.engine.Components(), ch.At))
+			ev := stateEventOf(f.engine.Components(), ch.At)
+			data, err := json.Marshal(ev)
 			if err == nil {
-				f.hub.Publish("state", data)
+				f.hub.PublishKeyed("state", ev.key(), data)
 			}
 			return
 		}
 	}
+}
+
+// key names the state an event shows, the same on every node that shows
+// it, so a browser's Last-Event-ID resumes on any node of a cluster (a
+// follower mirrors the leader's changes in other batches, and its own
+// counter would mean nothing to the leader). Updated is left out: it
+// says when, not what.
+func (ev stateEvent) key() string {
+	shown := ev
+	shown.Updated = ""
+	b, _ := json.Marshal(shown)
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:8])
+}
+
+// CurrentID is the wire id of the state the engine shows now: a page
+// names it in its events link, so its stream starts after what it shows.
+func (f *Feed) CurrentID() string {
+	return live.KeyID(stateEventOf(f.engine.Components(), time.Time{}).key())
+}
+
+// resume returns the hub id a stream that last saw the event with wire
+// id id goes on from: the newest event when id names the state shown now
+// (whichever node sent it), else the newest kept event with that id
+// (what followed is replayed). false: this node cannot tell what the
+// client missed, and it must reload rather than miss something.
+func (f *Feed) resume(id string) (uint64, bool) {
+	if id == f.CurrentID() {
+		return f.hub.Last(), true
+	}
+	if n, ok := f.hub.Find(id); ok {
+		return n, true
+	}
+	return f.hub.ParseID(id)
 }
 
 func stateEventOf(comps []state.Component, at time.Time) stateEvent {
@@ -143,7 +180,7 @@ func (s *site) events(c echo.Context) error {
 		id = c.QueryParam("since")
 	}
 	if id != "" {
-		if n, ok := hub.ParseID(id); ok {
+		if n, ok := s.d.Feed.resume(id); ok {
 			last = n
 		} else if err := s.send(rc, w, live.Event{ID: last, Name: "reload", Data: []byte("{}")}); err != nil {
 			return nil
@@ -183,7 +220,7 @@ func (s *site) events(c echo.Context) error {
 }
 
 func (s *site) send(rc *http.ResponseController, w io.Writer, ev live.Event) error {
-	return write(rc, w, fmt.Sprintf("id: %s\nevent: %s\ndata: %s\n\n", s.d.Feed.Hub().FormatID(ev.ID), ev.Name, ev.Data))
+	return write(rc, w, fmt.Sprintf("id: %s\nevent: %s\ndata: %s\n\n", s.d.Feed.Hub().WireID(ev), ev.Name, ev.Data))
 }
 
 // writeWait bounds one write to a stream: a client that stops reading is

@@ -124,8 +124,7 @@ func (s *site) siteView(now time.Time) siteView {
 		Subscribe: s.d.Store != nil && s.d.Config.Subscriptions.Enabled,
 	}
 	if s.d.Feed != nil {
-		hub := s.d.Feed.Hub()
-		v.Events = "/events?since=" + hub.FormatID(hub.Last())
+		v.Events = "/events?since=" + s.d.Feed.CurrentID()
 	}
 	for _, l := range cfg.FooterLinks {
 		v.Footer = append(v.Footer, linkView{Name: l.Name, URL: l.URL})

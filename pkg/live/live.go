@@ -14,7 +14,12 @@ import (
 // Event is one published message.
 type Event struct {
 	// ID increases by one with every event of a Hub, from 1.
-	ID   uint64
+	ID uint64
+	// Key, when set, names what the event carries independently of
+	// the process that publishes it (a digest of the state it shows):
+	// its wire id is then the key, which every node of a cluster that
+	// reached the same state recognises (see WireID and Find).
+	Key  string
 	Name string
 	Data []byte
 }
@@ -45,7 +50,10 @@ func New(epoch string, keep int) *Hub {
 
 // Publish appends an event and wakes every subscriber. It returns the
 // event's id.
-func (h *Hub) Publish(name string, data []byte) uint64 {
+func (h *Hub) Publish(name string, data []byte) uint64 { return h.PublishKeyed(name, "", data) }
+
+// PublishKeyed is Publish for an event with a key (see Event.Key).
+func (h *Hub) PublishKeyed(name, key string, data []byte) uint64 {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.last++
@@ -53,7 +61,7 @@ func (h *Hub) Publish(name string, data []byte) uint64 {
 		// Drop in halves so appends stay amortised O(1).
 		h.events = append(h.events[:0], h.events[len(h.events)-h.keep+1:]...)
 	}
-	h.events = append(h.events, Event{ID: h.last, Name: name, Data: data})
+	h.events = append(h.events, Event{ID: h.last, Key: key, Name: name, Data: data})
 	close(h.wake)
 	h.wake = make(chan struct{})
 	return h.last
@@ -95,6 +103,39 @@ func (h *Hub) Close() {
 		h.closed = true
 		close(h.done)
 	}
+}
+
+// keyPrefix starts the wire id of a keyed event.
+const keyPrefix = "s-"
+
+// WireID is the id an event is sent with: "s-" and its key when it has
+// one, else FormatID's.
+func (h *Hub) WireID(ev Event) string {
+	if ev.Key != "" {
+		return KeyID(ev.Key)
+	}
+	return h.FormatID(ev.ID)
+}
+
+// KeyID is the wire id of a keyed event.
+func KeyID(key string) string { return keyPrefix + key }
+
+// Find returns the id of the newest kept event whose wire id is wire (a
+// keyed id); false when none is kept.
+func (h *Hub) Find(wire string) (uint64, bool) {
+	key, ok := strings.CutPrefix(wire, keyPrefix)
+	if !ok || key == "" {
+		return 0, false
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	kept := h.events[len(h.events)-min(len(h.events), h.keep):]
+	for i := len(kept) - 1; i >= 0; i-- {
+		if kept[i].Key == key {
+			return kept[i].ID, true
+		}
+	}
+	return 0, false
 }
 
 // FormatID returns the wire form of an event id: "epoch-id".

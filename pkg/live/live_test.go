@@ -113,3 +113,35 @@ func TestIDsAndClose(t *testing.T) {
 	h.Close()
 	<-h.Done()
 }
+
+// Keyed events are sent under their key, found by it among the kept
+// events (the newest with it), and forgotten with the buffer.
+func TestKeyedEvents(t *testing.T) {
+	h := New("e1", 3)
+	h.PublishKeyed("state", "aa", nil)
+	h.PublishKeyed("state", "bb", nil)
+	h.PublishKeyed("state", "aa", nil)
+	if id, ok := h.Find(KeyID("aa")); !ok || id != 3 {
+		t.Fatalf("Find(aa) = %d %v, want the newest, 3", id, ok)
+	}
+	if id, ok := h.Find(KeyID("bb")); !ok || id != 2 {
+		t.Fatalf("Find(bb) = %d %v", id, ok)
+	}
+	evs, _, _ := h.Since(2)
+	if len(evs) != 1 || h.WireID(evs[0]) != "s-aa" {
+		t.Fatalf("wire id %v", evs)
+	}
+	if h.WireID(Event{ID: 7}) != "e1-7" {
+		t.Fatalf("unkeyed wire id %q", h.WireID(Event{ID: 7}))
+	}
+	h.Publish("state", nil)
+	h.Publish("state", nil)
+	if _, ok := h.Find(KeyID("bb")); ok {
+		t.Fatal("found an event the buffer no longer keeps")
+	}
+	for _, bad := range []string{"", "s-", "aa", "e1-1"} {
+		if _, ok := h.Find(bad); ok {
+			t.Errorf("Find(%q) found something", bad)
+		}
+	}
+}
