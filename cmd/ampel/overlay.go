@@ -42,3 +42,34 @@ func refresher(applyOverlay func(context.Context), feed *ui.Feed) func(context.C
 		feed.Touch()
 	}
 }
+
+// followOverlay runs refresh whenever any node of a cluster changed an
+// incident or a maintenance window (the store's ChannelOverlay, sent in
+// the committing transaction), and after each reconnect of its listener,
+// which may have missed one: a write on one node takes effect on every
+// node's components and pages at once. The node that wrote refreshes a
+// second time, which changes nothing. On SQLite, where the one process
+// refreshes as it writes, it only waits for ctx. It returns when ctx
+// ends.
+func followOverlay(ctx context.Context, st *store.Store, refresh func(context.Context), logger *slog.Logger) {
+	wake := make(chan struct{}, 1)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		st.Listen(ctx, store.ListenOptions{Logger: logger}, func(string, string) {
+			select {
+			case wake <- struct{}{}:
+			default:
+			}
+		}, store.ChannelOverlay)
+	}()
+	defer func() { <-done }()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-wake:
+			refresh(ctx)
+		}
+	}
+}

@@ -104,6 +104,7 @@ func runServer(ctx context.Context, cfg *config.Config, probers map[string]probe
 	applyOverlay(ctx)
 	refresh := refresher(applyOverlay, feed)
 	stopMaintClock := startMaintClock(st, refresh, logger)
+	stopFollowOverlay := runUntilStopped(func(ctx context.Context) { followOverlay(ctx, st, refresh, logger) })
 	autos.start(refresh)
 
 	tickCtx, stopTick := context.WithCancel(context.Background())
@@ -174,6 +175,7 @@ func runServer(ctx context.Context, cfg *config.Config, probers map[string]probe
 	}
 	stopHeartbeats()
 	stopMaintClock() // before observation ends: they re-apply the overlay
+	stopFollowOverlay()
 	autos.Stop()
 	in.Stop(time.Now())
 	stopHouse()
