@@ -23,7 +23,8 @@ type RestoreInfo struct {
 
 // Restore installs the snapshot at from as the database l guards. The
 // snapshot is copied next to the database, synced and verified there
-// (integrity_check, an Ampel schema this binary can open); then the current
+// (integrity_check, an Ampel schema this binary can open) and given a
+// fresh install id (see renewInstallID); then the current
 // database, with its -wal and -shm, is kept aside as
 // "<db>.replaced-<UTC time>" and the copy renamed into place. The lock
 // file says "restoring" while files move, so an interrupted restore is
@@ -46,6 +47,10 @@ func Restore(ctx context.Context, l *Lock, from string, now time.Time) (RestoreI
 		return info, fmt.Errorf("restore: %s: %w", from, err)
 	}
 	info.SnapshotSummary = sum
+	if err := renewInstallID(ctx, tmp); err != nil {
+		os.Remove(tmp)
+		return info, fmt.Errorf("restore: %w", err)
+	}
 	if err := l.Mark(StateRestoring, "from="+from); err != nil {
 		os.Remove(tmp)
 		return info, fmt.Errorf("restore: %w", err)

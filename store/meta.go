@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net/url"
 )
 
 // Keys of the meta table.
@@ -52,6 +53,32 @@ func (s *Store) InstallID(ctx context.Context) (string, error) {
 		return err
 	})
 	return id, err
+}
+
+// renewInstallID gives the SQLite database file at path, which no
+// process has open, a fresh install id. A restored database rewinds the
+// ids of events and subscribers, so the mails sent after it would repeat
+// the Message-IDs of mails sent before it, which receivers drop as
+// duplicates: a restore is a new install as far as Message-IDs go.
+func renewInstallID(ctx context.Context, path string) error {
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return fmt.Errorf("renew install id: %w", err)
+	}
+	// A rollback journal, gone at commit: a -wal left beside the file
+	// would not move with it into place.
+	db, err := sql.Open("sqlite3", fileURI(path, url.Values{"_journal_mode": {"DELETE"}, "_synchronous": {"FULL"}}))
+	if err != nil {
+		return fmt.Errorf("renew install id: %w", err)
+	}
+	defer db.Close()
+	if err := sqliteDialect.setMeta(ctx, db, metaInstallID, hex.EncodeToString(b[:])); err != nil {
+		return fmt.Errorf("renew install id: %w", err)
+	}
+	if err := db.Close(); err != nil {
+		return fmt.Errorf("renew install id: %w", err)
+	}
+	return nil
 }
 
 // queryer is what both *sql.DB and *sql.Tx offer.
