@@ -43,11 +43,11 @@ func newAutoIncidents(cfg *config.Config, engine *state.Engine, st *store.Store,
 
 // start runs the automation until Stop. After each change it calls
 // changed (reload the overlay, mark the cached pages stale).
-func (x *autoIncidents) start(changed func(context.Context)) {
+func (x *autoIncidents) start(ctx context.Context, changed func(context.Context)) {
 	if !x.a.Enabled() {
 		return
 	}
-	x.stop = runUntilStopped(func(ctx context.Context) {
+	x.stop = runUntilStopped(ctx, func(ctx context.Context) {
 		x.a.Run(ctx, autoIncidentEvery, time.Now, changed)
 	})
 }

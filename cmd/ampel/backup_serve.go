@@ -101,7 +101,7 @@ func startBackups(cfg *config.Config, db string, m *metrics.Metrics, logger *slo
 		return nil, nil, fmt.Errorf("backup.dir: %w", err)
 	}
 	backupMetrics(m, b, time.Now())
-	return b.Status, runUntilStopped(b.Run), nil
+	return b.Status, runUntilStopped(context.Background(), b.Run), nil
 }
 
 // backupMetrics exports the snapshots' status; started stands in for the

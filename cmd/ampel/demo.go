@@ -105,5 +105,5 @@ func startDemoJob(ctx context.Context, cfg *config.Config, listen string, scenar
 		return nil, fmt.Errorf("demo heartbeat token: %w", err)
 	}
 	url := "http://" + listen + "/api/v1/heartbeat/" + secret
-	return runUntilStopped(func(ctx context.Context) { demo.RunJob(ctx, url, scenario) }), nil
+	return runUntilStopped(context.Background(), func(ctx context.Context) { demo.RunJob(ctx, url, scenario) }), nil
 }

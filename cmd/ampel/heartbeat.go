@@ -14,15 +14,17 @@ import (
 // recognisable.
 const heartbeatTokenPrefix = "ampel_hb_"
 
-// startHeartbeats watches the heartbeat checks from now on: their calls
-// enter ingest like probe results, stored before they are answered, and
-// a tick every second records the calls that did not come.
-func startHeartbeats(cfg *config.Config, in *ingest.Ingest, w *store.Writer) (*heartbeat.Monitor, func()) {
-	m := heartbeat.New(cfg, time.Now(), in.Handle, w.Flush)
-	if m.Len() == 0 {
-		return m, func() {}
+// newHeartbeats watches the heartbeat checks from now on: their calls
+// enter ingest like probe results, stored before they are answered. tick,
+// run by the leader until its ctx ends, records every second the calls
+// that did not come.
+func newHeartbeats(cfg *config.Config, in *ingest.Ingest, w *store.Writer) (m *heartbeat.Monitor, tick func(context.Context)) {
+	m = heartbeat.New(cfg, time.Now(), in.Handle, w.Flush)
+	return m, func(ctx context.Context) {
+		if m.Len() > 0 {
+			everySecond(ctx, m.Tick)
+		}
 	}
-	return m, runUntilStopped(func(ctx context.Context) { everySecond(ctx, m.Tick) })
 }
 
 // heartbeatCheck reports whether cfg has a heartbeat check named name.

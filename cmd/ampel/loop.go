@@ -7,9 +7,11 @@ import (
 
 // runUntilStopped runs loop in its own goroutine until the returned stop
 // is called; stop cancels loop's context and waits for it to return, so
-// nothing the loop does follows the stop.
-func runUntilStopped(loop func(context.Context)) (stop func()) {
-	ctx, cancel := context.WithCancel(context.Background())
+// nothing the loop does follows the stop. loop's context derives from
+// parent, so it carries what parent carries (a leader's fence) and ends
+// with it too.
+func runUntilStopped(parent context.Context, loop func(context.Context)) (stop func()) {
+	ctx, cancel := context.WithCancel(parent)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)

@@ -18,8 +18,8 @@ const maintClockEvery = 10 * time.Second
 // observation ends: a move re-applies the overlay). After any move it
 // calls changed (reload the overlay, so components show under_maintenance
 // or return to their probes, and mark the cached pages stale).
-func startMaintClock(st *store.Store, changed func(context.Context), logger *slog.Logger) (stop func()) {
-	return runUntilStopped(func(ctx context.Context) {
+func startMaintClock(ctx context.Context, st *store.Store, changed func(context.Context), logger *slog.Logger) (stop func()) {
+	return runUntilStopped(ctx, func(ctx context.Context) {
 		tick := time.NewTicker(maintClockEvery)
 		defer tick.Stop()
 		for {

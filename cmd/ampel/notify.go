@@ -21,22 +21,23 @@ func mailFolder(cfg *config.Config) string {
 	return filepath.Join(filepath.Dir(cfg.Storage.Path), "outbox-mail")
 }
 
-// startNotify runs the mail dispatcher of ampel serve: over [smtp], or
-// into .eml files when there is none. stop lets the mail in flight
-// finish and be recorded, then returns.
-func startNotify(cfg *config.Config, st *store.Store, m *metrics.Metrics, logger *slog.Logger) (stop func(), err error) {
+// newNotify prepares the mail dispatcher of ampel serve: over [smtp], or
+// into .eml files when there is none. run sends the outbox until ctx
+// ends, letting the mail in flight finish and be recorded (a leader
+// duty: one node sends); closeMail closes the connection at the end.
+func newNotify(cfg *config.Config, st *store.Store, m *metrics.Metrics, logger *slog.Logger) (run func(context.Context), closeMail func(), err error) {
 	var sender notify.Sender
 	from := (&mail.Address{Name: cfg.Site.Title, Address: "status@localhost"}).String()
 	if cfg.SMTP != nil {
 		if sender, err = mailer.NewSMTP(cfg.SMTP, nil); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		from = cfg.SMTP.From
 		logger.Info("mail goes out over smtp", "host", cfg.SMTP.Host, "port", cfg.SMTP.Port, "tls", cfg.SMTP.TLS, "auth", cfg.SMTP.Auth)
 	} else {
 		dir, err := mailer.NewDir(mailFolder(cfg))
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		sender = dir
 		logger.Info("no [smtp] configured: mails are written as .eml files", "folder", dir.Path())
@@ -52,9 +53,7 @@ func startNotify(cfg *config.Config, st *store.Store, m *metrics.Metrics, logger
 		}
 		return float64(n)
 	})
-	stopRun := runUntilStopped(d.Run)
-	return func() {
-		stopRun()
+	return d.Run, func() {
 		if err := sender.Close(); err != nil {
 			logger.Warn("closing the mail connection", "err", err)
 		}

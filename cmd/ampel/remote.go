@@ -32,10 +32,9 @@ func isRemoteZone(zones []config.Zone, name string) bool {
 }
 
 // startRemote prepares the agent API when the config has remote zones
-// (nil otherwise), publishes what the store knows of agents as metrics,
-// and starts the staleness tick, which runs until ctx ends.
+// (nil otherwise) and publishes what the store knows of agents as
+// metrics. The staleness tick is the leader's (see leader.start).
 func startRemote(ctx context.Context, cfg *config.Config, st *store.Store, w *store.Writer, engine *state.Engine, in *ingest.Ingest, m *metrics.Metrics, logger *slog.Logger) (*remote.Receiver, error) {
-	go everySecond(ctx, in.Tick) // the engine notices zones gone silent
 	m.ZoneFreshness(func() map[string][2]int {
 		out := map[string][2]int{}
 		for zone, f := range engine.Freshness() {

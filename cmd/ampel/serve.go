@@ -54,6 +54,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 // nil, holds the state of history its caller has just written (the demo's
 // backfill): the server continues it, and there is no unclean stop to
 // recover from.
+//
+// The node's work is in two parts: what every node runs (the store, the
+// HTTP server and what it reads, the overlay), here, and the leader's
+// duties (see leader), started once the node leads: at once without
+// [cluster].
 func runServer(ctx context.Context, cfg *config.Config, probers map[string]probes.Prober, logger *slog.Logger, stdout io.Writer, engine *state.Engine) error {
 	st, closeStore, err := openStore(ctx, cfg, logger)
 	if err != nil {
@@ -78,11 +83,11 @@ func runServer(ctx context.Context, cfg *config.Config, probers map[string]probe
 		return err
 	}
 	defer stopBackups()
-	stopNotify, err := startNotify(cfg, st, m, logger)
+	sendMail, closeMail, err := newNotify(cfg, st, m, logger)
 	if err != nil {
 		return err
 	}
-	defer stopNotify()
+	defer closeMail()
 
 	continued := engine != nil
 	if !continued {
@@ -95,33 +100,21 @@ func runServer(ctx context.Context, cfg *config.Config, probers map[string]probe
 		for _, c := range engine.Components() {
 			m.SetComponent(c.Slug, c.Level)
 		}
-	} else if n, err := in.Recover(ctx, st); err != nil {
-		return err
-	} else if n > 0 {
-		logger.Info("closed states left open by an unclean stop", "subjects", n)
 	}
 	applyOverlay := overlayer(st, in, logger, time.Now)
-	applyOverlay(ctx)
 	refresh := refresher(applyOverlay, feed)
-	stopMaintClock := startMaintClock(st, refresh, logger)
-	stopFollowOverlay := runUntilStopped(func(ctx context.Context) { followOverlay(ctx, st, refresh, logger) })
-	autos.start(refresh)
+	// Every node follows the console and API changes made on any node.
+	stopFollowOverlay := runUntilStopped(context.Background(), func(ctx context.Context) { followOverlay(ctx, st, refresh, logger) })
 
-	tickCtx, stopTick := context.WithCancel(context.Background())
-	defer stopTick()
-	agents, err := startRemote(tickCtx, cfg, st, writer, engine, in, m, logger)
+	agents, err := startRemote(ctx, cfg, st, writer, engine, in, m, logger)
 	if err != nil {
 		return err
 	}
-	heartbeats, stopHeartbeats := startHeartbeats(cfg, in, writer)
-
-	sched := schedule.New(recordInstances(jobs(cfg, probers), in.Handle), schedule.Options{
-		MaxConcurrent: cfg.Scheduler.MaxConcurrent,
-		Emit:          in.Handle,
-		OnStart:       func(_ *schedule.Job, lag time.Duration) { m.ObserveLag(lag) },
-		OnSkip:        func(*schedule.Job) { m.Skipped() },
-		Logger:        logger,
-	})
+	heartbeats, beats := newHeartbeats(cfg, in, writer)
+	lead := &leader{
+		cfg: cfg, st: st, writer: writer, in: in, m: m, logger: logger, probers: probers,
+		recover: !continued, refresh: refresh, autos: autos, beats: beats, mail: sendMail,
+	}
 
 	created, err := componentsSeen(ctx, cfg, st)
 	if err != nil {
@@ -136,21 +129,22 @@ func runServer(ctx context.Context, cfg *config.Config, probers map[string]probe
 	started := time.Now()
 	srv := ui.NewServer(ui.New(ui.Deps{
 		Config: cfg, Engine: engine, Gatherer: m.Registry, Logger: logger, Started: started, Created: created,
-		Health: func() error { return health(writer, sched) },
+		Health: func() error { return health(writer, lead) },
 		Store:  st, Feed: feed, Agents: agents, OnIncidentChange: applyOverlay,
 		Backups: backupStatus, Heartbeats: heartbeats,
 		MaxStreams: budget.Streams, StreamsPerClient: budget.StreamsPerClient,
 	}), logger)
 	srv.RegisterOnShutdown(feed.Hub().Close)
+
+	// Without [cluster] this node always leads, without a lease.
+	if err := lead.start(context.Background()); err != nil {
+		ln.Close()
+		return err
+	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 
-	schedCtx, stopSched := context.WithCancel(context.Background())
-	schedDone := make(chan struct{})
-	go func() { sched.Run(schedCtx); close(schedDone) }()
-	stopHouse := runUntilStopped(func(ctx context.Context) { housekeep(ctx, st, cfg, logger) })
-
-	logger.Info("serving", "addr", ln.Addr().String(), "jobs", sched.Jobs(), "db", historyName(cfg))
+	logger.Info("serving", "addr", ln.Addr().String(), "jobs", lead.jobs(), "db", historyName(cfg))
 	fmt.Fprintf(stdout, "Ampel is serving http://%s (%s)\n", ln.Addr(), cfg.Summary())
 
 	var runErr error
@@ -163,22 +157,15 @@ func runServer(ctx context.Context, cfg *config.Config, probers map[string]probe
 	logger.Info("shutting down")
 	deadline, cancel := context.WithTimeout(context.Background(), cfg.Server.ShutdownTimeout.D())
 	defer cancel()
-	stopSched()
-	stopTick()
 	agents.Stop()
-	<-schedDone
-	sched.Wait(deadline)
+	lead.stopProbing(deadline)
 	// HTTP first: an agent push or operator request still in flight must
 	// not write after the stop is recorded.
 	if err := srv.Shutdown(deadline); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		logger.Warn("http shutdown", "err", err)
 	}
-	stopHeartbeats()
-	stopMaintClock() // before observation ends: they re-apply the overlay
-	stopFollowOverlay()
-	autos.Stop()
-	in.Stop(time.Now())
-	stopHouse()
+	stopFollowOverlay() // before observation ends: it re-applies the overlay
+	lead.stop(deadline, true)
 	if err := writer.Close(deadline); err != nil {
 		return errors.Join(runErr, fmt.Errorf("commit last batch: %w", err))
 	}
@@ -214,16 +201,14 @@ func jobs(cfg *config.Config, probers map[string]probes.Prober) []schedule.Job {
 	return js
 }
 
-// health is nil while the store commits and the scheduler's loop turns.
-func health(w *store.Writer, s *schedule.Scheduler) error {
+// health is nil while the store commits and, on the leader, the
+// scheduler's loop turns.
+func health(w *store.Writer, l *leader) error {
 	var errs []error
 	if !w.Healthy() {
 		errs = append(errs, errors.New("store cannot write"))
 	}
-	if s.Jobs() > 0 && time.Since(s.LastBeat()) > 5*time.Second {
-		errs = append(errs, errors.New("scheduler is not running"))
-	}
-	return errors.Join(errs...)
+	return errors.Join(append(errs, l.health())...)
 }
 
 // housekeep folds history into rollups every minute and prunes raw results

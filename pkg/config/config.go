@@ -16,6 +16,7 @@ type Config struct {
 	Storage    Storage     `toml:"storage" json:"-"`
 	Scheduler  Scheduler   `toml:"scheduler" json:"-"`
 	Backup     Backup      `toml:"backup" json:"-"`
+	Cluster    Cluster     `toml:"cluster" json:"-"`
 	Console    Console     `toml:"console" json:"-"`
 	Zones      []Zone      `toml:"zones" json:"-"`
 	Components []Component `toml:"components" json:"-"`

@@ -94,6 +94,7 @@ func defaults() *Config {
 		Storage:   defaultStorage(),
 		Scheduler: Scheduler{MaxConcurrent: 256},
 		Backup:    defaultBackup(),
+		Cluster:   defaultCluster(),
 		Console:   defaultConsole(),
 
 		Availability:  defaultAvailability(),

@@ -48,6 +48,7 @@ func (v *checker) complete(c *Config) {
 		v.local[z.Name] = z.Kind == "local"
 	}
 	v.completeStorage(c)
+	v.completeCluster(&c.Cluster)
 	c.Server.MetricsTokenFile = resolve(c.Dir, c.Server.MetricsTokenFile)
 	c.Backup.Dir = resolve(c.Dir, c.Backup.Dir)
 	v.metricsToken(&c.Server)
@@ -87,6 +88,7 @@ func (v *checker) validate(c *Config) {
 	v.server(&c.Server)
 	v.storage(&c.Storage)
 	v.backup(&c.Backup, c.Storage.Driver)
+	v.cluster(&c.Cluster, c.Storage.Driver)
 	v.console(&c.Console)
 	v.mail(c)
 	v.subscriptions(&c.Subscriptions)
