@@ -75,7 +75,7 @@ func (n *nameIDs) lookup(ctx context.Context, tx *sql.Tx, cache, staged map[stri
 // writeBatch commits the items in one transaction: their results and
 // changes, and the watermarks lowered for what arrived late.
 func (s *Store) writeBatch(ctx context.Context, ids *nameIDs, items []*item) (err error) {
-	tx, err := s.wdb.BeginTx(ctx, nil)
+	tx, err := s.beginWrite(ctx)
 	if err != nil {
 		return fmt.Errorf("store: write batch: begin: %w", err)
 	}

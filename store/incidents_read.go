@@ -177,7 +177,7 @@ VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING id`
 // fn that are not of the database (sentinels, rule errors) pass through
 // unwrapped so callers can match them.
 func (s *Store) writeTx(ctx context.Context, what string, fn func(*sql.Tx) error) error {
-	tx, err := s.wdb.BeginTx(ctx, nil)
+	tx, err := s.beginWrite(ctx)
 	if err != nil {
 		return fmt.Errorf("store: %s: %w", what, err)
 	}

@@ -84,7 +84,7 @@ func (s *Store) buildLatency(ctx context.Context, now time.Time) error {
 // latencyStep aggregates the next hour before end that has results, and
 // reports whether none is left.
 func (s *Store) latencyStep(ctx context.Context, end int64) (done bool, err error) {
-	tx, err := s.wdb.BeginTx(ctx, nil)
+	tx, err := s.beginWrite(ctx)
 	if err != nil {
 		return false, err
 	}

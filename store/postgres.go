@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -21,6 +22,11 @@ type PostgresOptions struct {
 	// Writes take one more connection of their own: as on SQLite, they
 	// run one at a time, in order.
 	MaxReadConns int
+	// IdleInTransaction, when set, has the server end a write session
+	// that sits this long inside a transaction: a leader cut off from
+	// the database mid-transaction holds the lease row's lock (see
+	// checkFence) until then, delaying the next leader's takeover.
+	IdleInTransaction time.Duration
 }
 
 // CheckPostgresDSN checks the shape of a libpq URL or key/value DSN
@@ -71,15 +77,24 @@ func OpenPostgres(ctx context.Context, dsn string, opts PostgresOptions) (*Store
 	// timestamp a person reads in the server's logs unambiguous.
 	cfg.RuntimeParams["timezone"] = "UTC"
 	s := &Store{d: postgresDialect, pgcfg: cfg.Copy()}
+	// The lease has a connection of its own (opened on first use), so a
+	// renewal never queues behind a long write.
+	s.ldb = sql.OpenDB(pgConnector{stdlib.GetConnector(*cfg.Copy())})
+	s.ldb.SetMaxOpenConns(1)
+	if opts.IdleInTransaction > 0 {
+		cfg.RuntimeParams["idle_in_transaction_session_timeout"] = strconv.FormatInt(opts.IdleInTransaction.Milliseconds(), 10)
+	}
 	s.wdb = sql.OpenDB(pgConnector{stdlib.GetConnector(*cfg)})
 	s.wdb.SetMaxOpenConns(1)
 	s.wdb.SetMaxIdleConns(1)
 	if err := s.wdb.PingContext(ctx); err != nil {
 		s.wdb.Close()
+		s.ldb.Close()
 		return nil, fmt.Errorf("store: open: connect to PostgreSQL: %w", err)
 	}
 	if err := migrate(ctx, s.wdb, postgresDialect); err != nil {
 		s.wdb.Close()
+		s.ldb.Close()
 		return nil, err
 	}
 	rcfg := cfg.Copy()

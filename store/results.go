@@ -183,7 +183,7 @@ func (s *Store) checkIDs(ctx context.Context) ([]int64, error) {
 // started before cut, of the checks in ids in turn. It returns how many it
 // deleted and the checks it has not finished.
 func (s *Store) pruneChunk(ctx context.Context, ids []int64, cut int64) (deleted int64, rest []int64, err error) {
-	tx, err := s.wdb.BeginTx(ctx, nil)
+	tx, err := s.beginWrite(ctx)
 	if err != nil {
 		return 0, ids, err
 	}

@@ -81,7 +81,7 @@ type dailyBuild struct {
 // step recomputes the day the watermark is in, in one transaction, and
 // reports whether it was the last day to do.
 func (b *dailyBuild) step(ctx context.Context) (done bool, err error) {
-	tx, err := b.s.wdb.BeginTx(ctx, nil)
+	tx, err := b.s.beginWrite(ctx)
 	if err != nil {
 		return false, err
 	}

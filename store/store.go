@@ -35,6 +35,9 @@ type Store struct {
 	// pgcfg is how to open a connection of one's own (Listen); nil on
 	// SQLite.
 	pgcfg *pgx.ConnConfig
+	// ldb is the lease's own connection on PostgreSQL; nil on SQLite,
+	// where the lease (never used there) takes the writer's.
+	ldb *sql.DB
 
 	mu     sync.Mutex // guards writer
 	writer *Writer
@@ -68,6 +71,11 @@ func (s *Store) Close() error {
 	if s.rdb != nil {
 		if err := s.rdb.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("store: close readers: %w", err))
+		}
+	}
+	if s.ldb != nil {
+		if err := s.ldb.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("store: close lease connection: %w", err))
 		}
 	}
 	if err := s.wdb.Close(); err != nil {

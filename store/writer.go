@@ -90,6 +90,13 @@ type Writer struct {
 
 	healthy atomic.Bool
 	dropped atomic.Uint64
+	// fence is what Write stamps on each item (see SetFence); fenced
+	// counts the results of batches refused with ErrFenced, and
+	// fencedFrom..fencedTo is the latest run of item numbers refused.
+	// The range is guarded by mu.
+	fence                atomic.Pointer[Fence]
+	fenced               atomic.Uint64
+	fencedFrom, fencedTo uint64
 
 	ids *nameIDs // owned by the goroutine
 }
@@ -100,6 +107,7 @@ type item struct {
 	arrived time.Time
 	results []status.Result
 	changes []status.Change
+	fence   *Fence // the term it was written for; nil: unfenced
 }
 
 // StartWriter starts the store's one writer goroutine. Calling it again
@@ -154,7 +162,7 @@ func (s *Store) StartWriter(opts WriterOptions) *Writer {
 // unknown kind or level are logged and left out. After Close, Write stores
 // nothing and counts the results as dropped.
 func (w *Writer) Write(results []status.Result, changes []status.Change) {
-	it := &item{arrived: time.Now(), results: slices.Clone(results)}
+	it := &item{arrived: time.Now(), results: slices.Clone(results), fence: w.fence.Load()}
 	for _, c := range changes {
 		if err := validChange(c); err != nil {
 			w.log.Error("store: invalid state change not stored", "err", err,
@@ -212,6 +220,18 @@ func (w *Writer) dropOldest() {
 	}
 }
 
+// SetFence makes what Write queues from now on commit only while f holds
+// the lease (see WithFence); nil leaves it unfenced. A leader sets its
+// term's fence when it starts leading. A batch refused with ErrFenced is
+// dropped, never retried: it was the deposed leader's, and the node that
+// leads now observes for itself. Its results count in Fenced, and a
+// Flush waiting for it fails.
+func (w *Writer) SetFence(f *Fence) { w.fence.Store(f) }
+
+// Fenced returns the number of results refused because their term as
+// leader had ended.
+func (w *Writer) Fenced() uint64 { return w.fenced.Load() }
+
 func (w *Writer) wake() {
 	select {
 	case w.kick <- struct{}{}:
@@ -228,10 +248,17 @@ func (w *Writer) Flush(ctx context.Context) error {
 	w.flushSeq = max(w.flushSeq, target)
 	w.mu.Unlock()
 	w.wake()
+	w.mu.Lock()
+	from := w.committedSeq
+	w.mu.Unlock()
 	for {
 		w.mu.Lock()
 		if w.committedSeq >= target {
+			lost := w.fencedTo > from && w.fencedFrom <= target
 			w.mu.Unlock()
+			if lost {
+				return fmt.Errorf("store: flush: %w", ErrFenced)
+			}
 			return nil
 		}
 		ch, lastErr := w.committedCh, w.lastErr

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"errors"
 	"slices"
 	"time"
 )
@@ -23,6 +24,11 @@ func (w *Writer) run() {
 			}
 		}
 		err := w.commit(batch)
+		if errors.Is(err, ErrFenced) {
+			w.refused(batch, err)
+			batch, backoff = nil, w.opts.retryMin
+			continue
+		}
 		if err == nil {
 			if !failedAt.IsZero() {
 				w.log.Info("store: writes recovered", "failed_for", time.Since(failedAt).Round(time.Millisecond), "attempts", attempts)
@@ -106,8 +112,8 @@ func (w *Writer) cut() []*item {
 	n, results, changes := 0, 0, 0
 	for n < len(w.pending) {
 		r := len(w.pending[n].results)
-		if n > 0 && results+r > w.opts.MaxBatch {
-			break
+		if n > 0 && (results+r > w.opts.MaxBatch || w.pending[n].fence != w.pending[0].fence) {
+			break // one batch, one term
 		}
 		results += r
 		changes += len(w.pending[n].changes)
@@ -124,7 +130,11 @@ func (w *Writer) cut() []*item {
 // commit makes one attempt to commit the batch and reports it.
 func (w *Writer) commit(batch []*item) error {
 	start := time.Now()
-	err := w.s.writeBatch(w.ctx, w.ids, batch)
+	ctx := w.ctx
+	if f := batch[0].fence; f != nil {
+		ctx = WithFence(ctx, *f)
+	}
+	err := w.s.writeBatch(ctx, w.ids, batch)
 	if w.opts.OnCommit != nil {
 		info := CommitInfo{Took: time.Since(start), Err: err}
 		for _, it := range batch {
@@ -147,6 +157,26 @@ func (w *Writer) committed(batch []*item) {
 	w.dropping = false
 	close(w.committedCh)
 	w.committedCh = make(chan struct{})
+}
+
+// refused drops a batch whose term as leader has ended: like a commit
+// for the order of what follows, but counted as fenced, and failing the
+// Flush calls that wait for it.
+func (w *Writer) refused(batch []*item, err error) {
+	results := 0
+	for _, it := range batch {
+		results += len(it.results)
+	}
+	w.fenced.Add(uint64(results))
+	w.log.Warn("store: batch refused: this node no longer leads", "err", err, "results", results)
+	w.mu.Lock()
+	first, last := batch[0].seq, batch[len(batch)-1].seq
+	if w.fencedTo+1 != first {
+		w.fencedFrom = first
+	}
+	w.fencedTo = last
+	w.mu.Unlock()
+	w.committed(batch)
 }
 
 // failed records a failed commit attempt.
