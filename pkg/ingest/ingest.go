@@ -43,11 +43,14 @@ func (in *Ingest) Handle(r status.Result) {
 }
 
 // Recover closes what an earlier run left open: a process that was killed
-// could not record that it stopped observing, so every subject whose last
-// recorded level is not no-data is moved to no-data at the end of the last
-// stored result. The engine learns where each timeline ends, so a late
-// result is not recorded before it. Call it once at start-up, before the
-// first Handle.
+// (or a leader that died) could not record that it stopped observing, so
+// every subject whose last recorded level is not no-data is moved to
+// no-data at the end of the last stored result. The engine starts over
+// from the history (state.Engine.Restart): it learns where each timeline
+// ends, so a late result is not recorded before it, and shows each
+// subject's level before the gap until its own first verdict. Call it at
+// start-up and whenever this node becomes leader, before the first
+// Handle of the term.
 func (in *Ingest) Recover(ctx context.Context, st *store.Store) (int, error) {
 	latest, err := st.LatestChanges(ctx)
 	if err != nil {
@@ -60,8 +63,8 @@ func (in *Ingest) Recover(ctx context.Context, st *store.Store) (int, error) {
 	if !ok {
 		last = time.Time{}
 	}
-	closed := state.CloseOpen(latest, last, "no data: Ampel was not running")
-	in.engine.Resume(append(latest, closed...))
+	closed := state.CloseOpen(latest, last, state.CauseNotRunning)
+	in.engine.Restart(append(latest, closed...), time.Now())
 	if len(closed) > 0 {
 		in.mu.Lock()
 		in.writer.Write(nil, closed)
@@ -75,7 +78,7 @@ func (in *Ingest) Recover(ctx context.Context, st *store.Store) (int, error) {
 func (in *Ingest) Stop(at time.Time) {
 	in.mu.Lock()
 	defer in.mu.Unlock()
-	if changes := in.engine.Stop(at, "Ampel stopped"); len(changes) > 0 {
+	if changes := in.engine.Stop(at, state.CauseStopped); len(changes) > 0 {
 		in.writer.Write(nil, changes)
 	}
 }

@@ -18,6 +18,7 @@ import (
 // across its zones and every component. Its methods are safe for concurrent
 // use; Apply calls are serialised.
 type Engine struct {
+	cfg        *config.Config // what New built from, for Restart
 	mu         sync.RWMutex
 	checks     map[string]*checkState     // guarded by mu
 	components map[string]*componentState // guarded by mu
@@ -75,12 +76,16 @@ type subject struct {
 	level status.Level
 	since time.Time
 	cause string
+	// held is shown while level is NoData (see Restart); a move to any
+	// level drops it.
+	held *held
 }
 
 // New builds an engine for the checks and components of cfg, everything at
 // status.NoData. cfg must have passed validation.
 func New(cfg *config.Config) *Engine {
 	e := &Engine{
+		cfg:        cfg,
 		checks:     make(map[string]*checkState),
 		components: make(map[string]*componentState),
 	}

@@ -48,6 +48,7 @@ func (e *Engine) Tick(now time.Time) []status.Change {
 	if now.After(e.lastTick) {
 		e.lastTick = now
 	}
+	e.expireHeld(now)
 	var changes []status.Change
 	for _, comp := range e.order {
 		for _, cs := range comp.checks {

@@ -89,18 +89,21 @@ func (e *Engine) UpdatedAt() time.Time {
 func (c *componentState) view() Component {
 	v := Component{
 		Slug: c.spec.Slug, Name: c.spec.Name, Group: c.spec.Group, Description: c.spec.Description,
-		Position: c.position, Level: c.cur.level, Since: c.cur.since, Cause: c.cur.cause,
-		Source: c.source, ProbeLevel: c.probeLevel, ProbeSince: c.probeSince, ProbeCause: c.probeCause,
+		Position: c.position, Source: c.source, ProbeLevel: c.probeLevel, ProbeSince: c.probeSince, ProbeCause: c.probeCause,
 		Checks: make([]Check, 0, len(c.checks)),
 	}
+	v.Level, v.Since, v.Cause = c.cur.shown()
 	for _, cs := range c.checks {
-		cv := Check{Name: cs.spec.Name, Level: cs.cur.level, Since: cs.cur.since, Cause: cs.cur.cause}
+		cv := Check{Name: cs.spec.Name}
+		cv.Level, cv.Since, cv.Cause = cs.cur.shown()
 		for _, name := range cs.zoneOrder {
 			z := cs.zones[name]
-			cv.Zones = append(cv.Zones, Zone{
-				Zone: name, Level: z.cur.level, Since: z.cur.since, Cause: z.cur.cause, Last: z.last,
+			zv := Zone{
+				Zone: name, Last: z.last,
 				Fresh: !z.seen.IsZero() && !z.stale, Stale: z.stale, LastSeen: z.seen, Pods: z.podViews(),
-			})
+			}
+			zv.Level, zv.Since, zv.Cause = z.cur.shown()
+			cv.Zones = append(cv.Zones, zv)
 		}
 		v.Checks = append(v.Checks, cv)
 	}
@@ -118,10 +121,12 @@ func (e *Engine) Stop(at time.Time, cause string) []status.Change {
 		for _, cs := range comp.checks {
 			for _, name := range cs.zoneOrder {
 				z := cs.zones[name]
+				z.cur.held = nil
 				changes = move(changes, &z.cur, status.Change{Kind: status.CheckZone, Subject: cs.spec.Name, Zone: name, At: at, Cause: cause})
 				z.fails, z.oks = 0, 0
 				z.seen, z.stale = time.Time{}, false
 			}
+			cs.cur.held = nil
 			changes = move(changes, &cs.cur, status.Change{Kind: status.Check, Subject: cs.spec.Name, At: at, Cause: cause})
 		}
 		// Nothing is shown while Ampel is stopped, overrides included:
@@ -130,6 +135,7 @@ func (e *Engine) Stop(at time.Time, cause string) []status.Change {
 			comp.probeSince = at
 		}
 		comp.probeLevel, comp.probeCause, comp.hasOver, comp.source = status.NoData, cause, false, SourceProbe
+		comp.cur.held = nil
 		changes = move(changes, &comp.cur, status.Change{Kind: status.Component, Subject: comp.spec.Slug, At: at, Cause: cause})
 	}
 	if len(changes) > 0 {
@@ -167,6 +173,11 @@ func CloseOpen(latest []status.Change, at time.Time, cause string) []status.Chan
 func (e *Engine) Resume(latest []status.Change) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	e.resume(latest)
+}
+
+// resume is Resume with mu held.
+func (e *Engine) resume(latest []status.Change) {
 	for _, c := range latest {
 		var cur *subject
 		switch c.Kind {

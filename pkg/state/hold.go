@@ -1,0 +1,115 @@
+package state
+
+import (
+	"time"
+
+	"github.com/ampelstatus/ampel/pkg/status"
+)
+
+// The causes Ampel records when it stops observing: a clean stop, and the
+// close a start writes for a process that could not (a crash, a leader
+// that died). A subject whose latest change is one of them was last seen
+// at the change's From level.
+const (
+	CauseStopped    = "Ampel stopped"
+	CauseNotRunning = "no data: Ampel was not running"
+)
+
+// held is the level a subject showed before Ampel stopped observing it
+// (a restart, a failover to another node), shown again until the
+// subject's own first verdict since, or until its checks would have gone
+// stale. The history records the gap as no data; only the view holds,
+// so no component flips to "no data" because a process changed.
+type held struct {
+	level status.Level
+	since time.Time
+	cause string
+	until time.Time
+}
+
+// shown is what a view says of the subject: its level, or the held one
+// while it has none of its own yet.
+func (s subject) shown() (status.Level, time.Time, string) {
+	if s.level == status.NoData && s.held != nil {
+		return s.held.level, s.held.since, s.held.cause
+	}
+	return s.level, s.since, s.cause
+}
+
+// Restart starts the engine over from the recorded history: everything
+// back to no data, the recorded timelines' ends as Resume takes them
+// (latest, after the closes of the gap), and each subject's level before
+// the gap held (see held) until its first verdict, or until now plus the
+// time its checks take to go stale. It runs in one step, so a page read
+// meanwhile sees the held levels, never an empty engine. A node that
+// becomes leader calls it, whatever its engine showed as a follower.
+func (e *Engine) Restart(latest []status.Change, now time.Time) {
+	fresh := New(e.cfg)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.checks, e.components, e.order = fresh.checks, fresh.components, fresh.order
+	e.resume(latest)
+	last := map[subjectKey]status.Change{}
+	for _, c := range latest {
+		last[subjectKey{c.Kind, c.Subject, c.Zone}] = c // the latest wins
+	}
+	for k, c := range last {
+		level := c.To
+		if level == status.NoData && (c.Cause == CauseStopped || c.Cause == CauseNotRunning) {
+			level = c.From
+		}
+		if level == status.NoData {
+			continue
+		}
+		h := &held{level: level, since: c.At, cause: c.Cause}
+		switch k.kind {
+		case status.CheckZone:
+			if cs := e.checks[k.subject]; cs != nil && cs.zones[k.zone] != nil {
+				h.until = now.Add(staleAfter(cs.spec))
+				cs.zones[k.zone].cur.held = h
+			}
+		case status.Check:
+			if cs := e.checks[k.subject]; cs != nil {
+				h.until = now.Add(staleAfter(cs.spec))
+				cs.cur.held = h
+			}
+		case status.Component:
+			if comp := e.components[k.subject]; comp != nil {
+				for _, cs := range comp.checks {
+					h.until = maxTime(h.until, now.Add(staleAfter(cs.spec)))
+				}
+				comp.cur.held = h
+			}
+		}
+	}
+}
+
+type subjectKey struct {
+	kind          status.Kind
+	subject, zone string
+}
+
+// expireHeld drops the held levels whose time is up. Called with mu held.
+func (e *Engine) expireHeld(now time.Time) {
+	drop := func(s *subject) {
+		if s.held != nil && now.After(s.held.until) {
+			s.held = nil
+		}
+	}
+	for _, comp := range e.order {
+		drop(&comp.cur)
+		for _, cs := range comp.checks {
+			drop(&cs.cur)
+			for _, z := range cs.zones {
+				drop(&z.cur)
+			}
+		}
+	}
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
