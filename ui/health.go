@@ -22,6 +22,18 @@ func (h *handlers) healthz(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
 }
 
+// readyz answers 200 while a load balancer should send this node
+// requests, 503 with the reason while it starts or drains.
+func (h *handlers) readyz(c echo.Context) error {
+	c.Response().Header().Set("Cache-Control", "no-store")
+	if h.d.Ready != nil {
+		if err := h.d.Ready(); err != nil {
+			return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unready", "error": err.Error()})
+		}
+	}
+	return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
+}
+
 // metrics serves the registry to loopback clients, or to anyone with the
 // configured bearer token: metric labels name internal checks. promhttp
 // negotiates the format (OpenMetrics when the scraper asks for it, the

@@ -27,7 +27,10 @@ type Deps struct {
 	Config *config.Config
 	Engine *state.Engine
 	// Health reports why Ampel cannot do its job, or nil.
-	Health   func() error
+	Health func() error
+	// Ready reports why a load balancer should not send this node
+	// requests now (starting, draining), or nil; nil Ready: always.
+	Ready    func() error
 	Gatherer prometheus.Gatherer
 	Logger   *slog.Logger
 	// Now is the clock; time.Now when nil.
@@ -96,6 +99,7 @@ func New(d Deps) http.Handler {
 	operatorAPIRoutes(e, d, s.edited)
 	consoleRoutes(e, d, s)
 	e.GET("/healthz", h.healthz)
+	e.GET("/readyz", h.readyz)
 	e.GET("/metrics", h.metrics)
 	return e
 }

@@ -43,6 +43,7 @@ var allowed = map[string][]string{
 	"pkg/smtptest":     {},
 	"pkg/pgtest":       {},
 	"pkg/clustertest":  {"pkg/pgtest"},
+	"pkg/cluster":      {"store"},
 	"pkg/safehttp":     {},
 	"pkg/channel":      {"pkg/status", "pkg/safehttp"},
 	"pkg/notify":       {"pkg/auth", "pkg/i18n", "pkg/markdown", "pkg/mailer", "store"},

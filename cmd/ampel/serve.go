@@ -127,22 +127,24 @@ func runServer(ctx context.Context, cfg *config.Config, probers map[string]probe
 	warnWithoutPublicURL(cfg, tcp.Addr(), logger)
 	ln, budget := limitInbound(tcp, cfg, m, logger)
 	started := time.Now()
+	self := &node{cfg: cfg, st: st, writer: writer, lead: lead, logger: logger}
 	srv := ui.NewServer(ui.New(ui.Deps{
 		Config: cfg, Engine: engine, Gatherer: m.Registry, Logger: logger, Started: started, Created: created,
-		Health: func() error { return health(writer, lead) },
-		Store:  st, Feed: feed, Agents: agents, OnIncidentChange: applyOverlay,
+		Health: self.health, Ready: self.ready,
+		Store: st, Feed: feed, Agents: agents, OnIncidentChange: applyOverlay,
 		Backups: backupStatus, Heartbeats: heartbeats,
 		MaxStreams: budget.Streams, StreamsPerClient: budget.StreamsPerClient,
 	}), logger)
 	srv.RegisterOnShutdown(feed.Hub().Close)
 
-	// Without [cluster] this node always leads, without a lease.
-	if err := lead.start(context.Background()); err != nil {
+	// Without [cluster] this node leads at once, without a lease.
+	if err := self.start(ln.Addr().String(), m); err != nil {
 		ln.Close()
 		return err
 	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
+	self.serving.Store(true)
 
 	logger.Info("serving", "addr", ln.Addr().String(), "jobs", lead.jobs(), "db", historyName(cfg))
 	fmt.Fprintf(stdout, "Ampel is serving http://%s (%s)\n", ln.Addr(), cfg.Summary())
@@ -155,6 +157,7 @@ func runServer(ctx context.Context, cfg *config.Config, probers map[string]probe
 	}
 
 	logger.Info("shutting down")
+	drain(self, runErr == nil, logger)
 	deadline, cancel := context.WithTimeout(context.Background(), cfg.Server.ShutdownTimeout.D())
 	defer cancel()
 	agents.Stop()
@@ -165,7 +168,7 @@ func runServer(ctx context.Context, cfg *config.Config, probers map[string]probe
 		logger.Warn("http shutdown", "err", err)
 	}
 	stopFollowOverlay() // before observation ends: it re-applies the overlay
-	lead.stop(deadline, true)
+	self.stop(deadline)
 	if err := writer.Close(deadline); err != nil {
 		return errors.Join(runErr, fmt.Errorf("commit last batch: %w", err))
 	}
@@ -199,16 +202,6 @@ func jobs(cfg *config.Config, probers map[string]probes.Prober) []schedule.Job {
 		}
 	}
 	return js
-}
-
-// health is nil while the store commits and, on the leader, the
-// scheduler's loop turns.
-func health(w *store.Writer, l *leader) error {
-	var errs []error
-	if !w.Healthy() {
-		errs = append(errs, errors.New("store cannot write"))
-	}
-	return errors.Join(append(errs, l.health())...)
 }
 
 // housekeep folds history into rollups every minute and prunes raw results

@@ -25,8 +25,15 @@ func checkStorage(cfg *config.Config) error {
 
 // postgresOptions sizes the PostgreSQL pool: storage.max_open_conns is
 // every connection of the process, the writer's included.
+// In a cluster, a write session stuck in a transaction (a leader cut off
+// mid-write) is ended after half the lease, releasing the lease row's
+// lock the next leader's takeover waits for.
 func postgresOptions(cfg *config.Config) store.PostgresOptions {
-	return store.PostgresOptions{MaxReadConns: cfg.Storage.MaxOpenConns - 1}
+	o := store.PostgresOptions{MaxReadConns: cfg.Storage.MaxOpenConns - 1}
+	if cfg.Cluster.Enabled {
+		o.IdleInTransaction = cfg.Cluster.Lease.D() / 2
+	}
+	return o
 }
 
 // openHistory opens the configured history for a command other than

@@ -21,10 +21,14 @@ type Cluster struct {
 	// third of it and steps down before it can expire. It bounds how long
 	// a dead leader's duties stay undone.
 	Lease Duration `toml:"lease"`
+	// Drain is how long a stopping node answers /readyz with 503 while
+	// still serving, before it stops: the load balancer's health checks
+	// must notice within it (default 5s).
+	Drain Duration `toml:"drain"`
 }
 
 func defaultCluster() Cluster {
-	return Cluster{Lease: Duration(10 * time.Second)}
+	return Cluster{Lease: Duration(10 * time.Second), Drain: Duration(5 * time.Second)}
 }
 
 // completeCluster names the node after the host when the file does not.
@@ -51,5 +55,8 @@ func (v *checker) cluster(c *Cluster, driver string) {
 	}
 	if v.durationKey("cluster.lease") && (c.Lease.D() < 3*time.Second || c.Lease.D() > 5*time.Minute) {
 		v.addf("cluster.lease", "must be between 3s and 5m, got %s", c.Lease)
+	}
+	if v.durationKey("cluster.drain") && (c.Drain.D() < 0 || c.Drain.D() > time.Minute) {
+		v.addf("cluster.drain", "must be between 0s and 1m, got %s", c.Drain)
 	}
 }

@@ -182,3 +182,9 @@ func (m *Metrics) Gauge(name, help string, f func() float64) {
 func (m *Metrics) Counter(name, help string, f func() float64) {
 	m.Registry.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, f))
 }
+
+// GaugeWith registers a gauge with constant labels, read from f at scrape
+// time.
+func (m *Metrics) GaugeWith(name, help string, labels map[string]string, f func() float64) {
+	m.Registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help, ConstLabels: labels}, f))
+}
