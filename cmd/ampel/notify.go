@@ -8,6 +8,7 @@ import (
 	"net/mail"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/ampelstatus/ampel/pkg/config"
 	"github.com/ampelstatus/ampel/pkg/mailer"
@@ -47,7 +48,11 @@ func newNotify(cfg *config.Config, st *store.Store, m *metrics.Metrics, logger *
 		ReminderLead: cfg.Notify.ReminderLead.D(), RetryFor: cfg.Notify.RetryFor.D(),
 	})
 	m.Gauge("ampel_outbox_pending_mails", "Notification mails waiting to be sent, due now or retried later.", func() float64 {
-		n, err := st.PendingMail(context.Background())
+		// A scrape must not hang while the database is away (a
+		// partition holds the query forever).
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		n, err := st.PendingMail(ctx)
 		if err != nil {
 			return math.NaN() // a scrape shows the gap rather than a wrong count
 		}

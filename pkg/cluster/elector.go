@@ -114,42 +114,36 @@ func (e *Elector) Run(ctx context.Context) {
 	for {
 		sent := time.Now()
 		wait := every
-		attempt, cancel := context.WithTimeout(ctx, every)
-		if t.epoch != 0 {
-			attempt, cancel = context.WithDeadline(ctx, minTime(sent.Add(every), t.until))
-		}
-		l, won, err := e.opts.Store.TakeLease(attempt, e.opts.Node, t.epoch, e.opts.Lease)
-		cancel()
+		r := e.attempt(ctx, &t, sent)
 		switch {
 		case ctx.Err() != nil:
 			e.stop(&t)
 			return
-		case err != nil:
+		case r.err != nil:
 			if !failing {
-				e.log.Warn("cluster: cannot reach the lease", "node", e.opts.Node, "err", err)
+				e.log.Warn("cluster: cannot reach the lease", "node", e.opts.Node, "err", r.err)
 			}
 			failing = true
-			if t.epoch != 0 && !time.Now().Before(t.until) {
-				e.depose(&t, "no renewal within the lease")
-				e.follow()
-			}
 			wait = every / 3 // try again soon: a leader's term runs out
-		case won:
+		case r.won && r.deposed:
+			// A renewal that got through after this node stepped down:
+			// give the term back rather than let it run out unled.
+			e.release(r.lease.Epoch)
+		case r.won:
 			failing = false
-			e.seeEpoch(l.Epoch)
+			e.seeEpoch(r.lease.Epoch)
 			t.until = sent.Add(e.opts.Lease * 4 / 5)
 			if t.epoch == 0 {
-				e.lead(ctx, &t, l.Epoch)
+				e.lead(ctx, &t, r.lease.Epoch)
 			}
 		default:
 			failing = false
-			e.seeEpoch(l.Epoch)
+			e.seeEpoch(r.lease.Epoch)
 			if t.epoch != 0 {
 				e.depose(&t, "another node took the lease")
 			}
 			e.follow()
 		}
-		e.seeNode(ctx, t.epoch)
 		if t.epoch != 0 {
 			wait = min(wait, time.Until(t.until))
 		}
@@ -161,6 +155,58 @@ func (e *Elector) Run(ctx context.Context) {
 			return
 		case <-timer.C:
 		}
+	}
+}
+
+// result is one attempt at the lease.
+type result struct {
+	lease store.Lease
+	won   bool
+	err   error
+	// epoch is the term the attempt renewed (0: it tried to take one);
+	// deposed is set when the node stepped down while it ran.
+	epoch   int64
+	deposed bool
+}
+
+// attempt takes or renews the lease once, then records this node in
+// cluster_nodes. A leader steps down when its term's local deadline
+// passes while the attempt still runs: a database cut off mid-statement
+// does not return when asked to.
+func (e *Elector) attempt(ctx context.Context, t *term, sent time.Time) result {
+	deadline := sent.Add(e.opts.Lease / 3)
+	if t.epoch != 0 {
+		deadline = minTime(deadline, t.until)
+	}
+	actx, cancel := context.WithDeadline(ctx, deadline)
+	done := make(chan result, 1)
+	epoch := t.epoch
+	go func() {
+		defer cancel()
+		l, won, err := e.opts.Store.TakeLease(actx, e.opts.Node, epoch, e.opts.Lease)
+		done <- result{lease: l, won: won, err: err, epoch: epoch}
+		if err == nil {
+			role := RoleFollower
+			if won {
+				role = RoleLeader
+			}
+			e.seeNode(ctx, role, l.Epoch)
+		}
+	}()
+	if t.epoch == 0 {
+		return <-done
+	}
+	timer := time.NewTimer(time.Until(t.until))
+	defer timer.Stop()
+	select {
+	case r := <-done:
+		return r
+	case <-timer.C:
+		e.depose(t, "no renewal within the lease")
+		e.follow()
+		r := <-done
+		r.deposed = true
+		return r
 	}
 }
 
@@ -183,11 +229,13 @@ func (e *Elector) lead(ctx context.Context, t *term, epoch int64) {
 
 // depose ends this node's term.
 func (e *Elector) depose(t *term, why string) {
+	// The node stops saying it leads, and its duties' ctx ends, at
+	// once; waiting for them to wind down comes after.
 	e.log.Warn("cluster: stepping down", "node", e.opts.Node, "epoch", t.epoch, "why", why)
+	e.role.Store(RoleFollower)
 	t.cancel()
 	e.opts.Depose(false)
 	t.epoch, t.cancel = 0, nil
-	e.role.Store(RoleFollower)
 }
 
 // stop ends the node's part at shutdown.
@@ -200,9 +248,8 @@ func (e *Elector) stop(t *term) {
 	}
 	e.unfollowNow()
 	e.role.Store(RoleStopped)
-	ctx, cancel := context.WithTimeout(context.Background(), e.opts.Lease/3)
-	defer cancel()
-	e.seeNode(ctx, 0) // the console shows it stopping, not leading
+	// The console shows it stopped, not leading.
+	e.seeNode(context.Background(), RoleStopped, e.Epoch())
 }
 
 func (e *Elector) release(epoch int64) {
@@ -246,13 +293,9 @@ func (e *Elector) seeEpoch(epoch int64) {
 
 // seeNode records this node in cluster_nodes; a failure is left to the
 // next turn.
-func (e *Elector) seeNode(ctx context.Context, epoch int64) {
+func (e *Elector) seeNode(ctx context.Context, role string, epoch int64) {
 	ctx, cancel := context.WithTimeout(ctx, e.opts.Lease/3)
 	defer cancel()
-	role := e.Role()
-	if epoch == 0 {
-		epoch = e.Epoch()
-	}
 	n := store.Node{Node: e.opts.Node, Role: role, Version: e.opts.Version, Addr: e.opts.Addr, Epoch: epoch}
 	if err := e.opts.Store.SeeNode(ctx, n); err != nil && ctx.Err() == nil {
 		e.log.Debug("cluster: record this node", "err", err)

@@ -115,7 +115,7 @@ func role(n *clustertest.Node) int {
 
 // metric reads one value from the node's /metrics; -1 when it cannot.
 func metric(n *clustertest.Node, re *regexp.Regexp) float64 {
-	client := http.Client{Timeout: time.Second}
+	client := http.Client{Timeout: 3 * time.Second}
 	resp, err := client.Get(n.URL() + "/metrics")
 	if err != nil {
 		return -1
@@ -260,4 +260,96 @@ func waitUp(t *testing.T, n *clustertest.Node) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	t.Fatalf("%s never observed api up", n.Name)
+}
+
+var fencedLine = regexp.MustCompile(`(?m)^ampel_cluster_fenced_results_total (\d+)`)
+
+// TestPartitionedLeaderStepsDown cuts the leader off PostgreSQL (its
+// proxy holds every byte, as a silent network does): it stops leading
+// before its lease can expire, another node leads the next term, and
+// once the link is back the deposed leader's queued writes are refused,
+// not stored beside the new leader's. One node leads afterwards.
+func TestPartitionedLeaderStepsDown(t *testing.T) {
+	target, _ := countingTarget(t)
+	c, st := startCluster(t, clustertest.Options{Config: probedConfig(target), PGProxy: true})
+	ctx := context.Background()
+	old, l := waitLeader(t, c, st, 0)
+	waitUp(t, old)
+
+	old.PGProxy.Pause()
+	paused := time.Now()
+	// The old leader renews no more: its term ends when its last
+	// renewal says, by the database's clock (this machine's).
+	cut, err := st.ReadLease(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cut.Holder != old.Name || cut.Epoch != l.Epoch {
+		t.Fatalf("lease %+v right after the cut, want %s's term %d", cut, old.Name, l.Epoch)
+	}
+	var steppedDown time.Time
+	for deadline := time.Now().Add(2 * lease); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if role(old) == 0 {
+			steppedDown = loggedAt(t, old.Log(), "cluster: stepping down")
+			break
+		}
+	}
+	if steppedDown.IsZero() {
+		t.Fatalf("%s still leads %s after its link to the database was cut", old.Name, 2*lease)
+	}
+	if !steppedDown.Before(cut.Expires) {
+		t.Errorf("%s stepped down at %s, after its term expired at %s", old.Name,
+			steppedDown.Format("15:04:05.000"), cut.Expires.Format("15:04:05.000"))
+	}
+	next, nl := waitLeader(t, c, st, l.Epoch)
+	t.Logf("cut at %s; %s stepped down after %s (its term ran %s more); %s leads term %d after %s",
+		paused.Format("15:04:05.000"), old.Name, steppedDown.Sub(paused).Round(time.Millisecond),
+		cut.Expires.Sub(steppedDown).Round(time.Millisecond), next.Name, nl.Epoch, time.Since(paused).Round(time.Millisecond))
+
+	old.PGProxy.Resume()
+	// The results the old leader probed after the cut were for its ended
+	// term: refused when its writer gets through.
+	var fenced float64
+	for deadline := time.Now().Add(4 * lease); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if fenced = metric(old, fencedLine); fenced > 0 {
+			break
+		}
+	}
+	if fenced <= 0 {
+		t.Errorf("%s refused no result of its ended term (fenced %v)", old.Name, fenced)
+	}
+	// One probe a second from one leader: two leaders writing would
+	// store about two a second over the cut.
+	from, to := paused.Add(-time.Second), time.Now()
+	rs, err := st.Results(ctx, "api-health", from, to, 10000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if max := int(to.Sub(from)/time.Second) + 2; len(rs) > max {
+		t.Errorf("%d results stored over %s around the cut, want at most %d: two leaders wrote", len(rs), to.Sub(from).Round(time.Second), max)
+	}
+	leaders := 0
+	for _, n := range c.Nodes {
+		if role(n) == 1 {
+			leaders++
+		}
+	}
+	if leaders != 1 || role(next) != 1 {
+		t.Errorf("%d nodes lead after the link is back, want only %s", leaders, next.Name)
+	}
+}
+
+// loggedAt is the time of the node's last log line with msg.
+func loggedAt(t *testing.T, log, msg string) time.Time {
+	t.Helper()
+	re := regexp.MustCompile(`time=(\S+) level=\w+ msg="` + regexp.QuoteMeta(msg) + `"`)
+	m := re.FindAllStringSubmatch(log, -1)
+	if m == nil {
+		t.Fatalf("no %q in the log:\n%s", msg, log)
+	}
+	at, err := time.Parse(time.RFC3339Nano, m[len(m)-1][1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return at
 }
