@@ -2,6 +2,7 @@ package ui
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -268,6 +269,37 @@ func TestConsoleTimesInSiteZone(t *testing.T) {
 	for _, path := range []string{"/admin/account", "/admin/users", "/admin/audit"} {
 		if _, body := b.get(path); !strings.Contains(body, "Nov 23, 12:00 CET") || strings.Contains(body, "11:00 UTC") {
 			t.Errorf("%s does not show t0 in the site's zone", path)
+		}
+	}
+}
+
+// TestConsoleDashboardListsNodes: in cluster mode the dashboard lists the
+// nodes seen, with role, version, address and when last seen, and says
+// which one leads.
+func TestConsoleDashboardListsNodes(t *testing.T) {
+	f := newConsoleFixture(t)
+	f.addUser("ops@example.com", "operator", testPassword)
+	ctx := context.Background()
+	for _, n := range []store.Node{
+		{Node: "status-1", Role: "leader", Version: "1.4.0", Addr: "10.0.0.1:8080", Epoch: 1},
+		{Node: "status-2", Role: "follower", Version: "1.4.0", Addr: "10.0.0.2:8080", Epoch: 1},
+	} {
+		if err := f.st.SeeNode(ctx, n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, _, err := f.st.TakeLease(ctx, "status-1", 0, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	cfg := testConfig(t)
+	cfg.Cluster.Enabled = true
+	f.e = New(Deps{Config: cfg, Engine: state.New(cfg), Store: f.st, Now: func() time.Time { return *f.now.Load() }}).(*echo.Echo)
+	b := f.browser()
+	b.login("ops@example.com", testPassword)
+	_, body := b.get("/admin")
+	for _, want := range []string{"<strong>status-1</strong> leads (term 1)", "<td>status-2</td><td>follower</td><td>1.4.0</td><td>10.0.0.2:8080</td>", "<td>status-1</td><td>leader</td>"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("dashboard lacks %q:\n%s", want, body)
 		}
 	}
 }

@@ -24,7 +24,29 @@ type dashboardView struct {
 	Backup         *backupLine
 	BackupOff      bool
 	BackupPostgres bool
+	// Cluster is set in cluster mode: the nodes seen lately, and which
+	// leads.
+	Cluster *clusterView
 }
+
+// clusterView is the cluster's nodes at a glance.
+type clusterView struct {
+	Nodes  []nodeLine
+	Leader string // "" while no term runs
+	Epoch  int64
+}
+
+// nodeLine is one node as it last reported itself; Ago is by the
+// database's clock, which every node shares.
+type nodeLine struct {
+	store.Node
+	Leads bool
+	Ago   time.Duration
+}
+
+// nodesSeenWithin is how far back the dashboard lists nodes: one stopped
+// yesterday still shows, with when it was last seen.
+const nodesSeenWithin = 24 * time.Hour
 
 // backupLine is the scheduled snapshots at a glance.
 type backupLine struct {
@@ -82,5 +104,31 @@ func (k *console) dashboard(c echo.Context) error {
 		v.BackupOff = !k.d.Config.Backup.Enabled
 		v.BackupPostgres = k.d.Config.Storage.Postgres()
 	}
+	if k.d.Config.Cluster.Enabled {
+		if v.Cluster, err = k.clusterView(c); err != nil {
+			return err
+		}
+	}
 	return k.render(c, http.StatusOK, "dashboard", v)
+}
+
+// clusterView reads the nodes and the lease.
+func (k *console) clusterView(c echo.Context) (*clusterView, error) {
+	ctx := c.Request().Context()
+	nodes, now, err := k.d.Store.Nodes(ctx, nodesSeenWithin)
+	if err != nil {
+		return nil, err
+	}
+	l, err := k.d.Store.ReadLease(ctx)
+	if err != nil {
+		return nil, err
+	}
+	v := &clusterView{}
+	if l.Holder != "" && l.Expires.After(l.Now) {
+		v.Leader, v.Epoch = l.Holder, l.Epoch
+	}
+	for _, n := range nodes {
+		v.Nodes = append(v.Nodes, nodeLine{Node: n, Leads: n.Node == v.Leader, Ago: now.Sub(n.Seen).Round(time.Second)})
+	}
+	return v, nil
 }

@@ -43,6 +43,10 @@ func (n *node) start(addr string, m *metrics.Metrics) error {
 		return n.lead.start(context.Background())
 	}
 	lease := n.cfg.Cluster.Lease.D()
+	// Until it leads, this node's writer commits no result or state
+	// change: no term has epoch 0. (Console and API writes, and the
+	// inbox, go through fence-free transactions.)
+	n.writer.SetFence(&store.Fence{Holder: n.cfg.Cluster.Node})
 	n.el = cluster.New(cluster.Options{
 		Store: n.st, Node: n.cfg.Cluster.Node, Version: version, Addr: addr, Lease: lease, Logger: n.logger,
 		Lead: func(ctx context.Context, f store.Fence) error {
