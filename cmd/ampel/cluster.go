@@ -10,7 +10,11 @@ import (
 
 	"github.com/ampelstatus/ampel/pkg/cluster"
 	"github.com/ampelstatus/ampel/pkg/config"
+	"github.com/ampelstatus/ampel/pkg/ingest"
 	"github.com/ampelstatus/ampel/pkg/metrics"
+	"github.com/ampelstatus/ampel/pkg/replica"
+	"github.com/ampelstatus/ampel/pkg/state"
+	"github.com/ampelstatus/ampel/pkg/status"
 	"github.com/ampelstatus/ampel/store"
 )
 
@@ -20,16 +24,17 @@ type node struct {
 	cfg    *config.Config
 	st     *store.Store
 	writer *store.Writer
+	engine *state.Engine
+	in     *ingest.Ingest
+	// shown sees what a follower's replica applies, as it sees what
+	// ingest handles: the page feed and metrics.
+	shown  func(status.Result, []status.Change)
 	lead   *leader
 	logger *slog.Logger
 
 	el *cluster.Elector // nil without [cluster]
-	// follow starts what a follower runs (the read model fed from the
-	// database), stopped before the node leads; nil: nothing yet.
-	follow func() (stop func())
-	// lag is a follower's delay behind the leader's writes, in seconds,
-	// for ampel_cluster_follower_lag_seconds; nil: unknown.
-	lag func() float64
+	// rep is the follower's replica while it runs.
+	rep atomic.Pointer[replica.Replica]
 
 	serving, draining atomic.Bool
 	stopElector       func()
@@ -138,12 +143,52 @@ func (n *node) clusterMetrics(m *metrics.Metrics) {
 		if el.Leader() {
 			return 0
 		}
-		if n.lag == nil {
-			return math.NaN()
+		if r := n.rep.Load(); r != nil {
+			return r.Lag().Seconds()
 		}
-		return n.lag()
+		return math.NaN()
 	})
 	m.Counter("ampel_cluster_fenced_results_total", "Results refused because this node's term as leader had ended.", func() float64 { return float64(n.writer.Fenced()) })
+}
+
+// follow runs the follower's replica: the engine and the page feed show
+// what the leader records, read from the database (pkg/replica). It
+// retries the first load every second while the database is away; the
+// node serves its last pages meanwhile. stop ends it before the node
+// leads (the new leader then starts over from the database).
+func (n *node) follow() (stop func()) {
+	return runUntilStopped(context.Background(), func(ctx context.Context) {
+		for {
+			r, err := replica.Start(ctx, replica.Options{Store: n.st, Engine: n.engine, Observe: n.shown, Logger: n.logger})
+			if err == nil {
+				n.rep.Store(r)
+				<-ctx.Done()
+				n.rep.Store(nil)
+				r.Stop()
+				return
+			}
+			if ctx.Err() != nil {
+				return
+			}
+			n.logger.Warn("cluster: the follower cannot load the state yet", "err", err)
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(time.Second):
+			}
+		}
+	})
+}
+
+// override lays the overlay over the engine: through ingest, which
+// records the changes, unless a follower's replica runs, which records
+// nothing (the leader records them).
+func (n *node) override(o state.Overrides, at time.Time) []status.Change {
+	if r := n.rep.Load(); r != nil {
+		r.Override(o, at)
+		return nil
+	}
+	return n.in.Override(o, at)
 }
 
 // drain marks the node as stopping, so /readyz answers 503, and in a

@@ -31,7 +31,7 @@ func TestMoveMaintenanceReloadsOverlayAndPages(t *testing.T) {
 	in := ingest.New(engine, w, observe)
 	now := overlayT0
 	in.Handle(status.Result{Check: "api-health", Zone: "local", Start: now, Outcome: status.Up})
-	apply := overlayer(st, in, slog.New(slog.DiscardHandler), func() time.Time { return now })
+	apply := overlayer(st, in.Override, slog.New(slog.DiscardHandler), func() time.Time { return now })
 	logger := slog.New(slog.DiscardHandler)
 
 	if _, err := st.CreateMaintenance(ctx, store.Maintenance{Name: "API upgrade", Status: "scheduled",

@@ -6,8 +6,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/ampelstatus/ampel/pkg/ingest"
 	"github.com/ampelstatus/ampel/pkg/overlay"
+	"github.com/ampelstatus/ampel/pkg/state"
+	"github.com/ampelstatus/ampel/pkg/status"
 	"github.com/ampelstatus/ampel/store"
 	"github.com/ampelstatus/ampel/ui"
 )
@@ -17,8 +18,10 @@ import (
 // start and after every incident or maintenance change. Runs are
 // serialised so an older read of the store never replaces a newer one.
 // An error is logged and leaves the components as they were; the next
-// change retries.
-func overlayer(st *store.Store, in *ingest.Ingest, logger *slog.Logger, now func() time.Time) func(context.Context) {
+// change retries. override lays it over the engine: ingest's, which
+// records what changes, on the leader; the replica's, which records
+// nothing, on a follower.
+func overlayer(st *store.Store, override func(state.Overrides, time.Time) []status.Change, logger *slog.Logger, now func() time.Time) func(context.Context) {
 	var mu sync.Mutex
 	return func(ctx context.Context) {
 		mu.Lock()
@@ -28,7 +31,7 @@ func overlayer(st *store.Store, in *ingest.Ingest, logger *slog.Logger, now func
 			logger.Error("apply incidents and maintenance to components", "err", err)
 			return
 		}
-		in.Override(o, now())
+		override(o, now())
 	}
 }
 

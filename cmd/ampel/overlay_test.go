@@ -57,7 +57,7 @@ func newOverlayRig(t *testing.T, st *store.Store) *overlayRig {
 	r := &overlayRig{t: t, st: st, engine: state.New(cfg), now: overlayT0, token: "ampel_op_overlay"}
 	r.w = st.StartWriter(store.WriterOptions{})
 	r.in = ingest.New(r.engine, r.w, nil)
-	r.apply = overlayer(st, r.in, slog.New(slog.DiscardHandler), func() time.Time { return r.now })
+	r.apply = overlayer(st, r.in.Override, slog.New(slog.DiscardHandler), func() time.Time { return r.now })
 	r.h = ui.New(ui.Deps{Config: cfg, Engine: r.engine, Store: st, Started: overlayT0,
 		Now: func() time.Time { return r.now }, OnIncidentChange: r.apply})
 	return r

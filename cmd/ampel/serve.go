@@ -93,15 +93,16 @@ func runServer(ctx context.Context, cfg *config.Config, probers map[string]probe
 	if !continued {
 		engine = state.New(cfg)
 	}
-	feed, observe := liveFeed(engine, m.ObserveResult)
-	autos, observe := newAutoIncidents(cfg, engine, st, m, logger, observe)
+	feed, shown := liveFeed(engine, m.ObserveResult)
+	autos, observe := newAutoIncidents(cfg, engine, st, m, logger, shown)
 	in := ingest.New(engine, writer, observe)
+	self := &node{cfg: cfg, st: st, writer: writer, engine: engine, in: in, shown: shown, logger: logger}
 	if continued {
 		for _, c := range engine.Components() {
 			m.SetComponent(c.Slug, c.Level)
 		}
 	}
-	applyOverlay := overlayer(st, in, logger, time.Now)
+	applyOverlay := overlayer(st, self.override, logger, time.Now)
 	refresh := refresher(applyOverlay, feed)
 	// Every node follows the console and API changes made on any node.
 	stopFollowOverlay := runUntilStopped(context.Background(), func(ctx context.Context) { followOverlay(ctx, st, refresh, logger) })
@@ -111,7 +112,7 @@ func runServer(ctx context.Context, cfg *config.Config, probers map[string]probe
 		return err
 	}
 	heartbeats, beats := newHeartbeats(cfg, in, writer)
-	lead := &leader{
+	self.lead = &leader{
 		cfg: cfg, st: st, writer: writer, in: in, m: m, logger: logger, probers: probers,
 		recover: !continued, refresh: refresh, autos: autos, beats: beats, mail: sendMail,
 	}
@@ -127,7 +128,6 @@ func runServer(ctx context.Context, cfg *config.Config, probers map[string]probe
 	warnWithoutPublicURL(cfg, tcp.Addr(), logger)
 	ln, budget := limitInbound(tcp, cfg, m, logger)
 	started := time.Now()
-	self := &node{cfg: cfg, st: st, writer: writer, lead: lead, logger: logger}
 	srv := ui.NewServer(ui.New(ui.Deps{
 		Config: cfg, Engine: engine, Gatherer: m.Registry, Logger: logger, Started: started, Created: created,
 		Health: self.health, Ready: self.ready,
@@ -146,7 +146,7 @@ func runServer(ctx context.Context, cfg *config.Config, probers map[string]probe
 	go func() { serveErr <- srv.Serve(ln) }()
 	self.serving.Store(true)
 
-	logger.Info("serving", "addr", ln.Addr().String(), "jobs", lead.jobs(), "db", historyName(cfg))
+	logger.Info("serving", "addr", ln.Addr().String(), "jobs", self.lead.jobs(), "db", historyName(cfg))
 	fmt.Fprintf(stdout, "Ampel is serving http://%s (%s)\n", ln.Addr(), cfg.Summary())
 
 	var runErr error
@@ -161,7 +161,7 @@ func runServer(ctx context.Context, cfg *config.Config, probers map[string]probe
 	deadline, cancel := context.WithTimeout(context.Background(), cfg.Server.ShutdownTimeout.D())
 	defer cancel()
 	agents.Stop()
-	lead.stopProbing(deadline)
+	self.lead.stopProbing(deadline)
 	// HTTP first: an agent push or operator request still in flight must
 	// not write after the stop is recorded.
 	if err := srv.Shutdown(deadline); err != nil && !errors.Is(err, http.ErrServerClosed) {

@@ -53,35 +53,76 @@ func (e *Engine) Restart(latest []status.Change, now time.Time) {
 	for _, c := range latest {
 		last[subjectKey{c.Kind, c.Subject, c.Zone}] = c // the latest wins
 	}
-	for k, c := range last {
+	for _, c := range last {
 		level := c.To
-		if level == status.NoData && (c.Cause == CauseStopped || c.Cause == CauseNotRunning) {
+		if level == status.NoData && gap(c) {
 			level = c.From
 		}
 		if level == status.NoData {
 			continue
 		}
-		h := &held{level: level, since: c.At, cause: c.Cause}
-		switch k.kind {
-		case status.CheckZone:
-			if cs := e.checks[k.subject]; cs != nil && cs.zones[k.zone] != nil {
-				h.until = now.Add(staleAfter(cs.spec))
-				cs.zones[k.zone].cur.held = h
-			}
-		case status.Check:
-			if cs := e.checks[k.subject]; cs != nil {
-				h.until = now.Add(staleAfter(cs.spec))
-				cs.cur.held = h
-			}
-		case status.Component:
-			if comp := e.components[k.subject]; comp != nil {
-				for _, cs := range comp.checks {
-					h.until = maxTime(h.until, now.Add(staleAfter(cs.spec)))
-				}
-				comp.cur.held = h
-			}
+		if cur := e.subjectOf(c); cur != nil {
+			cur.held = &held{level: level, since: c.At, cause: c.Cause, until: now.Add(e.staleAfterOf(c))}
 		}
 	}
+}
+
+// gap reports whether c closes what Ampel observed because it stopped
+// observing: a clean stop, or the close of a process that died.
+func gap(c status.Change) bool {
+	return c.To == status.NoData && (c.Cause == CauseStopped || c.Cause == CauseNotRunning)
+}
+
+// gapHold is the level a follower mirroring c at now holds: the level c
+// closed when c is a gap, until its checks would have gone stale after
+// it; nil otherwise, or when that time is past. Called with mu held.
+func (e *Engine) gapHold(c status.Change, now time.Time) *held {
+	if !gap(c) || c.From == status.NoData {
+		return nil
+	}
+	h := &held{level: c.From, since: c.At, cause: c.Cause, until: c.At.Add(e.staleAfterOf(c))}
+	if now.After(h.until) {
+		return nil
+	}
+	return h
+}
+
+// subjectOf is the subject c is about; nil when the engine does not know
+// it. Called with mu held.
+func (e *Engine) subjectOf(c status.Change) *subject {
+	switch c.Kind {
+	case status.CheckZone:
+		if cs := e.checks[c.Subject]; cs != nil && cs.zones[c.Zone] != nil {
+			return &cs.zones[c.Zone].cur
+		}
+	case status.Check:
+		if cs := e.checks[c.Subject]; cs != nil {
+			return &cs.cur
+		}
+	case status.Component:
+		if comp := e.components[c.Subject]; comp != nil {
+			return &comp.cur
+		}
+	}
+	return nil
+}
+
+// staleAfterOf is how long the checks behind c's subject stay fresh
+// without a result: a component's longest. Called with mu held.
+func (e *Engine) staleAfterOf(c status.Change) time.Duration {
+	if c.Kind == status.Component {
+		var d time.Duration
+		if comp := e.components[c.Subject]; comp != nil {
+			for _, cs := range comp.checks {
+				d = max(d, staleAfter(cs.spec))
+			}
+		}
+		return d
+	}
+	if cs := e.checks[c.Subject]; cs != nil {
+		return staleAfter(cs.spec)
+	}
+	return 0
 }
 
 type subjectKey struct {
@@ -105,11 +146,4 @@ func (e *Engine) expireHeld(now time.Time) {
 			}
 		}
 	}
-}
-
-func maxTime(a, b time.Time) time.Time {
-	if a.After(b) {
-		return a
-	}
-	return b
 }

@@ -40,8 +40,12 @@ func (e *Engine) Mirror(changes []status.Change, results []status.Result) {
 			zs.last, zs.seen, zs.stale = r, r.Start, false
 		}
 	}
+	now := time.Now()
+	e.expireHeld(now)
 	for _, c := range changes {
-		cur := subject{level: c.To, since: c.At, cause: c.Cause}
+		// A gap the leader recorded (a restart, a failover) shows the
+		// level before it, as on the leader (see Restart).
+		cur := subject{level: c.To, since: c.At, cause: c.Cause, held: e.gapHold(c, now)}
 		switch c.Kind {
 		case status.CheckZone:
 			cs := e.checks[c.Subject]

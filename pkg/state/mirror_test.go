@@ -68,7 +68,17 @@ func TestMirrorShowsWhatTheLeaderShows(t *testing.T) {
 			changes = append(changes, leader.Tick(s.tick)...)
 		}
 		if s.stop {
-			changes = append(changes, leader.Stop(t0.Add(time.Hour), "Ampel stopped")...)
+			// A stop is a gap: the follower holds each level from before
+			// it, as the next leader will (Engine.Restart), rather than
+			// show the stopped leader's no data.
+			before := leader.Components()
+			follower.Mirror(append(changes, leader.Stop(t0.Add(time.Hour), CauseStopped)...), s.results)
+			for i, c := range follower.Components() {
+				if c.Level != before[i].Level {
+					t.Errorf("stop: follower shows %s %s, want the level before the stop, %s", c.Slug, c.Level, before[i].Level)
+				}
+			}
+			continue
 		}
 		follower.Mirror(changes, s.results)
 		if got, want := follower.Components(), leader.Components(); !reflect.DeepEqual(got, want) {
