@@ -37,7 +37,10 @@ type node struct {
 	rep atomic.Pointer[replica.Replica]
 
 	serving, draining atomic.Bool
-	stopElector       func()
+	// loaded is set once this node's engine holds the state: its first
+	// term recovered it, or its replica's first load mirrored it.
+	loaded      atomic.Bool
+	stopElector func()
 }
 
 // start begins the node's part: the leader's term at once when alone, the
@@ -57,7 +60,11 @@ func (n *node) start(addr string, m *metrics.Metrics) error {
 		Lead: func(ctx context.Context, f store.Fence) error {
 			// Every batch from now on is written for this term only.
 			n.writer.SetFence(&f)
-			return n.lead.start(ctx)
+			if err := n.lead.start(ctx); err != nil {
+				return err
+			}
+			n.loaded.Store(true)
+			return nil
 		},
 		Depose: func(graceful bool) {
 			// A lost term leaves probes in flight little time: their
@@ -99,8 +106,8 @@ func (n *node) stop(deadline context.Context) {
 }
 
 // ready is nil while a load balancer should send this node requests: it
-// has started (alone: serving; in a cluster: it knows its role, so its
-// state is loaded) and is not draining. A node that cannot reach the
+// has started (alone: serving; in a cluster: its engine holds the state,
+// recovered as leader or loaded by its replica) and is not draining. A node that cannot reach the
 // database stays ready: it serves its last pages with their "last
 // updated" time, and in a database switchover every node loses the
 // database at once, so none would be left (docs/cluster.md).
@@ -110,8 +117,8 @@ func (n *node) ready() error {
 		return errors.New("draining: this node is stopping")
 	case !n.serving.Load():
 		return errors.New("starting")
-	case n.el != nil && n.el.Role() == cluster.RoleStarting:
-		return errors.New("starting: no role yet")
+	case n.el != nil && !n.loaded.Load():
+		return errors.New("starting: the state is not loaded yet")
 	}
 	return nil
 }
@@ -162,6 +169,7 @@ func (n *node) follow() (stop func()) {
 			r, err := replica.Start(ctx, replica.Options{Store: n.st, Engine: n.engine, Observe: n.shown, Logger: n.logger})
 			if err == nil {
 				n.rep.Store(r)
+				n.loaded.Store(true)
 				<-ctx.Done()
 				n.rep.Store(nil)
 				r.Stop()

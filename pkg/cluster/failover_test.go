@@ -151,9 +151,10 @@ func componentStatus(n *clustertest.Node) string {
 	return body.Components[0].Status
 }
 
-// watchLeaders reads, every 50 ms until stop, components.json on every
-// running node that says it leads, and collects what is not operational.
-func watchLeaders(c *clustertest.Cluster) (stop func() []string) {
+// watchNodes reads, every 50 ms until stop, components.json on every
+// node that answers /readyz (a load balancer would send it requests),
+// leader or follower, and collects what is not operational.
+func watchNodes(c *clustertest.Cluster) (stop func() []string) {
 	var mu sync.Mutex
 	var bad []string
 	done, finished := make(chan struct{}), make(chan struct{})
@@ -166,12 +167,12 @@ func watchLeaders(c *clustertest.Cluster) (stop func() []string) {
 			case <-time.After(50 * time.Millisecond):
 			}
 			for _, n := range c.Nodes {
-				if !n.Running() || role(n) != 1 {
+				if !n.Running() || !ready(n) {
 					continue
 				}
 				if s := componentStatus(n); s != "operational" && s != "" {
 					mu.Lock()
-					bad = append(bad, fmt.Sprintf("%s leading: %s at %s", n.Name, s, time.Now().Format("15:04:05.000")))
+					bad = append(bad, fmt.Sprintf("%s (role %d): %s at %s %s", n.Name, role(n), s, time.Now().Format("15:04:05.000"), debugBody(n)))
 					mu.Unlock()
 				}
 			}
@@ -186,9 +187,20 @@ func watchLeaders(c *clustertest.Cluster) (stop func() []string) {
 	}
 }
 
+// ready reports whether n answers /readyz with 200.
+func ready(n *clustertest.Node) bool {
+	client := http.Client{Timeout: time.Second}
+	resp, err := client.Get(n.URL() + "/readyz")
+	if err != nil {
+		return false
+	}
+	resp.Body.Close()
+	return resp.StatusCode == http.StatusOK
+}
+
 // TestFailoverAfterSIGKILL kills the leader without warning, three times:
 // another node leads within the lease, the component shows operational
-// on every leader throughout, its history has no other level than up and
+// on every ready node, leader or follower, throughout, its history has no other level than up and
 // the gap's no data, and no committed result is lost.
 func TestFailoverAfterSIGKILL(t *testing.T) {
 	target, answered := countingTarget(t)
@@ -196,7 +208,7 @@ func TestFailoverAfterSIGKILL(t *testing.T) {
 	ctx := context.Background()
 	leader, l := waitLeader(t, c, st, 0)
 	waitUp(t, leader)
-	stopWatch := watchLeaders(c)
+	stopWatch := watchNodes(c)
 
 	var took []time.Duration
 	for range 3 {
@@ -216,7 +228,7 @@ func TestFailoverAfterSIGKILL(t *testing.T) {
 		leader, l = next, nl
 	}
 	if bad := stopWatch(); len(bad) > 0 {
-		t.Errorf("a leader's components.json left operational:\n%s", strings.Join(bad, "\n"))
+		t.Errorf("a ready node's components.json left operational:\n%s", strings.Join(bad, "\n"))
 	}
 	slices.Sort(took)
 	t.Logf("failover after SIGKILL (lease %s): median %s, max %s, all %v", lease, took[len(took)/2].Round(time.Millisecond),
@@ -352,4 +364,15 @@ func loggedAt(t *testing.T, log, msg string) time.Time {
 		t.Fatal(err)
 	}
 	return at
+}
+
+// debugBody is n's whole components.json, for a failure's message.
+func debugBody(n *clustertest.Node) string {
+	resp, err := http.Get(n.URL() + "/api/v2/components.json")
+	if err != nil {
+		return ""
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
 }

@@ -74,17 +74,14 @@ func gap(c status.Change) bool {
 }
 
 // gapHold is the level a follower mirroring c at now holds: the level c
-// closed when c is a gap, until its checks would have gone stale after
-// it; nil otherwise, or when that time is past. Called with mu held.
+// closed when c is a gap, until its checks would go stale from now (when
+// the follower learns of the gap, as the leader that recorded it holds
+// from its takeover); nil when c is not a gap. Called with mu held.
 func (e *Engine) gapHold(c status.Change, now time.Time) *held {
 	if !gap(c) || c.From == status.NoData {
 		return nil
 	}
-	h := &held{level: c.From, since: c.At, cause: c.Cause, until: c.At.Add(e.staleAfterOf(c))}
-	if now.After(h.until) {
-		return nil
-	}
-	return h
+	return &held{level: c.From, since: c.At, cause: c.Cause, until: now.Add(e.staleAfterOf(c))}
 }
 
 // subjectOf is the subject c is about; nil when the engine does not know
