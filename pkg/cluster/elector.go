@@ -143,6 +143,12 @@ func (e *Elector) Run(ctx context.Context) {
 				e.depose(&t, "another node took the lease")
 			}
 			e.follow()
+			// Try again just after the running term can expire, not a
+			// whole try later: a dead leader is replaced within the
+			// lease. (The term's end and now are the database's clock.)
+			if left := r.lease.Expires.Sub(r.lease.Now); left >= 0 {
+				wait = min(wait, left+every/30)
+			}
 		}
 		if t.epoch != 0 {
 			wait = min(wait, time.Until(t.until))

@@ -234,8 +234,10 @@ func TestFailoverAfterSIGKILL(t *testing.T) {
 	t.Logf("failover after SIGKILL (lease %s): median %s, max %s, all %v", lease, took[len(took)/2].Round(time.Millisecond),
 		took[len(took)-1].Round(time.Millisecond), took)
 	for _, d := range took {
-		if d > lease+lease/3+time.Second {
-			t.Errorf("failover took %s, want within the lease (%s) and one try (%s)", d, lease, lease/3)
+		// The term runs out at most a lease after the kill; a node tries
+		// just after it expires; a second for a loaded machine.
+		if d > lease+time.Second {
+			t.Errorf("failover took %s, want within the lease (%s)", d, lease)
 		}
 	}
 
