@@ -52,6 +52,27 @@ ORDER BY at_ms, id`
 	return out, nil
 }
 
+// KindChanges returns the changes of every subject of a kind without a
+// zone (checks or components) with At in [from, to), ordered by time,
+// then by the order they were stored: what happened since the last
+// rollup build, in one query for all subjects.
+func (s *Store) KindChanges(ctx context.Context, kind status.Kind, from, to time.Time) ([]status.Change, error) {
+	const q = `
+SELECT kind, subject, zone, at_ms, from_level, to_level, cause
+FROM state_changes
+WHERE at_ms >= ?2 AND at_ms < ?3 AND kind = ?1 AND zone = ''
+ORDER BY at_ms, id`
+	rows, err := s.rdb.QueryContext(ctx, q, kind.String(), ms(from), ms(to))
+	if err != nil {
+		return nil, fmt.Errorf("store: changes of %s: %w", kind, err)
+	}
+	out, err := scanChanges(rows)
+	if err != nil {
+		return nil, fmt.Errorf("store: changes of %s: %w", kind, err)
+	}
+	return out, nil
+}
+
 // LatestChanges returns the last stored change of every subject (every
 // kind, subject and zone): the state each was last in, for a restart. The
 // engine stores a subject's changes in the order it made them, so the last

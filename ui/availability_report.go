@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/ampelstatus/ampel/pkg/availability"
@@ -94,7 +95,34 @@ func (s *site) monthly(ctx context.Context, spans []availability.Span) (monthSum
 		}
 		sums[i] = r
 	}
-	return m, nil
+	return m, s.addTail(ctx, m, spans)
+}
+
+// addTail adds today's still-open interval (see todayTail) to the span
+// of m that holds today, if any.
+func (s *site) addTail(ctx context.Context, m monthSums, spans []availability.Span) error {
+	now := s.now()
+	today := now.Format(time.DateOnly)
+	i := slices.IndexFunc(spans, func(sp availability.Span) bool { return sp.FirstDay <= today && today <= sp.LastDay })
+	if i < 0 || m.index[spans[i].FirstDay[:7]] != i {
+		return nil
+	}
+	tail, err := s.openTail(ctx, now)
+	if err != nil {
+		return err
+	}
+	for slug, tl := range tail.tail {
+		sums := m.rows[slug]
+		if sums == nil {
+			if !observed(tl) {
+				continue
+			}
+			sums = make([]store.SpanRollup, len(spans))
+			m.rows[slug] = sums
+		}
+		sums[i].Add(tl)
+	}
+	return nil
 }
 
 // reportFrom evaluates the monthly sums by against each component's target.

@@ -132,7 +132,8 @@ func (s *site) siteView(now time.Time) siteView {
 	return v
 }
 
-// history returns the last historyDays of every component, by slug.
+// history returns the last historyDays of every component, by slug,
+// today up to now (see todayTail).
 func (s *site) history(ctx context.Context, now time.Time) (map[string][]availability.Day, error) {
 	rows := map[string][]store.DayRollup{}
 	if s.d.Store != nil {
@@ -141,9 +142,13 @@ func (s *site) history(ctx context.Context, now time.Time) (map[string][]availab
 			return nil, err
 		}
 	}
+	tail, err := s.openTail(ctx, now)
+	if err != nil {
+		return nil, err
+	}
 	out := map[string][]availability.Day{}
 	for _, comp := range s.d.Config.Components {
-		out[comp.Slug] = availability.Days(rows[comp.Slug], s.loc(), now, historyDays)
+		out[comp.Slug] = availability.Days(tail.addToDay(comp.Slug, rows[comp.Slug]), s.loc(), now, historyDays)
 	}
 	return out, nil
 }

@@ -1,0 +1,143 @@
+package ui
+
+import (
+	"context"
+	"time"
+
+	"github.com/ampelstatus/ampel/pkg/availability"
+	"github.com/ampelstatus/ampel/pkg/status"
+	"github.com/ampelstatus/ampel/store"
+)
+
+// todayTail is, by component slug, the time since the last rollup build
+// up to now, by level: the still-open interval that today's rollup row
+// lacks until the next build (rollups are rebuilt every minute). Adding
+// it keeps the bars and percentages of every page and of the API in step
+// with the component's state to the second, and gives today a figure in
+// the first minute of the day, before any build.
+type todayTail struct {
+	day  string // 'YYYY-MM-DD' in the site's zone
+	tail map[string]store.SpanRollup
+}
+
+// openTail reads today's rollup rows and the component changes since the
+// earliest of them was built, and extends each component from where its
+// row ends (midnight when it has none) to now: through its stored
+// changes, then in its current level.
+func (s *site) openTail(ctx context.Context, now time.Time) (todayTail, error) {
+	loc := s.loc()
+	y, m, d := now.In(loc).Date()
+	midnight := availability.DayStart(y, m, d, loc)
+	t := todayTail{day: midnight.Format(time.DateOnly), tail: map[string]store.SpanRollup{}}
+	if s.d.Store == nil {
+		return t, nil
+	}
+	rows, err := s.d.Store.DailyRollups(ctx, status.Component, t.day, t.day)
+	if err != nil {
+		return t, err
+	}
+	// Every row of today was written by one build at one instant, so a
+	// row's durations end where that build stopped.
+	built := map[string]time.Time{}
+	from := now
+	for _, r := range rows {
+		at := midnight.Add(r.Up + r.Degraded + r.Partial + r.Down + r.Maintenance + r.NoData)
+		built[r.Subject] = at
+		if at.Before(from) {
+			from = at
+		}
+	}
+	if len(rows) == 0 {
+		from = midnight
+	}
+	changes, err := s.d.Store.KindChanges(ctx, status.Component, from, now.Add(time.Millisecond))
+	if err != nil {
+		return t, err
+	}
+	bySlug := map[string][]status.Change{}
+	for _, c := range changes {
+		bySlug[c.Subject] = append(bySlug[c.Subject], c)
+	}
+	for _, comp := range s.d.Engine.Components() {
+		start, ok := built[comp.Slug]
+		if !ok {
+			start = midnight
+		}
+		t.tail[comp.Slug] = tailOf(start, now, comp.Level, bySlug[comp.Slug])
+	}
+	return t, nil
+}
+
+// tailOf is the time from start to now by level, given the component's
+// changes (in time order, some perhaps at or before start, which the
+// rollup row already holds) and its level now.
+func tailOf(start, now time.Time, current status.Level, changes []status.Change) store.SpanRollup {
+	var r store.SpanRollup
+	add := func(l status.Level, d time.Duration) {
+		if d <= 0 {
+			return
+		}
+		switch l {
+		case status.Up:
+			r.Up += d
+		case status.Degraded:
+			r.Degraded += d
+		case status.Partial:
+			r.Partial += d
+		case status.Down:
+			r.Down += d
+		case status.Maintenance:
+			r.Maintenance += d
+		default:
+			r.NoData += d
+		}
+	}
+	// The level at start: what the last change up to start left, else
+	// what the first change after it left from, else the level now.
+	level, known := current, false
+	after := changes
+	for len(after) > 0 && !after[0].At.After(start) {
+		level, known = after[0].To, true
+		after = after[1:]
+	}
+	if !known && len(after) > 0 {
+		level = after[0].From
+	}
+	at := start
+	for _, c := range after {
+		add(level, c.At.Sub(at))
+		at, level = c.At, c.To
+	}
+	add(level, now.Sub(at))
+	return r
+}
+
+// observed reports whether r holds any time with data.
+func observed(r store.SpanRollup) bool {
+	return r.Up+r.Degraded+r.Partial+r.Down+r.Maintenance > 0
+}
+
+// addToDay extends one component's rows of the last days (oldest first,
+// as store.ComponentDays returns them) with its tail: today's row grows,
+// or is made when the tail has data.
+func (t todayTail) addToDay(slug string, rows []store.DayRollup) []store.DayRollup {
+	tl, ok := t.tail[slug]
+	if !ok {
+		return rows
+	}
+	if n := len(rows); n > 0 && rows[n-1].Day == t.day {
+		r := &rows[n-1]
+		r.Up += tl.Up
+		r.Degraded += tl.Degraded
+		r.Partial += tl.Partial
+		r.Down += tl.Down
+		r.Maintenance += tl.Maintenance
+		r.NoData += tl.NoData
+		return rows
+	}
+	if !observed(tl) {
+		return rows
+	}
+	return append(rows, store.DayRollup{Kind: status.Component, Subject: slug, Day: t.day,
+		Up: tl.Up, Degraded: tl.Degraded, Partial: tl.Partial, Down: tl.Down, Maintenance: tl.Maintenance, NoData: tl.NoData})
+}
