@@ -14,9 +14,11 @@ import (
 )
 
 // recentChanges is how many of a component's state changes its page lists,
-// from the last changesWindow.
+// from the last changesWindow; the first shownChanges are open, the rest
+// folded (a flapping service would otherwise fill the page).
 const (
-	recentChanges = 20
+	recentChanges = 50
+	shownChanges  = 5
 	changesWindow = 90 * 24 * time.Hour
 )
 
@@ -29,7 +31,9 @@ type componentView struct {
 	Checks  []checkView
 	Charts  []chartView
 	Metrics []metricView
-	Changes []changeView
+	// Changes are the newest shownChanges changes, Earlier the rest,
+	// newest first.
+	Changes, Earlier []changeView
 }
 
 // checkView is one check's state in each zone. Only the short public
@@ -117,6 +121,9 @@ func (s *site) componentView(ctx context.Context, comp state.Component) (compone
 	}
 	if v.Changes, err = s.changes(ctx, comp.Slug, now); err != nil {
 		return componentView{}, err
+	}
+	if len(v.Changes) > shownChanges {
+		v.Changes, v.Earlier = v.Changes[:shownChanges], v.Changes[shownChanges:]
 	}
 	return v, nil
 }

@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"fmt"
 	"html/template"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ampelstatus/ampel/store"
 )
 
 // pages holds one template set per page, each parsed at start-up from
@@ -41,9 +44,31 @@ var funcs = template.FuncMap{
 	"iso": func(t time.Time) string { return t.Format(time.RFC3339) },
 	// when is the human-readable time in the site's zone (the script
 	// rewrites it into the viewer's zone).
-	"when": whenText,
-	"ago":  ago,
-	"join": strings.Join,
+	"when":   whenText,
+	"ago":    ago,
+	"join":   strings.Join,
+	"plural": plural,
+	"actor":  actorText,
+}
+
+// actorText names who made an audited change: a user by their address,
+// a token by its name, and a command or Ampel itself as it calls itself
+// ("ampel (scheduler)"); the command line's own names ("cli",
+// "cli:NAME") read as what they are.
+func actorText(a store.Actor) string {
+	switch a.Kind {
+	case store.ActorUser:
+		return a.Name
+	case store.ActorToken:
+		return "API token " + strconv.Quote(a.Name)
+	}
+	if a.Name == "" || a.Name == store.ActorCLI {
+		return "the command line"
+	}
+	if name, ok := strings.CutPrefix(a.Name, store.ActorCLI+":"); ok {
+		return "the command line (" + name + ")"
+	}
+	return a.Name
 }
 
 // ago says how long before now t was, coarsely.

@@ -46,8 +46,27 @@ A routing fault at two edge locations of our CDN provider sent requests for our 
 ## What we are changing
 
 - A second CDN, ready to take a region within minutes.
-- Probes of the assets from every region we serve, which would have told us before our customers did.`, o.To.Sub(o.From).Round(time.Hour), region)
+- Probes of the assets from every region we serve, which would have told us before our customers did.`, hoursText(o.To.Sub(o.From)), region)
 	return fmt.Sprintf("%s assets failing in %s", name, region), steps, pm
+}
+
+// hoursText says a long stretch as a person would write it, to the
+// hour: "2 days and 6 hours", "30 hours" (not "54h0m0s").
+func hoursText(d time.Duration) string {
+	hours := int(d.Round(time.Hour) / time.Hour)
+	unit := func(n int, one string) string {
+		if n == 1 {
+			return "1 " + one
+		}
+		return fmt.Sprintf("%d %ss", n, one)
+	}
+	if hours < 48 {
+		return unit(hours, "hour")
+	}
+	if hours%24 == 0 {
+		return unit(hours/24, "day")
+	}
+	return unit(hours/24, "day") + " and " + unit(hours%24, "hour")
 }
 
 // recordOpen stores the ongoing trouble, one of the four workers down, as

@@ -134,3 +134,16 @@ func checkTimeline(t *testing.T, inc store.Incident, from, to time.Time) {
 
 // near: the store keeps milliseconds.
 func near(a, b time.Time) bool { return a.Sub(b).Abs() < time.Millisecond }
+
+// TestHoursText: the demo's postmortem says how long in words a person
+// would write.
+func TestHoursText(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		time.Hour: "1 hour", 30 * time.Hour: "30 hours", 48 * time.Hour: "2 days",
+		54 * time.Hour: "2 days and 6 hours", 73*time.Hour + 20*time.Minute: "3 days and 1 hour",
+	} {
+		if got := hoursText(d); got != want {
+			t.Errorf("%v: %q, want %q", d, got, want)
+		}
+	}
+}
