@@ -74,6 +74,7 @@ func (k *console) routes(e *echo.Echo) {
 	// Replaces the group's JSON 404 with a console page.
 	g.RouteNotFound("/*", func(c echo.Context) error { return k.notFound(c, "such page") })
 	g.GET("", k.dashboard)
+	g.GET("/checks/:name", k.checkResults)
 	g.POST("/logout", k.logout)
 	g.GET("/account", k.accountPage)
 	g.POST("/account/password", k.changePassword)

@@ -14,6 +14,8 @@ import (
 // dashboardView is what the dashboard shows: what is open, and what may
 // need an operator's attention.
 type dashboardView struct {
+	// Fleet is every component, worst first, with its checks per zone.
+	Fleet        []fleetComponent
 	Incidents    []store.Incident
 	Maintenances []store.Maintenance
 	Zones        []zoneLine
@@ -83,6 +85,7 @@ func (k *console) dashboard(c echo.Context) error {
 		return err
 	}
 	if k.d.Engine != nil {
+		v.Fleet = fleetOf(k.d.Engine.Components())
 		for name, f := range k.d.Engine.Freshness() {
 			v.Zones = append(v.Zones, zoneLine{Name: name, Fresh: f.Fresh, Stale: f.Stale})
 		}
