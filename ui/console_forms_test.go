@@ -95,3 +95,35 @@ func TestConsoleFormsKeepInput(t *testing.T) {
 		}
 	}
 }
+
+// TestConsoleErrorsNameLabels: a refused form's errors name its fields by
+// their labels, never by the API's names.
+func TestConsoleErrorsNameLabels(t *testing.T) {
+	o := newOpsServer(t)
+	o.addUser("op@example.com", store.RoleOperator, "correct horse battery")
+	o.login("op@example.com", "correct horse battery")
+	for _, c := range []struct {
+		name, page, action string
+		form               url.Values
+		want               string
+	}{
+		{"window backwards", "/admin/maintenances/new", "/admin/maintenances",
+			url.Values{"name": {"DB"}, "scheduled_for": {"2026-12-01T04:00"}, "scheduled_until": {"2026-12-01T02:00"}, "time_zone": {"UTC"}},
+			`<p class="field-error" id="until-error">Ends: must be after Starts</p>`},
+		{"window without start", "/admin/maintenances/new", "/admin/maintenances",
+			url.Values{"name": {"DB"}, "time_zone": {"UTC"}},
+			`<p class="field-error" id="for-error">Starts: required</p>`},
+	} {
+		code, _, body := o.submit(c.page, c.action, c.form)
+		if code != http.StatusBadRequest {
+			t.Errorf("%s: %d, want 400", c.name, code)
+			continue
+		}
+		contains(t, c.name, body, c.want)
+		for _, api := range []string{"scheduled_for", "scheduled_until"} {
+			if strings.Contains(body, ">"+api) || strings.Contains(body, " "+api+"<") || strings.Contains(body, "after "+api) {
+				t.Errorf("%s: an error names the API field %s", c.name, api)
+			}
+		}
+	}
+}

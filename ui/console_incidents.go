@@ -3,6 +3,7 @@ package ui
 import (
 	"errors"
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -134,5 +135,41 @@ func refusal(err error) (formErrors, bool) {
 	if field == "" {
 		field = "form"
 	}
-	return formErrors{field: msg}, true
+	return formErrors{field: labelled(field, msg)}, true
+}
+
+// fieldLabel is the console's label of each field an operation may
+// refuse, under its form name: an error says "Ends: must be after
+// Starts", as the operator reads the form, not the API's
+// "must be after scheduled_for".
+var fieldLabel = map[string]string{
+	"name": "Title", "status": "Status", "body": "Message to customers", "description": "Description",
+	"impact_override": "Impact", "eta": "Estimated resolution", "time_zone": "Time zone",
+	"components": "Affected components", "at": "Shown at", "postmortem": "Postmortem",
+	"scheduled_for": "Starts", "scheduled_until": "Ends",
+}
+
+// labelled is msg about field with the field's label in front and any
+// API field name in it replaced by its label.
+func labelled(field, msg string) string {
+	for api, form := range formField {
+		msg = replaceWord(msg, api, fieldLabel[form])
+	}
+	for name, label := range fieldLabel {
+		msg = replaceWord(msg, name, label)
+	}
+	if label, ok := fieldLabel[field]; ok {
+		return label + ": " + msg
+	}
+	return msg
+}
+
+// replaceWord replaces the API's snake_case names in s; plain words
+// ("name", "at") are left alone, since they read as English and may
+// stand in a sentence ("later").
+func replaceWord(s, name, label string) string {
+	if label == "" || !strings.Contains(name, "_") {
+		return s // plain words ("name", "status") read as English already
+	}
+	return strings.ReplaceAll(s, name, label)
 }

@@ -20,6 +20,7 @@ import (
 // fixture where one can.
 var headParams = map[string]string{
 	":slug": "api", ":id": "1", ":file": "api.svg", ":month": "2026-11", ":token": "no-such-token", ":signal": "start",
+	":name": "api-health",
 }
 
 // TestHeadOnEveryGetRoute walks every registered GET route: HEAD answers
