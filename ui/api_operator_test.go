@@ -538,3 +538,29 @@ func FuzzOperatorAPIDecode(f *testing.F) {
 		}
 	})
 }
+
+// TestDeliverNotificationsDefault: an update sent without
+// deliver_notifications notifies subscribers, as the console's ticked
+// "Notify subscribers" box does; false keeps it silent. Incidents and
+// maintenance alike.
+func TestDeliverNotificationsDefault(t *testing.T) {
+	f := newAPIFixture(t)
+	var inc store.Incident
+	ok(t, f.do("POST", "/api/v1/incidents", f.op, `{"name":"API errors","body":"Looking.","components":{"api":"major_outage"}}`), 201, &inc)
+	path := fmt.Sprintf("/api/v1/incidents/%d", inc.ID)
+	ok(t, f.do("POST", path+"/updates", f.op, `{"body":"Quiet note.","deliver_notifications":false}`), 200, &inc)
+	ok(t, f.do("POST", path+"/updates", f.op, `{"status":"resolved","body":"Fixed."}`), 200, &inc)
+	var got []bool
+	for _, u := range inc.Updates {
+		got = append(got, u.DeliverNotifications)
+	}
+	if fmt.Sprint(got) != "[true false true]" {
+		t.Errorf("incident updates notify %v, want [true false true]", got)
+	}
+	var m store.Maintenance
+	ok(t, f.do("POST", "/api/v1/maintenances", f.op, fmt.Sprintf(`{"name":"DB","body":"Planned.","scheduled_for":%q,"scheduled_until":%q}`,
+		t0.Add(time.Hour).Format(time.RFC3339), t0.Add(2*time.Hour).Format(time.RFC3339))), 201, &m)
+	if len(m.Updates) != 1 || !m.Updates[0].DeliverNotifications {
+		t.Errorf("maintenance created without deliver_notifications: %+v", m.Updates)
+	}
+}

@@ -83,6 +83,9 @@ func (o *incidentOps) componentChanges(current, comps map[string]string, ids []s
 // noteFields applies the fields every update has, incident or
 // maintenance: the Markdown body, the notification flag and the time
 // shown, which may back-date the update but not put it in the future.
+// An update notifies subscribers unless told not to (notify false): the
+// API's deliver_notifications defaults to true, as the console's
+// "Notify subscribers" box comes ticked.
 func noteFields(body *string, notify *bool, at, now time.Time, toBody *string, toNotify *bool, toAt *time.Time) error {
 	if body != nil {
 		if err := incident.CheckBody(*body); err != nil {
@@ -90,9 +93,7 @@ func noteFields(body *string, notify *bool, at, now time.Time, toBody *string, t
 		}
 		*toBody = *body
 	}
-	if notify != nil {
-		*toNotify = *notify
-	}
+	*toNotify = notify == nil || *notify
 	if !at.IsZero() {
 		if err := incident.CheckUpdateTime("display_at", at, now, clockSkew); err != nil {
 			return err
