@@ -177,11 +177,19 @@ func (c *composer) incidentView(v *view, row store.OutboxMail, inc *store.Incide
 
 func (c *composer) maintenanceView(v *view, row store.OutboxMail, m *store.Maintenance, args map[string]any) string {
 	args["Name"] = m.Name
-	args["From"], args["Until"] = c.when(m.ScheduledFor), c.when(m.ScheduledUntil)
+	// The window in the zone it was planned in (the page's when none was
+	// given), with UTC beside it for readers elsewhere.
+	loc := c.windowLoc(m)
+	args["From"], args["Until"] = whenIn(m.ScheduledFor, loc), whenIn(m.ScheduledUntil, loc)
+	window := i18n.T(row.Lang, "mail.window_value", args)
+	if loc.String() != "UTC" {
+		window += " (" + i18n.T(row.Lang, "mail.window_value", map[string]any{
+			"From": whenIn(m.ScheduledFor, time.UTC), "Until": whenIn(m.ScheduledUntil, time.UTC)}) + ")"
+	}
 	v.Facts = append(v.Facts,
-		fact{i18n.T(row.Lang, "mail.window", nil), i18n.T(row.Lang, "mail.window_value", args)},
+		fact{i18n.T(row.Lang, "mail.window", nil), window},
 		fact{i18n.T(row.Lang, "mail.affected", nil), c.componentNames(row.Lang, m.ComponentIDs)})
-	v.ActionURL = c.site.URL + "/maintenance"
+	v.ActionURL = c.site.URL + "/maintenance/" + fmt.Sprint(m.ID)
 	v.ActionLabel = i18n.T(row.Lang, "mail.view", nil)
 	for _, u := range m.Updates {
 		if u.ID == row.UpdateID && row.UpdateID != 0 && u.Body != "" {
@@ -192,12 +200,27 @@ func (c *composer) maintenanceView(v *view, row store.OutboxMail, m *store.Maint
 }
 
 // when formats an instant in the site's zone, the same in every language.
-func (c *composer) when(t time.Time) string {
-	loc := c.site.Location
-	if loc == nil {
-		loc = time.UTC
+func (c *composer) when(t time.Time) string { return whenIn(t, c.siteLoc()) }
+
+// whenIn formats an instant in loc.
+func whenIn(t time.Time, loc *time.Location) string { return t.In(loc).Format("2006-01-02 15:04 MST") }
+
+func (c *composer) siteLoc() *time.Location {
+	if c.site.Location == nil {
+		return time.UTC
 	}
-	return t.In(loc).Format("2006-01-02 15:04 MST")
+	return c.site.Location
+}
+
+// windowLoc is the zone a window was planned in; the site's when it names
+// none (or one this machine does not know).
+func (c *composer) windowLoc(m *store.Maintenance) *time.Location {
+	if m.TimeZone != "" {
+		if loc, err := time.LoadLocation(m.TimeZone); err == nil {
+			return loc
+		}
+	}
+	return c.siteLoc()
 }
 
 // componentNames lists components by the names customers know.

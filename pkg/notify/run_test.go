@@ -2,6 +2,7 @@ package notify
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -79,5 +80,42 @@ func TestReminderBeforeWindow(t *testing.T) {
 	}
 	if want := "This maintenance starts at 2026-05-04 13:00 UTC."; !strings.Contains(got[1].text, want) || !strings.Contains(got[1].html, "<strong>read-only</strong>") {
 		t.Fatalf("reminder text:\n%s", got[1].text)
+	}
+}
+
+// TestMaintenanceMailZoneAndLink: a window's mail gives its times in the
+// zone it was planned in, with UTC beside them, and links to the window's
+// own page; a German mail says it in German.
+func TestMaintenanceMailZoneAndLink(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	clk := &clock{now: t0}
+	f.subscriber(t, "a@example.org", "en")
+	f.subscriber(t, "b@example.org", "de")
+	d := New(f.st, f.smtpSender(t, "plain", smtptest.Password, 5*time.Second), options(clk))
+	start := t0.Add(27 * time.Hour) // 2026-05-05 13:00 UTC
+	m, err := f.st.CreateMaintenance(ctx, store.Maintenance{Name: "DB upgrade", Status: "scheduled", TimeZone: "America/New_York",
+		ScheduledFor: start, ScheduledUntil: start.Add(time.Hour)},
+		store.MaintenanceUpdate{Status: "scheduled", Body: "Planned.", DeliverNotifications: true, At: t0},
+		store.Actor{Kind: store.ActorToken, ID: 1, Name: "ops"}, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := d.RunOnce(ctx); err != nil || n != 2 {
+		t.Fatalf("sent %d, %v", n, err)
+	}
+	got := byRecipient(t, f.srv.Messages())
+	link := fmt.Sprintf("%s/maintenance/%d", siteURL, m.ID)
+	for addr, want := range map[string]string{
+		"a@example.org": "2026-05-05 09:00 EDT to 2026-05-05 10:00 EDT (2026-05-05 13:00 UTC to 2026-05-05 14:00 UTC)",
+		"b@example.org": "2026-05-05 09:00 EDT bis 2026-05-05 10:00 EDT (2026-05-05 13:00 UTC bis 2026-05-05 14:00 UTC)",
+	} {
+		if len(got[addr]) != 1 {
+			t.Fatalf("%s got %d mails", addr, len(got[addr]))
+		}
+		text := strings.ReplaceAll(got[addr][0].text, "\r\n", "\n")
+		if !strings.Contains(text, want) || !strings.Contains(text, link+"\n") {
+			t.Errorf("%s: the mail lacks %q or the link %s:\n%s", addr, want, link, text)
+		}
 	}
 }
