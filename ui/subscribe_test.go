@@ -151,6 +151,17 @@ func TestSubscribeLanguage(t *testing.T) {
 	if !strings.Contains(rec.Body.String(), "Subscribe to updates") {
 		t.Error("?lang=en does not override Accept-Language")
 	}
+	for _, header := range []map[string]string{{"Accept-Language": "es-MX, en;q=0.5"}, nil} {
+		path := "/subscribe"
+		if header == nil {
+			path += "?lang=es"
+		}
+		body := f.do(http.MethodGet, path, "192.0.2.1", nil, header).Body.String()
+		if !strings.Contains(body, `<html lang="es">`) || !strings.Contains(body, "Suscribirse a las novedades") || !strings.Contains(body, `name="lang" value="es"`) ||
+			!strings.Contains(body, `<a href="/subscribe?lang=de" lang="de" hreflang="de">Deutsch</a>`) {
+			t.Errorf("%s %v: not Spanish, or no switch to German\n%s", path, header, body)
+		}
+	}
 }
 
 func TestSubscriptionsDisabled(t *testing.T) {

@@ -21,7 +21,7 @@ import (
 )
 
 // Languages are the shipped languages, the default first.
-var Languages = []string{"en", "de"}
+var Languages = []string{"en", "de", "es"}
 
 //go:embed locales/*.toml
 var locales embed.FS

@@ -94,17 +94,20 @@ func fieldsOf(text string) string {
 
 func TestMatch(t *testing.T) {
 	cases := map[string]string{
-		"":                         "en",
-		"de":                       "de",
-		"de-AT":                    "de",
-		"de-CH;q=0.9, en;q=0.8":    "de",
-		"fr-FR, de;q=0.5":          "de",
-		"en-GB,en;q=0.9,de;q=0.8":  "en",
-		"fr, ja":                   "en",
-		"*":                        "en",
-		"not a tag;;;q=x":          "en",
-		"DE":                       "de",
-		strings.Repeat("de-", 200): "en",
+		"":                          "en",
+		"de":                        "de",
+		"de-AT":                     "de",
+		"de-CH;q=0.9, en;q=0.8":     "de",
+		"fr-FR, de;q=0.5":           "de",
+		"en-GB,en;q=0.9,de;q=0.8":   "en",
+		"fr, ja":                    "en",
+		"*":                         "en",
+		"not a tag;;;q=x":           "en",
+		"DE":                        "de",
+		"es-MX":                     "es",
+		"es-419, en;q=0.5":          "es",
+		"fr-FR, es;q=0.7, de;q=0.5": "es",
+		strings.Repeat("de-", 200):  "en",
 	}
 	for in, want := range cases {
 		if got := Match(in); got != want {

@@ -85,13 +85,14 @@ func TestReminderBeforeWindow(t *testing.T) {
 
 // TestMaintenanceMailZoneAndLink: a window's mail gives its times in the
 // zone it was planned in, with UTC beside them, and links to the window's
-// own page; a German mail says it in German.
+// own page; German and Spanish mails say it in their language.
 func TestMaintenanceMailZoneAndLink(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	clk := &clock{now: t0}
 	f.subscriber(t, "a@example.org", "en")
 	f.subscriber(t, "b@example.org", "de")
+	f.subscriber(t, "c@example.org", "es")
 	d := New(f.st, f.smtpSender(t, "plain", smtptest.Password, 5*time.Second), options(clk))
 	start := t0.Add(27 * time.Hour) // 2026-05-05 13:00 UTC
 	m, err := f.st.CreateMaintenance(ctx, store.Maintenance{Name: "DB upgrade", Status: "scheduled", TimeZone: "America/New_York",
@@ -101,7 +102,7 @@ func TestMaintenanceMailZoneAndLink(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n, err := d.RunOnce(ctx); err != nil || n != 2 {
+	if n, err := d.RunOnce(ctx); err != nil || n != 3 {
 		t.Fatalf("sent %d, %v", n, err)
 	}
 	got := byRecipient(t, f.srv.Messages())
@@ -109,6 +110,7 @@ func TestMaintenanceMailZoneAndLink(t *testing.T) {
 	for addr, want := range map[string]string{
 		"a@example.org": "2026-05-05 09:00 EDT to 2026-05-05 10:00 EDT (2026-05-05 13:00 UTC to 2026-05-05 14:00 UTC)",
 		"b@example.org": "2026-05-05 09:00 EDT bis 2026-05-05 10:00 EDT (2026-05-05 13:00 UTC bis 2026-05-05 14:00 UTC)",
+		"c@example.org": "Cuándo: 2026-05-05 09:00 EDT a 2026-05-05 10:00 EDT (2026-05-05 13:00 UTC a 2026-05-05 14:00 UTC)",
 	} {
 		if len(got[addr]) != 1 {
 			t.Fatalf("%s got %d mails", addr, len(got[addr]))
