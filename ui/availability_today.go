@@ -72,44 +72,20 @@ func (s *site) openTail(ctx context.Context, now time.Time) (todayTail, error) {
 // changes (in time order, some perhaps at or before start, which the
 // rollup row already holds) and its level now.
 func tailOf(start, now time.Time, current status.Level, changes []status.Change) store.SpanRollup {
-	var r store.SpanRollup
-	add := func(l status.Level, d time.Duration) {
-		if d <= 0 {
-			return
-		}
-		switch l {
-		case status.Up:
-			r.Up += d
-		case status.Degraded:
-			r.Degraded += d
-		case status.Partial:
-			r.Partial += d
-		case status.Down:
-			r.Down += d
-		case status.Maintenance:
-			r.Maintenance += d
-		default:
-			r.NoData += d
-		}
-	}
 	// The level at start: what the last change up to start left, else
 	// what the first change after it left from, else the level now.
-	level, known := current, false
-	after := changes
-	for len(after) > 0 && !after[0].At.After(start) {
-		level, known = after[0].To, true
-		after = after[1:]
+	tl := availability.Timeline{From: start, To: now, HasStart: true, Start: status.Change{To: current}}
+	known := false
+	for len(changes) > 0 && !changes[0].At.After(start) {
+		tl.Start.To, known = changes[0].To, true
+		changes = changes[1:]
 	}
-	if !known && len(after) > 0 {
-		level = after[0].From
+	if !known && len(changes) > 0 {
+		tl.Start.To = changes[0].From
 	}
-	at := start
-	for _, c := range after {
-		add(level, c.At.Sub(at))
-		at, level = c.At, c.To
-	}
-	add(level, now.Sub(at))
-	return r
+	tl.Changes = changes
+	t := tl.Totals()
+	return store.SpanRollup{Up: t.Up, Degraded: t.Degraded, Partial: t.Partial, Down: t.Major, Maintenance: t.Maintenance, NoData: t.NoData}
 }
 
 // observed reports whether r holds any time with data.

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"sync/atomic"
@@ -93,4 +94,28 @@ func TestTodayInTheFirstMinute(t *testing.T) {
 		t.Fatalf("docs today: %+v, want 100 %% over 30 s", fig)
 	}
 	contains(t, "home", getBody(t, h, "/"), "Nov 24, 2026: 100.00% uptime, no outage")
+}
+
+// TestTailOf: the open interval's levels from the changes around it.
+func TestTailOf(t *testing.T) {
+	at := func(s int) time.Time { return t0.Add(time.Duration(s) * time.Second) }
+	ch := func(s int, from, to status.Level) status.Change {
+		return status.Change{At: at(s), From: from, To: to}
+	}
+	for _, c := range []struct {
+		name    string
+		changes []status.Change
+		want    string // up/down/nodata seconds
+	}{
+		{"no change: the level now", nil, "0/60/0"},
+		{"a change after start: its from before it", []status.Change{ch(20, status.Up, status.Down)}, "20/40/0"},
+		{"a change before start sets the level", []status.Change{ch(-5, status.Down, status.Up), ch(30, status.Up, status.Down)}, "30/30/0"},
+		{"monitoring begins after start", []status.Change{ch(15, status.NoData, status.Up), ch(45, status.Up, status.Down)}, "30/15/15"},
+	} {
+		r := tailOf(at(0), at(60), status.Down, c.changes)
+		got := fmt.Sprintf("%d/%d/%d", int(r.Up.Seconds()), int(r.Down.Seconds()), int(r.NoData.Seconds()))
+		if got != c.want {
+			t.Errorf("%s: %s, want %s", c.name, got, c.want)
+		}
+	}
 }
