@@ -42,7 +42,7 @@ var allowed = map[string][]string{
 	"pkg/mailer":       {"pkg/config"},
 	"pkg/smtptest":     {},
 	"pkg/pgtest":       {},
-	"pkg/clustertest":  {"pkg/pgtest"},
+	"pkg/clustertest":  {"pkg/pgtest", "pkg/smtptest", "pkg/status", "store"},
 	"pkg/cluster":      {"store"},
 	"pkg/safehttp":     {},
 	"pkg/channel":      {"pkg/status", "pkg/safehttp"},
@@ -54,7 +54,7 @@ var allowed = map[string][]string{
 var onlyIn = map[string][]string{
 	"github.com/labstack/echo/v4": {"ui"},
 	"github.com/mattn/go-sqlite3": {"store", "bench/loadtest", "bench/siteload", "bench/mailbench"},
-	"github.com/jackc/pgx/v5":     {"store", "pkg/pgtest"},
+	"github.com/jackc/pgx/v5":     {"store", "pkg/pgtest", "pkg/clustertest"},
 	"github.com/wneessen/go-mail": {"pkg/mailer", "pkg/notify"},
 	"github.com/emersion/go-smtp": {"pkg/smtptest"},
 }

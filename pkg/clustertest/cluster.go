@@ -25,6 +25,10 @@ type Options struct {
 	// [smtp]... everything but the [server] listen address, [storage]
 	// and [cluster], which the harness writes.
 	Config string
+	// Files are written into every node's folder, next to its config:
+	// name to content, mode 0600 (secrets that the config's *_file keys
+	// name).
+	Files map[string]string
 	// Server holds extra keys of the [server] table, one per line
 	// (shutdown_timeout = "5s").
 	Server string
@@ -33,6 +37,10 @@ type Options struct {
 	Cluster bool
 	// Lease is [cluster] lease; zero leaves Ampel's default.
 	Lease time.Duration
+	// Drain is [cluster] drain, how long a stopping node answers /readyz
+	// 503 first; zero leaves Ampel's default (5s). HAProxy here takes a
+	// node out within about a second.
+	Drain time.Duration
 	// PGProxy puts a Proxy of its own between each node and PostgreSQL
 	// (Node.PGProxy), to cut one node off the database.
 	PGProxy bool
@@ -160,6 +168,11 @@ func (c *Cluster) addNode(name string) (*Node, error) {
 	if err := writeFile(filepath.Join(n.Dir, "pg.dsn"), dsn+"\n", 0o600); err != nil {
 		return nil, err
 	}
+	for name, content := range c.opts.Files {
+		if err := writeFile(filepath.Join(n.Dir, name), content, 0o600); err != nil {
+			return nil, err
+		}
+	}
 	return n, writeFile(n.ConfigPath(), c.nodeConfig(n), 0o600)
 }
 
@@ -176,6 +189,9 @@ func (c *Cluster) nodeConfig(n *Node) string {
 		fmt.Fprintf(&b, "\n[cluster]\nenabled = true\nnode = %q\n", n.Name)
 		if c.opts.Lease > 0 {
 			fmt.Fprintf(&b, "lease = %q\n", c.opts.Lease.String())
+		}
+		if c.opts.Drain > 0 {
+			fmt.Fprintf(&b, "drain = %q\n", c.opts.Drain.String())
 		}
 	}
 	b.WriteString("\n" + c.opts.Config + "\n")

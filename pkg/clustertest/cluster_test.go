@@ -59,7 +59,7 @@ func TestHarnessKillAndRestartBehindHAProxy(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, n := range c.Nodes {
-		if code := status(n.URL() + "/api/v2/status.json"); code != http.StatusOK {
+		if code := httpStatus(n.URL() + "/api/v2/status.json"); code != http.StatusOK {
 			t.Fatalf("node %s: status.json %d", n.Name, code)
 		}
 	}
@@ -144,7 +144,7 @@ func TestHarnessStop(t *testing.T) {
 	if n.Running() {
 		t.Fatal("node running after Stop")
 	}
-	if code := status(n.URL() + "/healthz"); code != 0 {
+	if code := httpStatus(n.URL() + "/healthz"); code != 0 {
 		t.Fatalf("stopped node answered %d", code)
 	}
 }

@@ -135,7 +135,7 @@ func (n *Node) Log() string { return readLog(filepath.Join(n.Dir, "node.log")) }
 // WaitStatus waits until GET path on the node answers code, or ctx ends
 // or the node exits.
 func (n *Node) WaitStatus(ctx context.Context, path string, code int) error {
-	err := waitFor(ctx, n.current(), func() bool { return status(n.URL()+path) == code })
+	err := waitFor(ctx, n.current(), func() bool { return httpStatus(n.URL()+path) == code })
 	if err != nil {
 		return fmt.Errorf("clustertest: node %s: GET %s never answered %d: %w", n.Name, path, code, err)
 	}
@@ -148,8 +148,8 @@ func (n *Node) current() *Process {
 	return n.proc
 }
 
-// status is GET url's status code, 0 when it does not answer.
-func status(url string) int {
+// httpStatus is GET url's status code, 0 when it does not answer.
+func httpStatus(url string) int {
 	client := http.Client{Timeout: 5 * time.Second}
 	resp, err := client.Get(url)
 	if err != nil {
