@@ -39,9 +39,11 @@ type feedEntry struct {
 //     whatever Host the request carried, and is cached once;
 //   - without it, a response names the request's host. It is cached per
 //     host only for known hosts, those listed in site.hosts; for any other
-//     host it is built for that request alone, kept neither here nor by
-//     a shared cache in front (Cache-Control: no-store). A made-up Host
-//     costs a render, never memory, and can push nothing out of the cache.
+//     host it is built for that request alone (the Statuspage JSON: one
+//     cached build with a placeholder address, filled in per request),
+//     kept by no shared cache in front (Cache-Control: no-store). A
+//     made-up Host costs a render or a substitution, never memory, and
+//     can push nothing out of the cache.
 //   - a Host that is not a host name or IP literal (with an optional
 //     port) is named "localhost" and treated as unknown.
 //

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -79,15 +80,26 @@ func TestJSONLinksAbsolute(t *testing.T) {
 		for _, path := range paths {
 			check(t, req("status.example.com:8080", path), path, "http://status.example.com:8080", pageCacheControl)
 		}
-		before := s.cache.used()
+		// The first unknown host caches one build per response, with a
+		// placeholder for the address; no later host adds anything.
 		for _, path := range paths {
-			rec := req("stranger.example", path)
-			check(t, rec, path, "http://stranger.example", unknownHostCacheControl)
-			rec = req(`x"><b>`, path)
+			check(t, req("stranger.example", path), path, "http://stranger.example", unknownHostCacheControl)
+		}
+		before := s.cache.used()
+		for i := range 50 {
+			host := fmt.Sprintf("stranger%d.example:%d", i, 1000+i)
+			for _, path := range paths {
+				rec := req(host, path)
+				check(t, rec, path, "http://"+host, unknownHostCacheControl)
+				lacks(t, path, rec.Body.String(), "stranger.example", "ampel.invalid")
+			}
+		}
+		for _, path := range paths {
+			rec := req(`x"><b>`, path)
 			check(t, rec, path, "http://localhost", unknownHostCacheControl)
 		}
 		if grown := s.cache.used() - before; grown != 0 {
-			t.Fatalf("unknown hosts grew the cache by %d bytes", grown)
+			t.Fatalf("50 more unknown hosts grew the cache by %d bytes", grown)
 		}
 		for _, path := range paths {
 			rec := req("status.example.com:8080", path)
