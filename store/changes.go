@@ -136,11 +136,14 @@ func scanChanges(rows *sql.Rows) ([]status.Change, error) {
 }
 
 // insertChanges stores changes inside the writer's transaction and returns
-// the earliest At among them, in Unix ms.
+// the earliest At among them, in Unix ms. A change already stored (the
+// same subject, instant and levels) is the retry of a batch whose commit
+// went through while its answer was lost: it is kept once.
 func insertChanges(ctx context.Context, tx *sql.Tx, changes []status.Change) (earliest int64, err error) {
 	const q = `
 INSERT INTO state_changes (kind, subject, zone, at_ms, from_level, to_level, cause)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)`
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+ON CONFLICT DO NOTHING`
 	stmt, err := tx.PrepareContext(ctx, q)
 	if err != nil {
 		return 0, fmt.Errorf("insert changes: %w", err)

@@ -9,6 +9,37 @@ import (
 	"github.com/ampelstatus/ampel/pkg/status"
 )
 
+// A batch whose commit reached the database but whose answer was lost
+// with the connection is written again by the writer's retry: its
+// changes must be stored once, as its results are.
+func TestChangeStoredOnceWhenBatchRetried(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	it := &item{
+		results: []status.Result{{Check: "api", Zone: "eu", Start: t0, Outcome: status.Down, Reason: "HTTP 503"}},
+		changes: []status.Change{
+			{Kind: status.CheckZone, Subject: "api", Zone: "eu", At: t0, From: status.Up, To: status.Down, Cause: "HTTP 503"},
+			{Kind: status.Check, Subject: "api", At: t0, From: status.Up, To: status.Down, Cause: "down in eu"},
+		},
+	}
+	ids := newNameIDs()
+	for range 2 { // the commit, then the retry of the "failed" commit
+		if err := s.writeBatch(ctx, ids, []*item{it}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := s.ChangesAfter(ctx, 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 {
+		t.Fatalf("stored %d changes, want 2: %+v", len(got), got)
+	}
+	if n, _ := s.CountResults(ctx); n != 1 {
+		t.Errorf("stored %d results, want 1", n)
+	}
+}
+
 func TestChangesAfterAndResultsFrom(t *testing.T) {
 	s := openTest(t)
 	w := startWriter(t, s, WriterOptions{})
