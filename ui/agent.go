@@ -19,11 +19,11 @@ import (
 const maxPushBytes = 16 << 20
 
 // agentRoutes adds the agent API when the server has remote zones.
-func agentRoutes(e *echo.Echo, r *remote.Receiver, now func() time.Time) {
+func agentRoutes(e *echo.Echo, r *remote.Receiver, now func() time.Time, shared *sharedLimits) {
 	if r == nil {
 		return
 	}
-	a := &agentAPI{r: r, failures: newAuthFailures(), now: now}
+	a := &agentAPI{r: r, failures: newAuthFailures("agent-auth", shared), now: now}
 	e.GET(agent.ChecksPath, a.checks)
 	e.POST(agent.ResultsPath, a.results)
 }

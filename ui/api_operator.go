@@ -25,7 +25,7 @@ func operatorAPIRoutes(e *echo.Echo, d Deps, edited func()) {
 	if d.Store == nil {
 		return
 	}
-	a := &operatorAPI{d: d, failures: newAuthFailures(), ops: newIncidentOps(d, edited)}
+	a := &operatorAPI{d: d, failures: newAuthFailures("api-auth", newSharedLimits(d)), ops: newIncidentOps(d, edited)}
 	// Per route, not on a group: a group's middleware would also claim
 	// every unknown path under /api/v1 (the agent API lives there too).
 	auth := a.requireToken(store.RoleOperator)

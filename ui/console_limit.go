@@ -6,11 +6,14 @@ import (
 	"time"
 
 	"github.com/ampelstatus/ampel/pkg/connlimit"
+	"github.com/ampelstatus/ampel/store"
 )
 
-// Login limits. Kept in memory: a restart forgets them, which only gives
-// a guesser one more round after each restart of the server. A lock ends
-// by itself once its window has passed.
+// Login limits. Kept in memory on one node: a restart forgets them, which
+// only gives a guesser one more round after each restart of the server.
+// In a cluster they are counted in the store (see sharedLimits), in fixed
+// windows of the same lengths. A lock ends by itself once its window has
+// passed.
 const (
 	// accountFailures in accountWindow from untrusted clients (without
 	// a device cookie for the account) lock the account for every
@@ -36,6 +39,8 @@ const (
 // loginLimits counts failed logins per account and per client address
 // (untrusted clients), and per device cookie (trusted ones).
 type loginLimits struct {
+	// shared, when not nil, counts in the store instead (a cluster).
+	shared   *sharedLimits
 	mu       sync.Mutex
 	accounts *lru[failLog]
 	ips      *lru[bucket]
@@ -62,8 +67,8 @@ type bucket struct {
 	at     time.Time
 }
 
-func newLoginLimits() *loginLimits {
-	return &loginLimits{accounts: newLRU[failLog](maxTracked), ips: newLRU[bucket](maxTracked), devices: newLRU[failLog](maxTracked)}
+func newLoginLimits(shared *sharedLimits) *loginLimits {
+	return &loginLimits{shared: shared, accounts: newLRU[failLog](maxTracked), ips: newLRU[bucket](maxTracked), devices: newLRU[failLog](maxTracked)}
 }
 
 // maxKeyLen bounds the length of a tracked email, so a table's memory
@@ -88,6 +93,11 @@ func ipKey(addr string) string { return connlimit.Key(addr) }
 // device cookie for the account (device is its id), the address's and
 // then the account's for any other client.
 func (l *loginLimits) wait(email, ip, device string, now time.Time) (time.Duration, lockKind) {
+	if l.shared != nil {
+		if wait, lock, ok := l.sharedWait(email, ip, device, now); ok {
+			return wait, lock
+		}
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if device != "" {
@@ -132,6 +142,15 @@ func (f *failLog) add(now time.Time, limit int) {
 // fail counts a failed login of email from ip, on the device's own count
 // when the browser has a device cookie for the account.
 func (l *loginLimits) fail(email, ip, device string, now time.Time) {
+	if l.shared != nil {
+		keys := []store.RateKey{deviceKey(device)}
+		if device == "" {
+			keys = []store.RateKey{addressKey(ip), emailKey(email)}
+		}
+		if _, ok := l.shared.count(now, keys...); ok {
+			return
+		}
+	}
 	if device != "" {
 		l.mu.Lock()
 		defer l.mu.Unlock()
@@ -149,6 +168,11 @@ func (l *loginLimits) fail(email, ip, device string, now time.Time) {
 // failAddress counts a refused attempt of ip only: one refused for a
 // locked account must not extend the lock.
 func (l *loginLimits) failAddress(ip string, now time.Time) {
+	if l.shared != nil {
+		if _, ok := l.shared.count(now, addressKey(ip)); ok {
+			return
+		}
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	b, fresh := l.ips.use(ipKey(ip), nil)
@@ -172,4 +196,46 @@ func (l *loginLimits) size() (int, int) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.accounts.len(), l.ips.len()
+}
+
+// The shared counters of the login limits: an address's failures per
+// minute (ipBurst, as many as its bucket holds), an account's and a
+// device's per accountWindow.
+func addressKey(ip string) store.RateKey {
+	return store.RateKey{Key: "login-address:" + ipKey(ip), Window: time.Duration(ipBurst) * ipRefill}
+}
+
+func emailKey(email string) store.RateKey {
+	return store.RateKey{Key: "login-account:" + accountKey(email), Window: accountWindow}
+}
+
+func deviceKey(device string) store.RateKey {
+	return store.RateKey{Key: "login-device:" + device, Window: accountWindow}
+}
+
+// sharedWait is wait on the shared counts; ok is false when the store
+// could not answer.
+func (l *loginLimits) sharedWait(email, ip, device string, now time.Time) (time.Duration, lockKind, bool) {
+	if device != "" {
+		k := deviceKey(device)
+		hits, ok := l.shared.peek(now, k)
+		if !ok {
+			return 0, lockDevice, false
+		}
+		if hits[0] >= deviceFailures {
+			return k.WindowEnd(now).Sub(now), lockDevice, true
+		}
+		return 0, lockDevice, true
+	}
+	addr, acct := addressKey(ip), emailKey(email)
+	hits, ok := l.shared.peek(now, addr, acct)
+	switch {
+	case !ok:
+		return 0, lockAccount, false
+	case hits[0] >= ipBurst:
+		return addr.WindowEnd(now).Sub(now), lockAddress, true
+	case hits[1] >= accountFailures:
+		return acct.WindowEnd(now).Sub(now), lockAccount, true
+	}
+	return 0, lockAccount, true
 }

@@ -199,7 +199,7 @@ func TestConsoleAddressLimit(t *testing.T) {
 // TestLockedAccountSurvivesAFlood: locking an account, then failing with
 // more fresh emails than the table holds, must not unlock it.
 func TestLockedAccountSurvivesAFlood(t *testing.T) {
-	l := newLoginLimits()
+	l := newLoginLimits(nil)
 	now := t0
 	for range accountFailures {
 		l.fail("ops@example.com", "10.0.0.1", "", now)
@@ -227,7 +227,7 @@ func TestLockedAccountSurvivesAFlood(t *testing.T) {
 // TestLoginLimitsStayBounded floods the limits with distinct emails and
 // addresses: the tables stop growing at maxTracked.
 func TestLoginLimitsStayBounded(t *testing.T) {
-	l := newLoginLimits()
+	l := newLoginLimits(nil)
 	now := t0
 	for i := range 3 * maxTracked {
 		now = now.Add(time.Millisecond)

@@ -28,7 +28,7 @@ func newConsole(d Deps, s *site) (*console, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &console{d: d, edited: s.edited, assets: s.assets, md: s.md, pages: ps, limits: newLoginLimits(),
+	return &console{d: d, edited: s.edited, assets: s.assets, md: s.md, pages: ps, limits: newLoginLimits(newSharedLimits(d)),
 		publicHost: s.publicHost}, nil
 }
 

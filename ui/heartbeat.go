@@ -23,7 +23,7 @@ func heartbeatRoutes(e *echo.Echo, d Deps) {
 	if d.Heartbeats == nil || d.Heartbeats.Len() == 0 || d.Store == nil {
 		return
 	}
-	h := &heartbeatAPI{d: d, failures: newAuthFailures(), rate: newTokenRate(heartbeatBurst, heartbeatEvery)}
+	h := &heartbeatAPI{d: d, failures: newAuthFailures("heartbeat-auth", newSharedLimits(d)), rate: newTokenRate(heartbeatBurst, heartbeatEvery)}
 	for _, p := range []string{HeartbeatPath + ":token", HeartbeatPath + ":token/:signal"} {
 		e.GET(p, h.push)
 		e.POST(p, h.push)

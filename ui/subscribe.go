@@ -70,7 +70,7 @@ func newSubscribePages(s *site) (*subscribePages, error) {
 	}
 	cfg := s.d.Config
 	p := &subscribePages{d: s.d, site: s, cfg: cfg.Subscriptions, pages: ps,
-		limits: newSubscribeLimits(cfg.Subscriptions.PerIPPerMinute, cfg.Subscriptions.PerIPPerDay)}
+		limits: newSubscribeLimits(cfg.Subscriptions.PerIPPerMinute, cfg.Subscriptions.PerIPPerDay, newSharedLimits(s.d))}
 	for _, comp := range cfg.Components {
 		p.known = append(p.known, comp.Slug)
 	}

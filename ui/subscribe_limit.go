@@ -3,6 +3,8 @@ package ui
 import (
 	"sync"
 	"time"
+
+	"github.com/ampelstatus/ampel/store"
 )
 
 // maxSubscribeClients bounds the per-client table. When it is full of
@@ -17,6 +19,8 @@ const maxSubscribeClients = 8192
 // forgets it, while the per-address limit on confirmation mails is
 // counted in the database and survives.
 type subscribeLimits struct {
+	// shared, when not nil, counts in the store instead (a cluster).
+	shared            *sharedLimits
 	mu                sync.Mutex
 	perMinute, perDay int
 	max               int
@@ -28,13 +32,31 @@ type clientWindows struct {
 	inMinute, inDay int
 }
 
-func newSubscribeLimits(perMinute, perDay int) *subscribeLimits {
-	return &subscribeLimits{perMinute: perMinute, perDay: perDay, max: maxSubscribeClients, clients: map[string]*clientWindows{}}
+func newSubscribeLimits(perMinute, perDay int, shared *sharedLimits) *subscribeLimits {
+	return &subscribeLimits{shared: shared, perMinute: perMinute, perDay: perDay, max: maxSubscribeClients, clients: map[string]*clientWindows{}}
 }
 
 // allow counts a request from client at now, or returns how long it must
 // wait when it is over a limit.
 func (l *subscribeLimits) allow(client string, now time.Time) (bool, time.Duration) {
+	if l.shared != nil {
+		// Counted in the store: the minute first, and the day only
+		// for a request the minute lets through, so a client that
+		// hurries does not use up its day.
+		minute := store.RateKey{Key: "subscribe-minute:" + client, Window: time.Minute}
+		day := store.RateKey{Key: "subscribe-day:" + client, Window: 24 * time.Hour}
+		if hits, ok := l.shared.count(now, minute); ok {
+			if hits[0] > int64(l.perMinute) {
+				return false, minute.WindowEnd(now).Sub(now)
+			}
+			if hits, ok := l.shared.count(now, day); ok {
+				if hits[0] > int64(l.perDay) {
+					return false, day.WindowEnd(now).Sub(now)
+				}
+				return true, 0
+			}
+		}
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	w := l.clients[client]

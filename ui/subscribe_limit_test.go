@@ -56,7 +56,7 @@ func TestSubscribePerClientLimit(t *testing.T) {
 }
 
 func TestSubscribeLimitsMemoryIsBounded(t *testing.T) {
-	l := newSubscribeLimits(5, 20)
+	l := newSubscribeLimits(5, 20, nil)
 	l.max = 100
 	now := t0
 	for i := range 100 {

@@ -65,6 +65,11 @@ type Deps struct {
 	// Heartbeats takes the calls of heartbeat checks' jobs; nil (or no
 	// heartbeat checks) leaves their URL out.
 	Heartbeats *beat.Monitor
+	// ClusterLimits counts the rate and login limits strangers can meet
+	// in Store, so every node of a cluster sees the same counts and a
+	// limit holds once, not once per node; otherwise each counts in
+	// this process's memory.
+	ClusterLimits bool
 }
 
 // New returns the HTTP handler for everything Ampel serves.
@@ -94,7 +99,7 @@ func New(d Deps) http.Handler {
 	h := &handlers{d: d, site: s, promHandler: promHandlerOf(d.Gatherer, d.Logger)}
 	s.routes(e)
 	subscribeRoutes(e, s)
-	agentRoutes(e, d.Agents, d.Now)
+	agentRoutes(e, d.Agents, d.Now, newSharedLimits(d))
 	heartbeatRoutes(e, d)
 	operatorAPIRoutes(e, d, s.edited)
 	consoleRoutes(e, d, s)
