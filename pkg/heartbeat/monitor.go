@@ -28,6 +28,17 @@ type Monitor struct {
 	emit    func(status.Result)
 	// commit waits until the results emitted so far are stored.
 	commit func(context.Context) error
+	// forward, when set, takes the calls Push receives (see SetForward);
+	// set before serving, read-only after.
+	forward func(ctx context.Context, check string, p Ping, at time.Time) error
+}
+
+// SetForward makes Push hand every call to forward instead of recording
+// it: a cluster node stores it durably for the leader's monitor, which
+// applies it with Apply (the timers of missing calls run there). Call it
+// before the first Push.
+func (m *Monitor) SetForward(forward func(ctx context.Context, check string, p Ping, at time.Time) error) {
+	m.forward = forward
 }
 
 // watch is one heartbeat check; guarded by Monitor.mu.
@@ -73,8 +84,21 @@ func New(cfg *config.Config, now time.Time, emit func(status.Result), commit fun
 func (m *Monitor) Len() int { return len(m.watches) }
 
 // Push records a call for check at now and returns once its result is
-// stored. A start call records no result: it opens a run.
+// stored (or, with SetForward, once forwarded). A start call records no
+// result: it opens a run.
 func (m *Monitor) Push(ctx context.Context, check string, p Ping, now time.Time) error {
+	if m.watches[check] == nil {
+		return ErrUnknownCheck
+	}
+	if m.forward != nil {
+		return m.forward(ctx, check, p, now)
+	}
+	return m.Apply(ctx, check, p, now)
+}
+
+// Apply records a call for check that came at now, as Push does without
+// forwarding: the leader's side of a forwarded call.
+func (m *Monitor) Apply(ctx context.Context, check string, p Ping, now time.Time) error {
 	w := m.watches[check]
 	if w == nil {
 		return ErrUnknownCheck

@@ -27,7 +27,7 @@ func (r *Receiver) Accept(ctx context.Context, zone string, p *agent.Push) (agen
 	if err := validatePush(zone, p); err != nil {
 		return agent.Ack{}, err
 	}
-	if r.opts.Writer.Queued() > r.opts.MaxQueued {
+	if !r.opts.Inbox && r.opts.Writer.Queued() > r.opts.MaxQueued {
 		return agent.Ack{}, &Error{Status: http.StatusServiceUnavailable, Msg: "the server is busy", RetryAfter: 5 * time.Second}
 	}
 	as := r.agent(p.Agent)
@@ -52,6 +52,7 @@ func (r *Receiver) Accept(ctx context.Context, zone string, p *agent.Push) (agen
 	// the differences cannot overflow, even against a row acknowledged
 	// beyond MaxSeq before the bound existed (everything is a resend).
 	acked := as.acked
+	var entries []store.InboxEntry
 	for _, wr := range p.Results {
 		if wr.Seq <= acked {
 			push.Resent++
@@ -64,11 +65,24 @@ func (r *Receiver) Accept(ctx context.Context, zone string, p *agent.Push) (agen
 			push.Rejected++
 			continue
 		}
+		if r.opts.Inbox {
+			entries = append(entries, store.InboxEntry{Seq: wr.Seq, Body: encodeResult(res)})
+			continue
+		}
 		r.opts.Ingest.Handle(res)
 		push.Results++
 	}
 	push.AckedSeq = acked
-	if push.Results > 0 {
+	if r.opts.Inbox {
+		// Durable in the inbox before the ack; a result another node
+		// already stored (a resend after a lost ack) is stored once.
+		stored, err := r.opts.Store.PutInbox(ctx, agentSource+p.Agent, entries, now)
+		if err != nil {
+			r.log.Error("remote: store push in the inbox", "err", err, "agent", p.Agent)
+			return agent.Ack{}, errUnavailable
+		}
+		push.Results, push.Resent = int64(stored), push.Resent+int64(len(entries)-stored)
+	} else if push.Results > 0 {
 		if err := r.commit(ctx); err != nil {
 			return agent.Ack{}, err
 		}
@@ -125,7 +139,9 @@ func (r *Receiver) agent(id string) *agentState {
 // load reads the agent's acknowledged sequence on its first push since
 // start. Called with as.mu held.
 func (r *Receiver) load(ctx context.Context, as *agentState, id, zone string) error {
-	if !as.loaded {
+	// In a cluster another node may have taken the agent's last pushes:
+	// its acknowledged sequence is read every time.
+	if !as.loaded || r.opts.Inbox {
 		a, ok, err := r.opts.Store.Agent(ctx, id)
 		if err != nil {
 			r.log.Error("remote: read agent", "err", err, "agent", id)

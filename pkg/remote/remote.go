@@ -35,6 +35,11 @@ type Options struct {
 	// MaxQueued is the writer backlog beyond which pushes are refused with
 	// 503 and Retry-After (default 200,000 results).
 	MaxQueued int
+	// Inbox, in a cluster, stores pushes in the store's inbox, deduplicated
+	// by agent and sequence, and acknowledges them once committed there:
+	// any node may receive them, and the leader applies them in order
+	// (RunInbox). Writer and Ingest are then not used.
+	Inbox bool
 }
 
 // Receiver serves the agent API's logic. It is safe for concurrent use.
