@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"time"
 
@@ -88,18 +87,10 @@ ORDER BY r.started_at_ms, c.id, r.zone_id, r.instance`
 	defer rows.Close()
 	var out []status.Result
 	for rows.Next() {
-		var (
-			r                       status.Result
-			startMS, durUS, outcome int64
-			value                   sql.NullFloat64
-		)
-		if err := rows.Scan(&r.Check, &r.Zone, &r.Instance, &startMS, &durUS, &outcome, &r.Reason, &r.Detail, &value); err != nil {
+		var r status.Result
+		if err := scanResult(rows, &r, &r.Check); err != nil {
 			return nil, fmt.Errorf("store: results from %s: %w", from, err)
 		}
-		r.Start = fromMS(startMS)
-		r.Duration = time.Duration(durUS) * time.Microsecond
-		r.Outcome = outcomeLevel(outcome)
-		r.Value, r.HasValue = value.Float64, value.Valid
 		out = append(out, r)
 	}
 	if err := rows.Err(); err != nil {

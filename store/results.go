@@ -82,15 +82,9 @@ LIMIT ?4`
 	var out []status.Result
 	for rows.Next() {
 		r := status.Result{Check: check}
-		var startMS, durUS, outcome int64
-		var value sql.NullFloat64
-		if err := rows.Scan(&r.Zone, &r.Instance, &startMS, &durUS, &outcome, &r.Reason, &r.Detail, &value); err != nil {
+		if err := scanResult(rows, &r); err != nil {
 			return nil, fmt.Errorf("store: results of %s: %w", check, err)
 		}
-		r.Start = fromMS(startMS)
-		r.Duration = time.Duration(durUS) * time.Microsecond
-		r.Outcome = outcomeLevel(outcome)
-		r.Value, r.HasValue = value.Float64, value.Valid
 		out = append(out, r)
 	}
 	if err := rows.Err(); err != nil {
@@ -243,5 +237,20 @@ WHERE CAST(excluded.value AS BIGINT) > CAST(meta.value AS BIGINT)`)
 	if _, err := s.wdb.ExecContext(ctx, q, metaPrunedBefore, s.d.metaValue(cut)); err != nil {
 		return fmt.Errorf("store: prune results: record horizon: %w", err)
 	}
+	return nil
+}
+
+// scanResult reads a row of (lead..., zone name, instance, started_at_ms,
+// duration_us, outcome, reason, detail, value) into r.
+func scanResult(rows *sql.Rows, r *status.Result, lead ...any) error {
+	var startMS, durUS, outcome int64
+	var value sql.NullFloat64
+	if err := rows.Scan(append(lead, &r.Zone, &r.Instance, &startMS, &durUS, &outcome, &r.Reason, &r.Detail, &value)...); err != nil {
+		return err
+	}
+	r.Start = fromMS(startMS)
+	r.Duration = time.Duration(durUS) * time.Microsecond
+	r.Outcome = outcomeLevel(outcome)
+	r.Value, r.HasValue = value.Float64, value.Valid
 	return nil
 }
