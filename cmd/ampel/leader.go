@@ -41,6 +41,9 @@ type leader struct {
 	autos   *autoIncidents
 	beats   func(context.Context) // the heartbeat monitor's tick
 	mail    func(context.Context) // the mail dispatcher
+	// inbox applies what any node stored for the leader (a cluster's
+	// agent pushes and heartbeat calls); nil without [cluster].
+	inbox func(context.Context)
 
 	mu    sync.Mutex
 	sched *schedule.Scheduler // the term's; nil while not leading. Guarded by mu.
@@ -88,6 +91,9 @@ func (l *leader) start(ctx context.Context) error {
 	after := []func(){
 		runUntilStopped(ctx, func(ctx context.Context) { housekeep(ctx, l.st, l.cfg, l.logger) }),
 		runUntilStopped(ctx, l.mail),
+	}
+	if l.inbox != nil {
+		after = append(after, runUntilStopped(ctx, l.inbox))
 	}
 
 	l.mu.Lock()

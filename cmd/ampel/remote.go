@@ -62,5 +62,5 @@ func startRemote(ctx context.Context, cfg *config.Config, st *store.Store, w *st
 	for _, a := range agents {
 		observe(a)
 	}
-	return remote.New(remote.Options{Config: cfg, Store: st, Writer: w, Ingest: in, Logger: logger, OnPush: observe})
+	return remote.New(remote.Options{Config: cfg, Store: st, Writer: w, Ingest: in, Logger: logger, OnPush: observe, Inbox: cfg.Cluster.Enabled})
 }

@@ -116,6 +116,12 @@ func runServer(ctx context.Context, cfg *config.Config, probers map[string]probe
 		cfg: cfg, st: st, writer: writer, in: in, m: m, logger: logger, probers: probers,
 		recover: !continued, refresh: refresh, autos: autos, beats: beats, mail: sendMail,
 	}
+	if cfg.Cluster.Enabled {
+		// Any node takes agents' pushes and heartbeat calls into the
+		// inbox; the leader applies them.
+		forwardHeartbeats(heartbeats, st)
+		self.lead.inbox = applyInbox(st, in, writer, heartbeats, logger)
+	}
 
 	created, err := componentsSeen(ctx, cfg, st)
 	if err != nil {
@@ -134,6 +140,7 @@ func runServer(ctx context.Context, cfg *config.Config, probers map[string]probe
 		Store: st, Feed: feed, Agents: agents, OnIncidentChange: applyOverlay,
 		Backups: backupStatus, Heartbeats: heartbeats,
 		MaxStreams: budget.Streams, StreamsPerClient: budget.StreamsPerClient,
+		ClusterLimits: cfg.Cluster.Enabled,
 	}), logger)
 	srv.RegisterOnShutdown(feed.Hub().Close)
 
@@ -221,6 +228,7 @@ func housekeep(ctx context.Context, st *store.Store, cfg *config.Config, logger 
 			logger.Info("pruned results", "rows", n, "retention", cfg.Storage.Retention.D().String())
 		}
 		expireSubscribers(ctx, st, logger)
+		pruneClusterTables(ctx, st, logger)
 	}
 	rollup()
 	prune()
