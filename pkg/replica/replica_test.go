@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/ampelstatus/ampel/pkg/clustertest"
 	"github.com/ampelstatus/ampel/pkg/config"
 	"github.com/ampelstatus/ampel/pkg/ingest"
 	"github.com/ampelstatus/ampel/pkg/pgtest"
@@ -18,7 +19,7 @@ import (
 	"github.com/ampelstatus/ampel/store"
 )
 
-func TestMain(m *testing.M) { pgtest.Main(m) }
+func TestMain(m *testing.M) { clustertest.Main(m) }
 
 func fleet() *config.Config {
 	return &config.Config{Components: []config.Component{
