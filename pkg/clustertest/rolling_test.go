@@ -168,6 +168,12 @@ func TestRollingRestart(t *testing.T) {
 		}
 		var missed []string
 		for _, ch := range changes {
+			// A gap (a leader's clean stop records no data) is history
+			// only: pages hold the last level until the next verdict, so
+			// no live update is due for it.
+			if ch.To == status.NoData {
+				continue
+			}
 			if at := ch.At.UTC().Format(time.RFC3339); !seen[at] {
 				missed = append(missed, fmt.Sprintf("%s %s>%s", at, ch.From, ch.To))
 			}
