@@ -30,6 +30,8 @@ type Config struct {
 	Notify Notify `toml:"notify" json:"-"`
 	// Subscriptions configures the public subscribe form and its limits.
 	Subscriptions Subscriptions `toml:"subscriptions" json:"-"`
+	// Alerts are the operators' alert channels and rules.
+	Alerts Alerts `toml:"alerts" json:"-"`
 
 	// Path is the file the config was read from; Dir its folder, against
 	// which relative paths in it are resolved.

@@ -100,6 +100,7 @@ func defaults() *Config {
 		Availability:  defaultAvailability(),
 		Notify:        defaultNotify(),
 		Subscriptions: defaultSubscriptions(),
+		Alerts:        defaultAlerts(),
 	}
 }
 

@@ -53,6 +53,7 @@ func (v *checker) complete(c *Config) {
 	c.Backup.Dir = resolve(c.Dir, c.Backup.Dir)
 	v.metricsToken(&c.Server)
 	v.completeSMTP(c)
+	v.completeAlerts(c)
 	for i := range c.Components {
 		comp := &c.Components[i]
 		for j := range comp.Checks {
@@ -98,6 +99,7 @@ func (v *checker) validate(c *Config) {
 	zones := v.zones(c.Zones)
 	v.components(c.Components, zones)
 	v.availability(c)
+	v.alerts(c)
 }
 
 func (v *checker) site(c *Config) {
