@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/ampelstatus/ampel/pkg/status"
 )
@@ -73,8 +74,9 @@ func (n *nameIDs) lookup(ctx context.Context, tx *sql.Tx, cache, staged map[stri
 }
 
 // writeBatch commits the items in one transaction: their results and
-// changes, and the watermarks lowered for what arrived late.
-func (s *Store) writeBatch(ctx context.Context, ids *nameIDs, items []*item) (err error) {
+// changes, the alerts route makes of the changes (when set), and the
+// watermarks lowered for what arrived late.
+func (s *Store) writeBatch(ctx context.Context, ids *nameIDs, items []*item, route AlertRouter) (err error) {
 	tx, err := s.beginWrite(ctx)
 	if err != nil {
 		return fmt.Errorf("store: write batch: begin: %w", err)
@@ -120,6 +122,12 @@ func (s *Store) writeBatch(ctx context.Context, ids *nameIDs, items []*item) (er
 			return fmt.Errorf("store: write batch: %w", err)
 		}
 	}
+	alerted := false
+	if route != nil && len(changes) > 0 {
+		if alerted, err = enqueueAlerts(ctx, tx, route, changes, time.Now()); err != nil {
+			return fmt.Errorf("store: write batch: %w", err)
+		}
+	}
 	// Followers read what this batch stored once it commits.
 	if err := s.notify(ctx, tx, ChannelState); err != nil {
 		return fmt.Errorf("store: write batch: %w", err)
@@ -133,6 +141,9 @@ func (s *Store) writeBatch(ctx context.Context, ids *nameIDs, items []*item) (er
 	}
 	ids.committed()
 	s.noteCommit(mark)
+	if alerted {
+		s.alerts.poke()
+	}
 	return nil
 }
 

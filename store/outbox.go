@@ -191,9 +191,12 @@ func (s *Store) overlayTx(ctx context.Context, what string, fn func(tx *sql.Tx, 
 }
 
 // pokeOutbox signals OutboxWake without blocking; call it after commit.
-func (s *Store) pokeOutbox() {
+func (s *Store) pokeOutbox() { s.outbox.poke() }
+
+// poke signals without blocking.
+func (o *outboxSignal) poke() {
 	select {
-	case s.outbox.c() <- struct{}{}:
+	case o.c() <- struct{}{}:
 	default:
 	}
 }

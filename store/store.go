@@ -44,6 +44,8 @@ type Store struct {
 
 	// outbox wakes the mail dispatcher (see OutboxWake).
 	outbox outboxSignal
+	// alerts wakes the alert dispatcher (see AlertWake).
+	alerts outboxSignal
 	// marks is the lock commits are recorded in, nil when they are not
 	// tracked (see TrackCommits).
 	marks atomic.Pointer[Lock]

@@ -33,6 +33,10 @@ type WriterOptions struct {
 	// Logger receives the start and the end of a failure episode; default:
 	// discard.
 	Logger *slog.Logger
+	// Alerts, when set, routes each change to alert channels: the alerts
+	// are queued in the transaction that stores the change, and
+	// AlertWake is signalled after it commits.
+	Alerts AlertRouter
 
 	// retryMin and retryMax bound the backoff between attempts to commit
 	// a failed batch (default 100ms to 5s); tests shorten them.

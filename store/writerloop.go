@@ -134,7 +134,7 @@ func (w *Writer) commit(batch []*item) error {
 	if f := batch[0].fence; f != nil {
 		ctx = WithFence(ctx, *f)
 	}
-	err := w.s.writeBatch(ctx, w.ids, batch)
+	err := w.s.writeBatch(ctx, w.ids, batch, w.opts.Alerts)
 	if w.opts.OnCommit != nil {
 		info := CommitInfo{Took: time.Since(start), Err: err}
 		for _, it := range batch {

@@ -26,6 +26,47 @@ CREATE TABLE agents (
 	clock_offset_ms INTEGER NOT NULL DEFAULT 0
 ) STRICT, WITHOUT ROWID;
 
+-- table alert_attempts
+CREATE TABLE alert_attempts (
+	id INTEGER PRIMARY KEY,
+	channel TEXT NOT NULL,
+	at_ms INTEGER NOT NULL,
+	-- alerts is how many outbox rows the request carried (a group).
+	alerts INTEGER NOT NULL,
+	outcome TEXT NOT NULL,
+	status_code INTEGER NOT NULL,
+	latency_us INTEGER NOT NULL,
+	error TEXT NOT NULL DEFAULT ''
+) STRICT;
+
+-- table alert_outbox
+CREATE TABLE alert_outbox (
+	id INTEGER PRIMARY KEY,
+	-- event_id is stable for one change (or one test), the same on every
+	-- attempt; seq numbers its repeats (0 for the first alert).
+	event_id TEXT NOT NULL,
+	seq INTEGER NOT NULL DEFAULT 0,
+	channel TEXT NOT NULL,
+	-- subject is "component:api", "check:api-health" or
+	-- "check_zone:api-health@eu-central".
+	subject TEXT NOT NULL,
+	-- kind is 'trigger', 'resolve' or 'test'.
+	kind TEXT NOT NULL,
+	from_level TEXT NOT NULL,
+	to_level TEXT NOT NULL,
+	cause TEXT NOT NULL DEFAULT '',
+	at_ms INTEGER NOT NULL,
+	created_at_ms INTEGER NOT NULL,
+	due_at_ms INTEGER NOT NULL,
+	repeat_ms INTEGER NOT NULL DEFAULT 0,
+	attempts INTEGER NOT NULL DEFAULT 0,
+	last_error TEXT NOT NULL DEFAULT '',
+	sent_at_ms INTEGER,
+	failed_at_ms INTEGER,
+	cancelled_at_ms INTEGER,
+	UNIQUE (event_id, channel, seq)
+) STRICT;
+
 -- table audit_log
 CREATE TABLE audit_log (
 	id INTEGER PRIMARY KEY,
@@ -332,6 +373,16 @@ CREATE TABLE zones (
 	id INTEGER PRIMARY KEY,
 	name TEXT NOT NULL UNIQUE
 ) STRICT;
+
+-- index alert_attempts_channel
+CREATE INDEX alert_attempts_channel ON alert_attempts (channel, at_ms);
+
+-- index alert_outbox_due
+CREATE INDEX alert_outbox_due ON alert_outbox (due_at_ms)
+	WHERE sent_at_ms IS NULL AND failed_at_ms IS NULL AND cancelled_at_ms IS NULL;
+
+-- index alert_outbox_subject
+CREATE INDEX alert_outbox_subject ON alert_outbox (channel, subject, id);
 
 -- index audit_log_object
 CREATE INDEX audit_log_object ON audit_log (object_type, object_id);
