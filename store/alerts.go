@@ -28,6 +28,8 @@ type Alert struct {
 	At, Created, Due time.Time
 	Repeat           time.Duration
 	Attempts         int
+	// FirstTry is when it was first tried; zero before.
+	FirstTry time.Time
 }
 
 // AlertAttempt is one request to a channel, carrying one alert or a
@@ -46,7 +48,7 @@ type AlertAttempt struct {
 }
 
 const alertColumns = `id, event_id, seq, channel, subject, kind, from_level, to_level, cause,
-	at_ms, created_at_ms, due_at_ms, repeat_ms, attempts`
+	at_ms, created_at_ms, due_at_ms, repeat_ms, attempts, first_try_at_ms`
 
 func scanAlerts(rows *sql.Rows) ([]Alert, error) {
 	defer rows.Close()
@@ -55,8 +57,9 @@ func scanAlerts(rows *sql.Rows) ([]Alert, error) {
 		var a Alert
 		var from, to string
 		var at, created, due, repeat int64
+		var first sql.NullInt64
 		if err := rows.Scan(&a.ID, &a.EventID, &a.Seq, &a.Channel, &a.Subject, &a.Kind, &from, &to, &a.Cause,
-			&at, &created, &due, &repeat, &a.Attempts); err != nil {
+			&at, &created, &due, &repeat, &a.Attempts, &first); err != nil {
 			return nil, err
 		}
 		var err error
@@ -67,6 +70,7 @@ func scanAlerts(rows *sql.Rows) ([]Alert, error) {
 			return nil, err
 		}
 		a.At, a.Created, a.Due, a.Repeat = fromMS(at), fromMS(created), fromMS(due), time.Duration(repeat)*time.Millisecond
+		a.FirstTry = fromNullMS(first)
 		out = append(out, a)
 	}
 	return out, rows.Err()
@@ -120,11 +124,11 @@ func (s *Store) AlertWake() <-chan struct{} { return s.alerts.c() }
 // StartAlerts counts an attempt on the alerts before they are sent and
 // commits it: from then on a change that ends the alert knows the
 // receiver may have it, and queues the resolved notice.
-func (s *Store) StartAlerts(ctx context.Context, ids []int64) error {
+func (s *Store) StartAlerts(ctx context.Context, ids []int64, now time.Time) error {
 	return s.writeTx(ctx, "start alerts", func(tx *sql.Tx) error {
-		const q = `UPDATE alert_outbox SET attempts = attempts + 1 WHERE id = ?1`
+		const q = `UPDATE alert_outbox SET attempts = attempts + 1, first_try_at_ms = COALESCE(first_try_at_ms, ?2) WHERE id = ?1`
 		for _, id := range ids {
-			if _, err := tx.ExecContext(ctx, q, id); err != nil {
+			if _, err := tx.ExecContext(ctx, q, id, ms(now)); err != nil {
 				return fmt.Errorf("store: start alert %d: %w", id, err)
 			}
 		}

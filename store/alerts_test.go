@@ -69,7 +69,7 @@ func deliver(t *testing.T, s *Store, now time.Time) []Alert {
 	for _, a := range due {
 		ids = append(ids, a.ID)
 	}
-	if err := s.StartAlerts(ctx, ids); err != nil {
+	if err := s.StartAlerts(ctx, ids, now); err != nil {
 		t.Fatal(err)
 	}
 	att := &AlertAttempt{Channel: "ops", At: now, Alerts: len(ids), Outcome: "delivered", Status: 202, Latency: 3 * time.Millisecond}
@@ -200,7 +200,7 @@ func TestAlertTriedThenRecovered(t *testing.T) {
 	if err != nil || len(due) != 1 {
 		t.Fatal(due, err)
 	}
-	if err := s.StartAlerts(ctx, []int64{due[0].ID}); err != nil {
+	if err := s.StartAlerts(ctx, []int64{due[0].ID}, t0); err != nil {
 		t.Fatal(err)
 	}
 	att := &AlertAttempt{Channel: "ops", At: t0, Alerts: 1, Outcome: "retry", Error: "timeout"}
@@ -222,7 +222,7 @@ func TestAlertFailAndTest(t *testing.T) {
 	w := alertWriter(t, s, 0, 0, true)
 	writeChange(t, w, status.Up, status.Down, t0)
 	due, _ := s.DueAlerts(ctx, t0, 10)
-	if err := s.StartAlerts(ctx, []int64{due[0].ID}); err != nil {
+	if err := s.StartAlerts(ctx, []int64{due[0].ID}, t0); err != nil {
 		t.Fatal(err)
 	}
 	att := &AlertAttempt{Channel: "ops", At: t0, Alerts: 1, Outcome: "failed", Status: 404, Error: "receiver answered 404"}

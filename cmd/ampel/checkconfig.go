@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/ampelstatus/ampel/pkg/alert"
 	"github.com/ampelstatus/ampel/pkg/config"
 	"github.com/ampelstatus/ampel/probes"
 )
@@ -39,6 +40,9 @@ func loadConfig(path string) (*config.Config, error) {
 		return nil, err
 	}
 	if err := checkStorage(cfg); err != nil {
+		return nil, err
+	}
+	if _, err := alert.Targets(cfg); err != nil {
 		return nil, err
 	}
 	return cfg, nil

@@ -46,7 +46,9 @@ var allowed = map[string][]string{
 	"pkg/cluster":      {"store"},
 	"pkg/safehttp":     {},
 	"pkg/channel":      {"pkg/status", "pkg/safehttp"},
-	"pkg/notify":       {"pkg/auth", "pkg/i18n", "pkg/markdown", "pkg/mailer", "store"},
+	"pkg/backoff":      {},
+	"pkg/notify":       {"pkg/auth", "pkg/backoff", "pkg/i18n", "pkg/markdown", "pkg/mailer", "store"},
+	"pkg/alert":        {"pkg/status", "pkg/config", "pkg/backoff", "pkg/channel", "pkg/safehttp", "pkg/mailer", "store"},
 	"ui":               {"pkg/status", "pkg/config", "pkg/state", "store", "pkg/live", "pkg/availability", "pkg/remote", "pkg/agent", "pkg/incident", "pkg/markdown", "pkg/ical", "pkg/i18n", "pkg/backup", "pkg/auth", "pkg/connlimit", "pkg/heartbeat"},
 }
 
@@ -55,7 +57,7 @@ var onlyIn = map[string][]string{
 	"github.com/labstack/echo/v4": {"ui"},
 	"github.com/mattn/go-sqlite3": {"store", "bench/loadtest", "bench/siteload", "bench/mailbench"},
 	"github.com/jackc/pgx/v5":     {"store", "pkg/pgtest", "pkg/clustertest"},
-	"github.com/wneessen/go-mail": {"pkg/mailer", "pkg/notify"},
+	"github.com/wneessen/go-mail": {"pkg/mailer", "pkg/notify", "pkg/alert"},
 	"github.com/emersion/go-smtp": {"pkg/smtptest"},
 }
 

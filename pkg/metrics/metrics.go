@@ -28,6 +28,7 @@ type Metrics struct {
 	commitSeconds  prometheus.Histogram
 	commitErrors   prometheus.Counter
 	agents         agentVecs
+	alerts         alertVecs
 }
 
 // New registers Ampel's metrics and the Go and process collectors.

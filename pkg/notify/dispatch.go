@@ -9,6 +9,7 @@ import (
 	"github.com/wneessen/go-mail"
 
 	"github.com/ampelstatus/ampel/pkg/auth"
+	"github.com/ampelstatus/ampel/pkg/backoff"
 	"github.com/ampelstatus/ampel/pkg/mailer"
 	"github.com/ampelstatus/ampel/store"
 )
@@ -151,12 +152,12 @@ func (d *Dispatcher) sendOne(ctx context.Context, p prepared) (bool, error) {
 		log.Warn("mail_refused")
 		return false, d.st.FailMail(keep, p.row.ID, err.Error(), false, now)
 	case mailer.Temporary:
-		wait := backoff(d.opt.RetryBase, d.opt.RetryMax, p.row.Attempts)
+		wait := backoff.Exp(d.opt.RetryBase, d.opt.RetryMax, p.row.Attempts)
 		log.Info("mail_deferred", "retry_in", wait)
 		return false, d.st.RetryMail(keep, p.row.ID, now.Add(wait), err.Error())
 	}
 	// Unreachable: the row is fine; sending waits for the server.
-	wait := backoff(d.opt.PauseBase, d.opt.PauseMax, d.pauses)
+	wait := backoff.Exp(d.opt.PauseBase, d.opt.PauseMax, d.pauses)
 	d.pauses++
 	d.pausedUntil = now.Add(wait)
 	log.Warn("smtp_unreachable", slog.Duration("retry_in", wait))

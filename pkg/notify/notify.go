@@ -10,7 +10,6 @@ package notify
 import (
 	"context"
 	"log/slog"
-	"math/rand/v2"
 	"time"
 
 	"github.com/wneessen/go-mail"
@@ -108,15 +107,4 @@ func New(st *store.Store, send Sender, opt Options) *Dispatcher {
 	opt.defaults()
 	return &Dispatcher{st: st, send: send, opt: opt,
 		c: composer{site: opt.Site, from: opt.From, domain: domainOf(opt.From), md: markdown.NewCache(mdCacheSize)}}
-}
-
-// backoff is base doubled n times, at most max, spread by ±20 % so
-// retries after one outage do not arrive all at once.
-func backoff(base, max time.Duration, n int) time.Duration {
-	d := base
-	for i := 0; i < n && d < max; i++ {
-		d *= 2
-	}
-	d = min(d, max)
-	return time.Duration(float64(d) * (0.8 + 0.4*rand.Float64()))
 }

@@ -60,6 +60,8 @@ CREATE TABLE alert_outbox (
 	due_at_ms INTEGER NOT NULL,
 	repeat_ms INTEGER NOT NULL DEFAULT 0,
 	attempts INTEGER NOT NULL DEFAULT 0,
+	-- first_try_at_ms starts the time retry_for bounds.
+	first_try_at_ms INTEGER,
 	last_error TEXT NOT NULL DEFAULT '',
 	sent_at_ms INTEGER,
 	failed_at_ms INTEGER,

@@ -48,6 +48,7 @@ CREATE TABLE alert_outbox (
   due_at_ms bigint NOT NULL,
   repeat_ms bigint NOT NULL DEFAULT 0,
   attempts bigint NOT NULL DEFAULT 0,
+  first_try_at_ms bigint,
   last_error text NOT NULL DEFAULT ''::text,
   sent_at_ms bigint,
   failed_at_ms bigint,

@@ -21,6 +21,8 @@ CREATE TABLE alert_outbox (
 	due_at_ms BIGINT NOT NULL,
 	repeat_ms BIGINT NOT NULL DEFAULT 0,
 	attempts BIGINT NOT NULL DEFAULT 0,
+	-- first_try_at_ms starts the time retry_for bounds.
+	first_try_at_ms BIGINT,
 	last_error TEXT NOT NULL DEFAULT '',
 	sent_at_ms BIGINT,
 	failed_at_ms BIGINT,
