@@ -46,8 +46,8 @@ func TestWebhookSignedAndResolved(t *testing.T) {
 			Type string `json:"type"`
 			Data struct {
 				Component struct{ Slug, Name string }
-				ToStatus string `json:"to_status"`
-				URL      string `json:"url"`
+				ToStatus  string `json:"to_status"`
+				URL       string `json:"url"`
 			} `json:"data"`
 		}
 		if err := json.Unmarshal([]byte(r.body), &p); err != nil {
