@@ -125,10 +125,11 @@ ON CONFLICT (event_id, channel, seq) DO NOTHING`
 	// The alert is open when a trigger since the last resolve may have
 	// reached the receiver: sent, or tried (an attempt that timed out, or
 	// a crash, may have cut the record of a delivery that arrived), even
-	// if it was cancelled just now.
+	// if it was cancelled just now; not one given up, which the console
+	// shows as failed.
 	const open = `
 SELECT EXISTS (SELECT 1 FROM alert_outbox t
-WHERE t.channel = ?1 AND t.subject = ?2 AND t.kind = 'trigger'
+WHERE t.channel = ?1 AND t.subject = ?2 AND t.kind = 'trigger' AND t.failed_at_ms IS NULL
   AND (t.sent_at_ms IS NOT NULL OR t.attempts > 0)
   AND t.id > COALESCE((SELECT max(r.id) FROM alert_outbox r
                        WHERE r.channel = ?1 AND r.subject = ?2 AND r.kind = 'resolve'), 0))`

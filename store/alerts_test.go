@@ -213,7 +213,8 @@ func TestAlertTriedThenRecovered(t *testing.T) {
 	}
 }
 
-// TestAlertFailAndTest: a refused alert fails for good; a test alert is
+// TestAlertFailAndTest: a refused alert fails for good and its end sends
+// nothing; a test alert is
 // queued due now and wakes the dispatcher; pruning keeps each subject's
 // newest row.
 func TestAlertFailAndTest(t *testing.T) {
@@ -242,16 +243,17 @@ func TestAlertFailAndTest(t *testing.T) {
 		t.Fatalf("due = %+v, %v", due, err)
 	}
 	deliver(t, s, t0.Add(time.Hour))
-	// The receiver may have seen the refused trigger: its end is sent.
+	// The receiver refused the trigger: no resolve follows it.
 	writeChange(t, w, status.Down, status.Up, t0.Add(2*time.Hour))
-	if got := alertRows(t, s); !slices.Equal(got, []string{"trigger down failed", "test down sent", "resolve up pending"}) {
+	writeChange(t, w, status.Up, status.Down, t0.Add(3*time.Hour))
+	if got := alertRows(t, s); !slices.Equal(got, []string{"trigger down failed", "test down sent", "trigger down pending"}) {
 		t.Fatalf("rows = %q", got)
 	}
 	// Rows are queued at the wall clock's time.
 	if err := s.PruneAlerts(ctx, time.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	if got := alertRows(t, s); !slices.Equal(got, []string{"test down sent", "resolve up pending"}) {
+	if got := alertRows(t, s); !slices.Equal(got, []string{"test down sent", "trigger down pending"}) {
 		t.Errorf("rows after pruning = %q, want each subject's newest", got)
 	}
 	if atts, _ := s.AlertAttempts(ctx, "ops", 10); len(atts) != 0 {
