@@ -199,13 +199,34 @@ func (d *Dispatcher) channel(ctx context.Context, name string, alerts []store.Al
 		return nil
 	}
 	d.lastSent[name] = now
-	for _, group := range groups(t.Kind, live) {
-		if err := d.send(ctx, t, group); err != nil {
+	gs := groups(t.Kind, live)
+	for len(gs) > 0 && ctx.Err() == nil {
+		chunk := gs[:min(len(gs), startChunk)]
+		gs = gs[len(chunk):]
+		var ids []int64
+		for _, g := range chunk {
+			for _, a := range g {
+				ids = append(ids, a.ID)
+			}
+		}
+		// The attempts are counted before any is made, so that the end of
+		// an alert, if it comes meanwhile, is sent.
+		if err := d.st.StartAlerts(context.WithoutCancel(ctx), ids, d.opt.Now()); err != nil {
 			return err
+		}
+		for _, g := range chunk {
+			if err := d.send(ctx, t, g); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
 }
+
+// startChunk is how many requests' alerts are counted as started in one
+// transaction: fewer commits per alert, and a retry_for clock that does
+// not start long before an alert is really tried.
+const startChunk = 16
 
 // groups splits a channel's due alerts into the requests that carry them.
 func groups(kind channel.Kind, alerts []store.Alert) [][]store.Alert {
@@ -243,18 +264,11 @@ func (d *Dispatcher) finish(ctx context.Context, _ string, alerts []store.Alert,
 	return d.st.FinishAlerts(context.WithoutCancel(ctx), ids, att, outcome, next, reason, d.opt.Now())
 }
 
-// send makes one attempt on a group and records it. The attempt is
-// counted before it is made, so that the end of the alert, if it comes
-// meanwhile, is sent; the attempt and its record outlive ctx.
+// send makes one attempt on a group, already counted as started, and
+// records it before the next, so that a crash re-sends at most this one;
+// the attempt and its record outlive ctx.
 func (d *Dispatcher) send(ctx context.Context, t *Target, group []store.Alert) error {
 	keep := context.WithoutCancel(ctx)
-	ids := make([]int64, len(group))
-	for i, a := range group {
-		ids[i] = a.ID
-	}
-	if err := d.st.StartAlerts(keep, ids, d.opt.Now()); err != nil {
-		return err
-	}
 	a := d.attempt(keep, t, group)
 	att := &store.AlertAttempt{Channel: t.Name, At: d.opt.Now(), Alerts: len(group), Status: a.Status, Latency: a.Latency}
 	if a.Err != nil {
