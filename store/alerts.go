@@ -139,7 +139,8 @@ func (s *Store) StartAlerts(ctx context.Context, ids []int64, now time.Time) err
 // FinishAlerts records how an attempt on the alerts ids ended, in one
 // transaction: delivered (a trigger with a repeat queues its next
 // reminder, unless a newer row of its subject exists), retried at next,
-// or failed. att, when not nil, is stored for the console.
+// failed, or cancelled unsent (silenced). att, when not nil, is stored
+// for the console.
 func (s *Store) FinishAlerts(ctx context.Context, ids []int64, att *AlertAttempt, outcome string, next time.Time, reason string, now time.Time) error {
 	return s.writeTx(ctx, "finish alerts", func(tx *sql.Tx) error {
 		if att != nil {
@@ -161,6 +162,10 @@ VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)`
 
 func finishAlert(ctx context.Context, tx *sql.Tx, id int64, outcome string, next time.Time, reason string, now time.Time) error {
 	switch outcome {
+	case "cancelled":
+		const q = `UPDATE alert_outbox SET cancelled_at_ms = ?2, last_error = ?3 WHERE id = ?1`
+		_, err := tx.ExecContext(ctx, q, id, ms(now), reason)
+		return err
 	case "retry":
 		const q = `UPDATE alert_outbox SET due_at_ms = ?2, last_error = ?3 WHERE id = ?1`
 		_, err := tx.ExecContext(ctx, q, id, ms(next), reason)

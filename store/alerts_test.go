@@ -276,3 +276,30 @@ func TestSplitAlertSubject(t *testing.T) {
 		t.Error("a subject without a kind was accepted")
 	}
 }
+
+// TestSilences: a silence runs until its time, a new one replaces it, an
+// end in the past lifts it; each is audited.
+func TestSilences(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	if err := s.SilenceComponent(ctx, "api", t0.Add(time.Hour), tokenActor, t0); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SilenceComponent(ctx, "web", t0.Add(time.Minute), tokenActor, t0); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Silences(ctx, t0.Add(30*time.Minute))
+	if err != nil || len(got) != 1 || !got["api"].Until.Equal(t0.Add(time.Hour)) || got["api"].By != tokenActor.Name {
+		t.Fatalf("silences = %+v, %v", got, err)
+	}
+	if err := s.SilenceComponent(ctx, "api", t0, tokenActor, t0.Add(31*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Silences(ctx, t0.Add(32*time.Minute)); err != nil || len(got) != 0 {
+		t.Fatalf("after lifting: %+v, %v", got, err)
+	}
+	log, err := s.AuditLog(ctx, 0, 10)
+	if err != nil || len(log) != 3 || log[0].Action != "alerts.silence" || log[2].Action != "alerts.unsilence" {
+		t.Errorf("audit = %+v, %v", log, err)
+	}
+}

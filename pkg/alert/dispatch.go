@@ -100,6 +100,9 @@ type Dispatcher struct {
 	// held is the earliest end of a group window that holds due alerts
 	// back; zero when none does.
 	held time.Time
+	// quiet maps the components whose alerts are dropped in this pass
+	// (silenced, in maintenance) to why.
+	quiet map[string]string
 }
 
 // New makes a dispatcher of st's alert outbox.
@@ -148,7 +151,10 @@ func (d *Dispatcher) RunOnce(ctx context.Context) error {
 	now := d.opt.Now()
 	d.held = time.Time{}
 	due, err := d.st.DueAlerts(ctx, now, d.opt.Batch)
-	if err != nil {
+	if err != nil || len(due) == 0 {
+		return err
+	}
+	if d.quiet, err = d.quietComponents(ctx, now); err != nil {
 		return err
 	}
 	byChannel := map[string][]store.Alert{}
@@ -181,6 +187,12 @@ func (d *Dispatcher) channel(ctx context.Context, name string, alerts []store.Al
 	}
 	var live []store.Alert
 	for _, a := range alerts {
+		if why := d.quiet[d.event(a).Component]; why != "" && a.Kind == store.AlertTrigger {
+			if err := d.finish(ctx, name, []store.Alert{a}, nil, "cancelled", time.Time{}, why); err != nil {
+				return err
+			}
+			continue
+		}
 		if !a.FirstTry.IsZero() && now.Sub(a.FirstTry) > d.opt.RetryFor {
 			if err := d.giveUp(ctx, name, []store.Alert{a}, "not delivered within retry_for"); err != nil {
 				return err
@@ -227,6 +239,33 @@ func (d *Dispatcher) channel(ctx context.Context, name string, alerts []store.Al
 // transaction: fewer commits per alert, and a retry_for clock that does
 // not start long before an alert is really tried.
 const startChunk = 16
+
+// quietComponents are the components silenced from the console or in a
+// maintenance window in progress: their new alerts are dropped (the end
+// of one that went out before still is sent).
+func (d *Dispatcher) quietComponents(ctx context.Context, now time.Time) (map[string]string, error) {
+	quiet := map[string]string{}
+	silences, err := d.st.Silences(ctx, now)
+	if err != nil {
+		return nil, err
+	}
+	for c, s := range silences {
+		quiet[c] = "silenced by " + s.By + " until " + s.Until.UTC().Format(time.RFC3339)
+	}
+	ms, err := d.st.OpenMaintenancesNoTimeline(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range ms {
+		if m.Status != "in_progress" && m.Status != "verifying" {
+			continue
+		}
+		for _, c := range m.ComponentIDs {
+			quiet[c] = fmt.Sprintf("in maintenance %q", m.Name)
+		}
+	}
+	return quiet, nil
+}
 
 // groups splits a channel's due alerts into the requests that carry them.
 func groups(kind channel.Kind, alerts []store.Alert) [][]store.Alert {

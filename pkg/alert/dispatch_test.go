@@ -16,6 +16,7 @@ import (
 
 	"github.com/ampelstatus/ampel/pkg/channel"
 	"github.com/ampelstatus/ampel/pkg/status"
+	"github.com/ampelstatus/ampel/store"
 )
 
 // TestWebhookSignedAndResolved: an outage reaches a webhook receiver as a
@@ -264,5 +265,46 @@ func TestTestAlertAndUnknownChannel(t *testing.T) {
 	}
 	if n, _ := f.st.PendingAlerts(ctx); n != 0 {
 		t.Errorf("%d alerts pending", n)
+	}
+}
+
+// TestSilenceAndMaintenance: a component silenced from the console, or in
+// a maintenance window in progress, alerts nobody; another still does,
+// and so does the silenced one once the silence ends.
+func TestSilenceAndMaintenance(t *testing.T) {
+	rcv := startReceiver(t)
+	f := newFixture(t, "[alerts]\ngroup_window = \"0s\"\n"+channelTOML(t.TempDir(), "push", "ntfy", rcv.URL), Options{})
+	ctx := context.Background()
+	actor := store.Actor{Kind: store.ActorUser, ID: 1, Name: "ops@example.com"}
+	if err := f.st.SilenceComponent(ctx, "api", f.clock.now().Add(time.Hour), actor, f.clock.now()); err != nil {
+		t.Fatal(err)
+	}
+	now := f.clock.now()
+	if _, err := f.st.CreateMaintenance(ctx, store.Maintenance{Name: "DB upgrade", Status: "in_progress", ScheduledFor: now,
+		ScheduledUntil: now.Add(time.Hour), ComponentIDs: []string{"db"}},
+		store.MaintenanceUpdate{Status: "in_progress", Body: "Upgrading.", At: now}, actor, now); err != nil {
+		t.Fatal(err)
+	}
+	f.change("api", status.Up, status.Down)
+	f.change("db", status.Up, status.Down)
+	f.change("web", status.Up, status.Down)
+	f.pass()
+	var titles []string
+	for _, r := range rcv.requests() {
+		titles = append(titles, r.header.Get("Title"))
+	}
+	if !slices.Equal(titles, []string{"WEB: major outage"}) {
+		t.Fatalf("alerts during the silence and the window: %q", titles)
+	}
+	if err := f.st.SilenceComponent(ctx, "api", now, actor, now); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.add(time.Minute)
+	f.change("api", status.Down, status.Up)
+	f.clock.add(time.Minute)
+	f.change("api", status.Up, status.Down)
+	f.pass()
+	if reqs := rcv.requests(); len(reqs) != 2 || reqs[1].header.Get("Title") != "API: major outage" {
+		t.Fatalf("after the silence ended: %d alerts", len(reqs))
 	}
 }

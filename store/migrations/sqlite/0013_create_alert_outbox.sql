@@ -47,3 +47,12 @@ CREATE TABLE alert_attempts (
 ) STRICT;
 
 CREATE INDEX alert_attempts_channel ON alert_attempts (channel, at_ms);
+
+-- Components an operator silenced until a time: their alerts are dropped
+-- unsent meanwhile.
+CREATE TABLE alert_silences (
+	component TEXT PRIMARY KEY,
+	until_ms INTEGER NOT NULL,
+	created_by TEXT NOT NULL,
+	created_at_ms INTEGER NOT NULL
+) STRICT;
