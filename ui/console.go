@@ -91,6 +91,7 @@ func (k *console) routes(e *echo.Echo) {
 
 	k.incidentPages(g)
 	k.subscriberPages(g)
+	k.alertPages(g)
 }
 
 // user returns the logged-in user, as the session middleware found it.

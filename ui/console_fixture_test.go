@@ -17,6 +17,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/ampelstatus/ampel/pkg/auth"
+	"github.com/ampelstatus/ampel/pkg/config"
 	"github.com/ampelstatus/ampel/pkg/state"
 	"github.com/ampelstatus/ampel/store"
 )
@@ -41,6 +42,13 @@ type consoleFixture struct {
 
 func newConsoleFixture(t testing.TB) *consoleFixture {
 	t.Helper()
+	return newConsoleFixtureWith(t, nil)
+}
+
+// newConsoleFixtureWith is newConsoleFixture with the config changed by
+// edit first.
+func newConsoleFixtureWith(t testing.TB, edit func(*config.Config)) *consoleFixture {
+	t.Helper()
 	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "ampel.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -51,6 +59,9 @@ func newConsoleFixture(t testing.TB) *consoleFixture {
 	f.now.Store(&now)
 	cfg := testConfig(t)
 	cfg.Path = "/etc/ampel/ampel.toml"
+	if edit != nil {
+		edit(cfg)
+	}
 	f.e = New(Deps{Config: cfg, Engine: state.New(cfg), Store: st, Started: t0,
 		Now: func() time.Time { return *f.now.Load() }}).(*echo.Echo)
 	return f
