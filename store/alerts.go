@@ -256,11 +256,15 @@ WHERE created_at_ms < ?1 AND (sent_at_ms IS NOT NULL OR failed_at_ms IS NOT NULL
 }
 
 // SplitAlertSubject is the inverse of AlertSubject: the kind, the subject
-// and, for a check in a zone, the zone.
+// and, for a check in a zone, the zone. An operator event has kind 0 and
+// its key as subject.
 func SplitAlertSubject(s string) (kind status.Kind, subject, zone string, err error) {
 	k, rest, ok := strings.Cut(s, ":")
 	if !ok {
 		return 0, "", "", fmt.Errorf("alert subject %q: no kind", s)
+	}
+	if k == OperatorEvent {
+		return 0, rest, "", nil
 	}
 	if kind, err = status.ParseKind(k); err != nil {
 		return 0, "", "", err

@@ -62,7 +62,7 @@ func enqueueAlerts(ctx context.Context, tx *sql.Tx, route AlertRouter, changes [
 	queued := false
 	for _, c := range changes {
 		for _, r := range route(c) {
-			q, err := enqueueAlert(ctx, tx, c, r, now)
+			q, err := enqueueAlert(ctx, tx, AlertSubject(c), changeEventID(c), c, r, now)
 			if err != nil {
 				return false, fmt.Errorf("enqueue alert for %s on %s: %w", AlertSubject(c), r.Channel, err)
 			}
@@ -72,9 +72,9 @@ func enqueueAlerts(ctx context.Context, tx *sql.Tx, route AlertRouter, changes [
 	return queued, nil
 }
 
-func enqueueAlert(ctx context.Context, tx *sql.Tx, c status.Change, r AlertRoute, now time.Time) (bool, error) {
-	subject := AlertSubject(c)
-	id := changeEventID(c)
+// enqueueAlert queues what route r makes of a change (c's levels, cause
+// and time) of subject, whose event id is id.
+func enqueueAlert(ctx context.Context, tx *sql.Tx, subject, id string, c status.Change, r AlertRoute, now time.Time) (bool, error) {
 	// The same change stored again (a replay) queues nothing more.
 	const seen = `SELECT EXISTS (SELECT 1 FROM alert_outbox WHERE event_id = ?1 AND channel = ?2 AND seq = 0)`
 	var dup bool
@@ -150,4 +150,36 @@ WHERE t.channel = ?1 AND t.subject = ?2 AND t.kind = 'trigger' AND t.failed_at_m
 	_, err = tx.ExecContext(ctx, insert, id, r.Channel, subject, AlertResolve, c.From.String(), c.To.String(), c.Cause,
 		ms(c.At), ms(now), ms(c.At), 0, cancelled)
 	return err == nil && r.Resolved, err
+}
+
+// OperatorEvent is the subject prefix of alerts about Ampel itself
+// (backups failing, say), which no status page shows.
+const OperatorEvent = "event"
+
+// EnqueueOperatorAlert queues to channels the start (firing) or the end
+// of a problem of Ampel's own, named key ("backups"), with cause saying
+// what is wrong; an end is queued only where the start went out. It
+// reports whether it queued any.
+func (s *Store) EnqueueOperatorAlert(ctx context.Context, channels []string, key, cause string, firing bool, now time.Time) (bool, error) {
+	c := status.Change{At: now, From: status.Down, To: status.Up, Cause: cause}
+	if firing {
+		c.From, c.To = status.Up, status.Down
+	}
+	h := sha256.Sum256([]byte(key + "\x00" + strconv.FormatInt(ms(now), 10) + "\x00" + c.To.String()))
+	id := "evt_" + hex.EncodeToString(h[:12])
+	queued := false
+	err := s.writeTx(ctx, "enqueue operator alert", func(tx *sql.Tx) error {
+		for _, ch := range channels {
+			q, err := enqueueAlert(ctx, tx, OperatorEvent+":"+key, id, c, AlertRoute{Channel: ch, Firing: firing, Resolved: true}, now)
+			if err != nil {
+				return fmt.Errorf("store: enqueue operator alert %s on %s: %w", key, ch, err)
+			}
+			queued = queued || q
+		}
+		return nil
+	})
+	if err == nil && queued {
+		s.alerts.poke()
+	}
+	return queued, err
 }

@@ -303,3 +303,27 @@ func TestSilences(t *testing.T) {
 		t.Errorf("audit = %+v, %v", log, err)
 	}
 }
+
+// TestOperatorAlert: a problem of Ampel's own goes to every channel
+// named, and its end only where the start went out.
+func TestOperatorAlert(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	if q, err := s.EnqueueOperatorAlert(ctx, []string{"ops"}, "backups", "snapshot failed: disk full", false, t0); err != nil || q {
+		t.Fatalf("an end with no start queued %v, %v", q, err)
+	}
+	if q, err := s.EnqueueOperatorAlert(ctx, []string{"ops"}, "backups", "snapshot failed: disk full", true, t0); err != nil || !q {
+		t.Fatalf("start: %v, %v", q, err)
+	}
+	deliver(t, s, t0)
+	if q, err := s.EnqueueOperatorAlert(ctx, []string{"ops"}, "backups", "snapshots work again", false, t0.Add(time.Hour)); err != nil || !q {
+		t.Fatalf("end: %v, %v", q, err)
+	}
+	due, err := s.DueAlerts(ctx, t0.Add(time.Hour), 10)
+	if err != nil || len(due) != 1 || due[0].Kind != AlertResolve || due[0].Subject != "event:backups" || due[0].Cause != "snapshots work again" {
+		t.Fatalf("due = %+v, %v", due, err)
+	}
+	if k, key, _, err := SplitAlertSubject(due[0].Subject); err != nil || k != 0 || key != "backups" {
+		t.Errorf("split: %v %q %v", k, key, err)
+	}
+}

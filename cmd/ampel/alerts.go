@@ -2,17 +2,21 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"math"
 	"net/mail"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/ampelstatus/ampel/pkg/alert"
+	"github.com/ampelstatus/ampel/pkg/backup"
 	"github.com/ampelstatus/ampel/pkg/config"
 	"github.com/ampelstatus/ampel/pkg/mailer"
 	"github.com/ampelstatus/ampel/pkg/metrics"
 	"github.com/ampelstatus/ampel/pkg/safehttp"
+	"github.com/ampelstatus/ampel/pkg/state"
 	"github.com/ampelstatus/ampel/store"
 )
 
@@ -110,4 +114,54 @@ func alertSite(cfg *config.Config) alert.Site {
 		}
 	}
 	return s
+}
+
+// watchEvery is how often the operator-only conditions are looked at.
+const watchEvery = 5 * time.Second
+
+// startOperatorAlerts watches Ampel's own problems, which the status page
+// never shows, and alerts every channel: snapshots failing, a zone whose
+// checks all went stale (its agent silent). Nothing runs without
+// channels.
+func startOperatorAlerts(cfg *config.Config, st *store.Store, backups func() backup.Status, engine *state.Engine, logger *slog.Logger) (stop func()) {
+	if len(cfg.Alerts.Channels) == 0 {
+		return func() {}
+	}
+	var channels []string
+	for _, c := range cfg.Alerts.Channels {
+		channels = append(channels, c.Name)
+	}
+	conds := func() []alert.Condition {
+		var out []alert.Condition
+		if backups != nil {
+			out = append(out, alert.Condition{Key: "backups", Check: func() (bool, string) {
+				s := backups()
+				switch {
+				case s.LastErr != nil:
+					return true, "the last snapshot failed: " + s.LastErr.Error()
+				case s.CommandFailures > 0 && !s.CommandOK:
+					return true, "the backup command failed for the newest snapshot"
+				}
+				return false, "snapshots are taken again"
+			}})
+		}
+		fresh := engine.Freshness()
+		zones := make([]string, 0, len(fresh))
+		for z := range fresh {
+			zones = append(zones, z)
+		}
+		slices.Sort(zones)
+		for _, z := range zones {
+			f := fresh[z]
+			out = append(out, alert.Condition{Key: "zone-" + z, Check: func() (bool, string) {
+				if f.Stale > 0 && f.Fresh == 0 {
+					return true, fmt.Sprintf("zone %s sends no results for any of its %d checks (agent silent?)", z, f.Stale)
+				}
+				return false, "zone " + z + " reports again"
+			}})
+		}
+		return out
+	}
+	w := alert.NewWatcher(st, channels, conds, nil, logger)
+	return runUntilStopped(func(ctx context.Context) { w.Run(ctx, watchEvery) })
 }

@@ -32,6 +32,15 @@ func (d *Dispatcher) event(a store.Alert) channel.Event {
 		ev.ComponentName = a.Subject
 		return ev
 	}
+	if kind == 0 {
+		// Ampel's own problem: named apart from every component (and so
+		// a PagerDuty dedup_key of its own), linking to the console.
+		ev.Component, ev.ComponentName = "ampel-"+subject, "Ampel "+strings.ReplaceAll(subject, "-", " ")
+		if site.URL != "" {
+			ev.Link = site.URL + "/admin"
+		}
+		return ev
+	}
 	ev.Component = subject
 	if kind != status.Component {
 		ev.Component, ev.Check = site.CheckComponent[subject], subject

@@ -69,6 +69,14 @@ CREATE TABLE alert_outbox (
 	UNIQUE (event_id, channel, seq)
 ) STRICT;
 
+-- table alert_silences
+CREATE TABLE alert_silences (
+	component TEXT PRIMARY KEY,
+	until_ms INTEGER NOT NULL,
+	created_by TEXT NOT NULL,
+	created_at_ms INTEGER NOT NULL
+) STRICT;
+
 -- table audit_log
 CREATE TABLE audit_log (
 	id INTEGER PRIMARY KEY,
