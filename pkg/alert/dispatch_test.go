@@ -11,10 +11,12 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/ampelstatus/ampel/pkg/channel"
+	"github.com/ampelstatus/ampel/pkg/safehttp"
 	"github.com/ampelstatus/ampel/pkg/status"
 	"github.com/ampelstatus/ampel/store"
 )
@@ -306,5 +308,37 @@ func TestSilenceAndMaintenance(t *testing.T) {
 	f.pass()
 	if reqs := rcv.requests(); len(reqs) != 2 || reqs[1].header.Get("Title") != "API: major outage" {
 		t.Fatalf("after the silence ended: %d alerts", len(reqs))
+	}
+}
+
+// TestChannelRefusesLoopback: without allow_networks, a channel URL that
+// points at this machine (directly, or through a name that resolves to
+// it) is refused before any connection is opened, and the alert fails
+// for good instead of being retried.
+func TestChannelRefusesLoopback(t *testing.T) {
+	var conns atomic.Int64
+	rcv := httptest.NewUnstartedServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	rcv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	rcv.Start()
+	defer rcv.Close()
+	_, port, _ := net.SplitHostPort(rcv.Listener.Addr().String())
+	dir := t.TempDir()
+	f := newFixture(t, "[alerts]\ngroup_window = \"0s\"\n"+channelTOML(dir, "direct", "ntfy", rcv.URL)+
+		channelTOML(dir, "named", "ntfy", "http://localhost:"+port+"/topic"), Options{})
+	f.d.opt.Client = safehttp.New(safehttp.Options{}) // what serve builds without allow_networks
+	f.change("api", status.Up, status.Down)
+	f.pass()
+	for _, ch := range []string{"direct", "named"} {
+		atts, err := f.st.AlertAttempts(context.Background(), ch, 10)
+		if err != nil || len(atts) != 1 || atts[0].Outcome != "failed" || !strings.Contains(atts[0].Error, "loopback") {
+			t.Errorf("%s: attempts %+v, %v; want one failed as loopback", ch, atts, err)
+		}
+	}
+	if n := conns.Load(); n != 0 {
+		t.Errorf("the receiver saw %d connections, want none", n)
 	}
 }
