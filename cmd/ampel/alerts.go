@@ -8,6 +8,7 @@ import (
 	"net/mail"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ampelstatus/ampel/pkg/alert"
@@ -20,16 +21,19 @@ import (
 	"github.com/ampelstatus/ampel/store"
 )
 
-// startAlerts runs the alert dispatcher of ampel serve, a leader duty
-// like the mail dispatcher; nothing runs without [[alerts.channels]].
-// stop lets the attempt in flight finish and be recorded, then returns.
-func startAlerts(cfg *config.Config, st *store.Store, m *metrics.Metrics, logger *slog.Logger) (stop func(), err error) {
+// newAlerts prepares the alert duties of ampel serve, run as one leader
+// duty like the mail dispatcher: the dispatcher of the alert outbox, its
+// pruning, and the watch on Ampel's own problems (see operatorConditions).
+// Without [[alerts.channels]] run does nothing but wait. run returns once
+// ctx ends and the attempt in flight is recorded; closeAlerts closes the
+// mail connection after the last run.
+func newAlerts(cfg *config.Config, st *store.Store, m *metrics.Metrics, backups func() backup.Status, engine *state.Engine, logger *slog.Logger) (run func(context.Context), closeAlerts func(), err error) {
 	if len(cfg.Alerts.Channels) == 0 {
-		return func() {}, nil
+		return func(ctx context.Context) { <-ctx.Done() }, func() {}, nil
 	}
 	targets, err := alert.Targets(cfg)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	opt := alert.Options{
 		Targets: targets, Site: alertSite(cfg),
@@ -37,49 +41,55 @@ func startAlerts(cfg *config.Config, st *store.Store, m *metrics.Metrics, logger
 		GroupWindow: cfg.Alerts.GroupWindow.D(), RetryFor: cfg.Alerts.RetryFor.D(),
 		OnAttempt: m.ObserveAlert, OnGiveUp: m.AlertGivenUp, Logger: logger,
 	}
-	var closeMail func() error
-	for _, t := range targets {
-		if t.Kind != alert.Email || opt.Mail != nil {
-			continue
-		}
+	closeMail := func() error { return nil }
+	if slices.ContainsFunc(cfg.Alerts.Channels, func(c config.AlertChannel) bool { return c.Kind == string(alert.Email) }) {
 		opt.From = (&mail.Address{Name: cfg.Site.Title, Address: "status@localhost"}).String()
 		if cfg.SMTP != nil {
 			s, err := mailer.NewSMTP(cfg.SMTP, nil)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			opt.Mail, opt.From, closeMail = s, cfg.SMTP.From, s.Close
 		} else {
 			dir, err := mailer.NewDir(mailFolder(cfg))
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
-			opt.Mail, closeMail = dir, dir.Close
+			opt.Mail = dir
 		}
 	}
 	names := make([]string, 0, len(targets))
 	for n := range targets {
 		names = append(names, n)
 	}
+	slices.Sort(names)
 	m.AlertChannels(names)
 	m.Gauge("ampel_alerts_pending", "Operator alerts waiting to be sent, due now, held by a delay or group window, or retried later.", func() float64 {
-		n, err := st.PendingAlerts(context.Background())
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		n, err := st.PendingAlerts(ctx)
 		if err != nil {
 			return math.NaN()
 		}
 		return float64(n)
 	})
 	d := alert.New(st, opt)
-	stopRun := runUntilStopped(d.Run)
-	prune := runUntilStopped(func(ctx context.Context) { pruneAlerts(ctx, st, logger) })
+	w := alert.NewWatcher(st, names, operatorConditions(backups, engine), nil, logger)
 	logger.Info("alerts go out", "channels", len(targets), "rules", len(cfg.Alerts.EffectiveRules()))
-	return func() {
-		prune()
-		stopRun()
-		if closeMail != nil {
-			if err := closeMail(); err != nil {
-				logger.Warn("closing the alert mail connection", "err", err)
-			}
+	run = func(ctx context.Context) {
+		var wg sync.WaitGroup
+		for _, loop := range []func(context.Context){
+			d.Run,
+			func(ctx context.Context) { pruneAlerts(ctx, st, logger) },
+			func(ctx context.Context) { w.Run(ctx, watchEvery) },
+		} {
+			wg.Go(func() { loop(ctx) })
+		}
+		wg.Wait()
+	}
+	return run, func() {
+		if err := closeMail(); err != nil {
+			logger.Warn("closing the alert mail connection", "err", err)
 		}
 	}, nil
 }
@@ -119,19 +129,11 @@ func alertSite(cfg *config.Config) alert.Site {
 // watchEvery is how often the operator-only conditions are looked at.
 const watchEvery = 5 * time.Second
 
-// startOperatorAlerts watches Ampel's own problems, which the status page
-// never shows, and alerts every channel: snapshots failing, a zone whose
-// checks all went stale (its agent silent). Nothing runs without
-// channels.
-func startOperatorAlerts(cfg *config.Config, st *store.Store, backups func() backup.Status, engine *state.Engine, logger *slog.Logger) (stop func()) {
-	if len(cfg.Alerts.Channels) == 0 {
-		return func() {}
-	}
-	var channels []string
-	for _, c := range cfg.Alerts.Channels {
-		channels = append(channels, c.Name)
-	}
-	conds := func() []alert.Condition {
+// operatorConditions are Ampel's own problems, which the status page
+// never shows: snapshots failing (backups nil: none taken), a zone whose
+// checks all went stale (its agent silent).
+func operatorConditions(backups func() backup.Status, engine *state.Engine) func() []alert.Condition {
+	return func() []alert.Condition {
 		var out []alert.Condition
 		if backups != nil {
 			out = append(out, alert.Condition{Key: "backups", Check: func() (bool, string) {
@@ -162,6 +164,4 @@ func startOperatorAlerts(cfg *config.Config, st *store.Store, backups func() bac
 		}
 		return out
 	}
-	w := alert.NewWatcher(st, channels, conds, nil, logger)
-	return runUntilStopped(func(ctx context.Context) { w.Run(ctx, watchEvery) })
 }
