@@ -18,7 +18,8 @@ import (
 // leader is what exactly one node of a cluster runs, and a single node
 // always: probing the local zones, the staleness and heartbeat clocks
 // (through ingest, the state engine's writes), rollups and pruning, the
-// maintenance clock, automatic incidents and the mail dispatcher.
+// maintenance clock, automatic incidents, the mail dispatcher and the
+// alert duties.
 // Everything else ampel serve does (HTTP, the read side, the overlay)
 // runs on every node.
 //
@@ -41,6 +42,7 @@ type leader struct {
 	autos   *autoIncidents
 	beats   func(context.Context) // the heartbeat monitor's tick
 	mail    func(context.Context) // the mail dispatcher
+	alerts  func(context.Context) // the alert dispatcher and the operator watch
 	// inbox applies what any node stored for the leader (a cluster's
 	// agent pushes and heartbeat calls); nil without [cluster].
 	inbox func(context.Context)
@@ -91,6 +93,7 @@ func (l *leader) start(ctx context.Context) error {
 	after := []func(){
 		runUntilStopped(ctx, func(ctx context.Context) { housekeep(ctx, l.st, l.cfg, l.logger) }),
 		runUntilStopped(ctx, l.mail),
+		runUntilStopped(ctx, l.alerts),
 	}
 	if l.inbox != nil {
 		after = append(after, runUntilStopped(ctx, l.inbox))

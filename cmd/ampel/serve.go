@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/ampelstatus/ampel/pkg/alert"
 	"github.com/ampelstatus/ampel/pkg/config"
 	"github.com/ampelstatus/ampel/pkg/ingest"
 	"github.com/ampelstatus/ampel/pkg/metrics"
@@ -73,6 +74,7 @@ func runServer(ctx context.Context, cfg *config.Config, probers map[string]probe
 	writer := st.StartWriter(store.WriterOptions{
 		OnCommit: func(ci store.CommitInfo) { m.ObserveCommit(ci.Results, ci.Took, ci.Err) },
 		Logger:   logger,
+		Alerts:   alert.Router(cfg),
 	})
 	m.Gauge("ampel_store_queued_results", "Results waiting to be committed.", func() float64 { return float64(writer.Queued()) })
 	m.Counter("ampel_store_dropped_results_total", "Results dropped because the store could not write for too long.", func() float64 { return float64(writer.Dropped()) })
@@ -93,6 +95,11 @@ func runServer(ctx context.Context, cfg *config.Config, probers map[string]probe
 	if !continued {
 		engine = state.New(cfg)
 	}
+	runAlerts, closeAlerts, err := newAlerts(cfg, st, m, backupStatus, engine, logger)
+	if err != nil {
+		return err
+	}
+	defer closeAlerts()
 	feed, shown := liveFeed(engine, m.ObserveResult)
 	autos, observe := newAutoIncidents(cfg, engine, st, m, logger, shown)
 	in := ingest.New(engine, writer, observe)
@@ -115,6 +122,7 @@ func runServer(ctx context.Context, cfg *config.Config, probers map[string]probe
 	self.lead = &leader{
 		cfg: cfg, st: st, writer: writer, in: in, m: m, logger: logger, probers: probers,
 		recover: !continued, refresh: refresh, autos: autos, beats: beats, mail: sendMail,
+		alerts: runAlerts,
 	}
 	if cfg.Cluster.Enabled {
 		// Any node takes agents' pushes and heartbeat calls into the
