@@ -24,7 +24,7 @@ func TestChangeStoredOnceWhenBatchRetried(t *testing.T) {
 	}
 	ids := newNameIDs()
 	for range 2 { // the commit, then the retry of the "failed" commit
-		if err := s.writeBatch(ctx, ids, []*item{it}); err != nil {
+		if err := s.writeBatch(ctx, ids, []*item{it}, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
