@@ -168,6 +168,7 @@ func (e *Engine) Apply(r status.Result) []status.Change {
 		return nil
 	}
 	zs.last, zs.seen, zs.stale = r, r.Start, false
+	e.keepHeld(cs, zs, r)
 	next, cause, ok := zs.next(r, cs.spec)
 	if !ok {
 		return nil

@@ -62,7 +62,7 @@ func (e *Engine) Restart(latest []status.Change, now time.Time) {
 			continue
 		}
 		if cur := e.subjectOf(c); cur != nil {
-			cur.held = &held{level: level, since: c.At, cause: c.Cause, until: now.Add(e.staleAfterOf(c))}
+			cur.held = &held{level: level, since: c.At, cause: c.Cause, until: now.Add(e.holdFor(c))}
 		}
 	}
 }
@@ -81,7 +81,7 @@ func (e *Engine) gapHold(c status.Change, now time.Time) *held {
 	if !gap(c) || c.From == status.NoData {
 		return nil
 	}
-	return &held{level: c.From, since: c.At, cause: c.Cause, until: now.Add(e.staleAfterOf(c))}
+	return &held{level: c.From, since: c.At, cause: c.Cause, until: now.Add(e.holdFor(c))}
 }
 
 // subjectOf is the subject c is about; nil when the engine does not know
@@ -102,6 +102,34 @@ func (e *Engine) subjectOf(c status.Change) *subject {
 		}
 	}
 	return nil
+}
+
+// takeoverGrace is how much later than its checks' interval a zone's
+// first result after a takeover may arrive: a remote zone's agent learns
+// of the new leader only on its next push, retries a refused one after
+// the server's Retry-After (2–5 s), and sends its spool's backlog before
+// its newest result.
+const takeoverGrace = 10 * time.Second
+
+// holdFor is how long a subject holds its level from a gap on, unless a
+// result extends it (see keepHeld): the time its checks take to go stale,
+// plus takeoverGrace. Called with mu held.
+func (e *Engine) holdFor(c status.Change) time.Duration {
+	return e.staleAfterOf(c) + takeoverGrace
+}
+
+// keepHeld extends what the zone, its check and its component hold while
+// results keep arriving: a zone that reports, but has not had enough
+// results since the gap for its thresholds to give a verdict, is not
+// stale, so it goes on showing its level rather than no data. Called with
+// mu held.
+func (e *Engine) keepHeld(cs *checkState, zs *zoneState, r status.Result) {
+	until := r.Start.Add(staleAfter(cs.spec))
+	for _, s := range []*subject{&zs.cur, &cs.cur, &cs.component.cur} {
+		if s.held != nil && until.After(s.held.until) {
+			s.held.until = until
+		}
+	}
 }
 
 // staleAfterOf is how long the checks behind c's subject stay fresh

@@ -38,6 +38,7 @@ func (e *Engine) Mirror(changes []status.Change, results []status.Result) {
 			zs.pod(r)
 		case r.Outcome != status.NoData && r.Start.After(zs.seen):
 			zs.last, zs.seen, zs.stale = r, r.Start, false
+			e.keepHeld(cs, zs, r)
 		}
 	}
 	now := time.Now()
