@@ -23,7 +23,9 @@ func (s *site) unresolved(ctx context.Context) ([]store.Incident, error) {
 	if s.d.Store == nil {
 		return nil, nil
 	}
-	return s.d.Store.PublicIncidents(ctx, true, recentLimit)
+	return s.last.unresolved.read(func() ([]store.Incident, error) {
+		return s.d.Store.PublicIncidents(ctx, true, recentLimit)
+	})
 }
 
 // openWindows returns the windows in progress (in_progress, verifying)
@@ -32,7 +34,7 @@ func (s *site) openWindows(ctx context.Context) (active, upcoming []store.Mainte
 	if s.d.Store == nil {
 		return nil, nil, nil
 	}
-	open, err := s.d.Store.OpenMaintenances(ctx)
+	open, err := s.last.open.read(func() ([]store.Maintenance, error) { return s.d.Store.OpenMaintenances(ctx) })
 	if err != nil {
 		return nil, nil, err
 	}

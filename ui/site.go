@@ -33,6 +33,9 @@ type site struct {
 	// publicHost is site.public_url's host: a proxy may pass on another
 	// Host, and the forms' Origin checks accept both.
 	publicHost string
+	// last holds the store reads pages are built from, for while the
+	// store is away.
+	last storeReads
 }
 
 // edited counts an operator's change to incidents or maintenance, so the
@@ -138,11 +141,13 @@ func (s *site) history(ctx context.Context, now time.Time) (map[string][]availab
 	rows := map[string][]store.DayRollup{}
 	if s.d.Store != nil {
 		var err error
-		if rows, err = s.d.Store.ComponentDays(ctx, s.loc(), now, historyDays); err != nil {
+		if rows, err = s.last.days.read(func() (map[string][]store.DayRollup, error) {
+			return s.d.Store.ComponentDays(ctx, s.loc(), now, historyDays)
+		}); err != nil {
 			return nil, err
 		}
 	}
-	tail, err := s.openTail(ctx, now)
+	tail, err := s.last.tail.read(func() (todayTail, error) { return s.openTail(ctx, now) })
 	if err != nil {
 		return nil, err
 	}

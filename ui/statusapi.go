@@ -93,7 +93,7 @@ func (s *site) summary(c echo.Context) error {
 		if err != nil {
 			return nil, err
 		}
-		avail, err := s.summaryAvailability(ctx, s.now())
+		avail, err := s.last.avail.read(func() (summaryAvailability, error) { return s.summaryAvailability(ctx, s.now()) })
 		if err != nil {
 			return nil, err
 		}

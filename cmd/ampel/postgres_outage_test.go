@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -75,10 +76,14 @@ func TestPostgresOutage(t *testing.T) {
 	failing.Store(true)
 	eventually(t, 10*time.Second, "healthz 503 with the database down", func() bool { return healthz(base) == http.StatusServiceUnavailable })
 	pages := map[string]int{}
+	var shown string // the api's status in the last summary.json
 	for time.Since(down) < outage {
 		for _, p := range []string{"/", "/api/v2/summary.json"} {
-			if code, _ := get(t, base+p); code != http.StatusOK {
+			code, body := get(t, base+p)
+			if code != http.StatusOK {
 				pages[p] = code
+			} else if p == "/api/v2/summary.json" {
+				shown = summaryStatus(t, body, "api")
 			}
 		}
 		// Once unhealthy, unhealthy until the database is back.
@@ -93,6 +98,11 @@ func TestPostgresOutage(t *testing.T) {
 	// pages built, with their "updated" time.
 	if len(pages) > 0 {
 		t.Errorf("pages that did not answer 200 while the database was down: %v", pages)
+	}
+	// And they show the state now, not as it was at the last build: the
+	// service went down after the database did.
+	if shown != "major_outage" {
+		t.Errorf("summary.json at the end of the outage says api is %q, want major_outage", shown)
 	}
 	if err := pg.Start(); err != nil {
 		t.Fatal(err)
@@ -128,4 +138,22 @@ func TestPostgresOutage(t *testing.T) {
 	}
 	t.Logf("%d results, %d of them probed while PostgreSQL was down", stored, len(inOutage))
 	noSQLiteFiles(t, filepath.Dir(cfgPath))
+}
+
+// summaryStatus is the Statuspage status of the component called name in
+// a summary.json body.
+func summaryStatus(t *testing.T, body, name string) string {
+	t.Helper()
+	var doc struct {
+		Components []struct{ Name, Status string } `json:"components"`
+	}
+	if err := json.Unmarshal([]byte(body), &doc); err != nil {
+		t.Fatalf("summary.json: %v", err)
+	}
+	for _, c := range doc.Components {
+		if strings.EqualFold(c.Name, name) {
+			return c.Status
+		}
+	}
+	return ""
 }
