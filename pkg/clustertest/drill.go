@@ -207,41 +207,56 @@ func (d *Drill) startAgent() error {
 	return err
 }
 
-// waitSettled waits until every component reads operational through
-// HAProxy and the edge component's results (the agent's) arrived.
+// waitSettled waits until every component reads operational on every
+// node, in components.json and summary.json (a follower shows a change
+// about 100 ms after the leader, so one read through HAProxy is not
+// enough), and the edge component's results (the agent's) arrived.
 func (d *Drill) waitSettled(ctx context.Context) error {
 	var last string
 	err := waitFor(ctx, d.Agent, func() bool {
-		resp, err := http.Get(d.C.LB.URL() + "/api/v2/components.json")
-		if err != nil {
-			last = err.Error()
-			return false
-		}
-		defer resp.Body.Close()
-		var doc struct {
-			Components []struct {
-				Name        string `json:"name"`
-				Status      string `json:"status"`
-				AmpelStatus string `json:"ampel_status"`
-			} `json:"components"`
-		}
-		if err := json.NewDecoder(resp.Body).Decode(&doc); err != nil {
-			last = err.Error()
-			return false
-		}
-		var off []string
-		for _, c := range doc.Components {
-			if c.Status != "operational" || (c.AmpelStatus != "" && c.AmpelStatus != "operational") {
-				off = append(off, c.Name+" "+c.Status+"/"+c.AmpelStatus)
+		for _, n := range d.C.Nodes {
+			for _, path := range []string{"/api/v2/components.json", "/api/v2/summary.json"} {
+				if last = d.unsettled(n.URL() + path); last != "" {
+					return false
+				}
 			}
 		}
-		last = fmt.Sprintf("%d components, not up: %v", len(doc.Components), off)
-		return len(off) == 0 && len(doc.Components) >= d.opts.Checks+1
+		return true
 	})
 	if err != nil {
 		return fmt.Errorf("clustertest: the drill never settled (%s): %w\nagent: %s", last, err, d.Agent.LogTail(2000))
 	}
 	return nil
+}
+
+// unsettled says what at url is not yet as the drill starts from (every
+// component operational); "" when all is.
+func (d *Drill) unsettled(url string) string {
+	resp, err := http.Get(url)
+	if err != nil {
+		return err.Error()
+	}
+	defer resp.Body.Close()
+	var doc struct {
+		Components []struct {
+			Name        string `json:"name"`
+			Status      string `json:"status"`
+			AmpelStatus string `json:"ampel_status"`
+		} `json:"components"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&doc); err != nil {
+		return url + ": " + err.Error()
+	}
+	var off []string
+	for _, c := range doc.Components {
+		if c.Status != "operational" || (c.AmpelStatus != "" && c.AmpelStatus != "operational") {
+			off = append(off, c.Name+" "+c.Status+"/"+c.AmpelStatus)
+		}
+	}
+	if len(off) == 0 && len(doc.Components) >= d.opts.Checks+1 {
+		return ""
+	}
+	return fmt.Sprintf("%s: %d components, not up: %v", url, len(doc.Components), off)
 }
 
 // openIncident opens the incident whose updates are mailed; it names no
