@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"log/slog"
 	"time"
 
 	"github.com/ampelstatus/ampel/pkg/config"
@@ -18,11 +19,43 @@ const heartbeatTokenPrefix = "ampel_hb_"
 // enter ingest like probe results, stored before they are answered. tick,
 // run by the leader until its ctx ends, records every second the calls
 // that did not come.
-func newHeartbeats(cfg *config.Config, in *ingest.Ingest, w *store.Writer) (m *heartbeat.Monitor, tick func(context.Context)) {
+//
+// Each run of tick (each term of a cluster leader, or the one of a single
+// node) first resumes the monitor from the stored results, so a call
+// that the node before this one received still counts.
+func newHeartbeats(cfg *config.Config, st *store.Store, in *ingest.Ingest, w *store.Writer, logger *slog.Logger) (m *heartbeat.Monitor, tick func(context.Context)) {
 	m = heartbeat.New(cfg, time.Now(), in.Handle, w.Flush)
 	return m, func(ctx context.Context) {
-		if m.Len() > 0 {
-			everySecond(ctx, m.Tick)
+		if m.Len() == 0 {
+			return
+		}
+		resumeHeartbeats(ctx, cfg, st, m, logger)
+		everySecond(ctx, m.Tick)
+	}
+}
+
+// heartbeatLookback is how many of a heartbeat check's periods (interval
+// + grace) resumeHeartbeats looks back for its job's last call; a job
+// silent for longer is reported as not heard since Ampel started.
+const heartbeatLookback = 10
+
+// resumeHeartbeats hands m the recent stored results of every heartbeat
+// check. A check whose results cannot be read is counted from now, as
+// before, and logged.
+func resumeHeartbeats(ctx context.Context, cfg *config.Config, st *store.Store, m *heartbeat.Monitor, logger *slog.Logger) {
+	now := time.Now()
+	for _, comp := range cfg.Components {
+		for _, chk := range comp.Checks {
+			if chk.Kind != "heartbeat" || chk.Heartbeat == nil {
+				continue
+			}
+			period := chk.Interval.D() + chk.Heartbeat.Grace.D()
+			rs, err := st.Results(ctx, chk.Name, now.Add(-heartbeatLookback*period), now.Add(time.Second), 500)
+			if err != nil {
+				logger.Warn("heartbeat: read the last calls", "check", chk.Name, "err", err)
+				continue
+			}
+			m.Resume(chk.Name, rs, now)
 		}
 	}
 }

@@ -118,7 +118,7 @@ func runServer(ctx context.Context, cfg *config.Config, probers map[string]probe
 	if err != nil {
 		return err
 	}
-	heartbeats, beats := newHeartbeats(cfg, in, writer)
+	heartbeats, beats := newHeartbeats(cfg, st, in, writer, logger)
 	self.lead = &leader{
 		cfg: cfg, st: st, writer: writer, in: in, m: m, logger: logger, probers: probers,
 		recover: !continued, refresh: refresh, autos: autos, beats: beats, mail: sendMail,

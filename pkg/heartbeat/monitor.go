@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -80,6 +81,36 @@ func New(cfg *config.Config, now time.Time, emit func(status.Result), commit fun
 	return m
 }
 
+// Resume tells the monitor what check's job did before now, from its
+// stored results, newest first: the last call that ended a run (an up,
+// or a failure the job reported) becomes the one the next is due after,
+// instead of when this monitor began watching (a restart, or a cluster
+// node that takes over as leader, counted from its own start and said
+// "no heartbeat since Ampel started"). A call overdue already is
+// recorded at the next Tick. Call it before the first Tick.
+func (m *Monitor) Resume(check string, stored []status.Result, now time.Time) {
+	w := m.watches[check]
+	if w == nil || len(stored) == 0 {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if stored[0].Start.After(w.emitted) {
+		w.emitted = stored[0].Start
+	}
+	for _, r := range stored {
+		if r.Instance != "" || (r.Outcome != status.Up && !strings.HasPrefix(r.Reason, jobReason)) {
+			continue // Tick's own verdicts, or not this check's
+		}
+		w.last, w.heard = r.Start, true
+		w.due = r.Start.Add(w.interval + w.grace)
+		if w.due.Before(now) {
+			w.due = now
+		}
+		return
+	}
+}
+
 // Len is the number of heartbeat checks watched.
 func (m *Monitor) Len() int { return len(m.watches) }
 
@@ -114,9 +145,9 @@ func (m *Monitor) Apply(ctx context.Context, check string, p Ping, now time.Time
 		r.Duration = now.Sub(w.started)
 	}
 	if p.Signal == Failure {
-		r.Outcome, r.Reason = status.Down, "job reported a failure"
+		r.Outcome, r.Reason = status.Down, jobReason+"reported a failure"
 		if p.ExitStatus > 0 {
-			r.Reason = fmt.Sprintf("job exited with status %d", p.ExitStatus)
+			r.Reason = fmt.Sprintf(jobReason+"exited with status %d", p.ExitStatus)
 		}
 		if r.Detail == "" {
 			r.Detail = r.Reason
@@ -170,5 +201,9 @@ func (m *Monitor) record(w *watch, r status.Result, at time.Time) {
 	r.Start, w.emitted = at, at
 	m.emit(r)
 }
+
+// jobReason starts the reason of every failure a job reported itself, so
+// Resume can tell its calls from Tick's verdicts.
+const jobReason = "job "
 
 func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }

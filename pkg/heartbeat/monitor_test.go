@@ -125,3 +125,34 @@ func TestMonitorRuns(t *testing.T) {
 		t.Fatalf("same-instant call: %+v", r)
 	}
 }
+
+// TestResumeCountsFromTheLastStoredCall: a monitor that starts after
+// another (a restart, a new cluster leader) counts from the job's last
+// stored call, not from its own start, and skips its predecessor's
+// verdicts when it looks for that call.
+func TestResumeCountsFromTheLastStoredCall(t *testing.T) {
+	m, rec := newMonitor(t)
+	called := t0.Add(-50 * time.Second)
+	m.Resume("backup", []status.Result{
+		{Check: "backup", Zone: "local", Start: t0.Add(-5 * time.Second), Outcome: status.Down, Reason: "no heartbeat since 2026-12-06T20:58:00Z"},
+		{Check: "backup", Zone: "local", Start: called, Outcome: status.Up},
+	}, t0)
+	m.Tick(called.Add(time.Minute + 29*time.Second)) // within interval + grace of the call
+	if len(rec.results) != 0 {
+		t.Fatalf("before the call is due: %+v", rec.results)
+	}
+	m.Tick(called.Add(time.Minute + 31*time.Second))
+	r := rec.last(t)
+	if r.Outcome != status.Down || r.Reason != "no heartbeat since "+stamp(called) {
+		t.Fatalf("overdue after the stored call: %s %q", r.Outcome, r.Reason)
+	}
+
+	// A job that last called long ago is overdue at once, said as such.
+	m, rec = newMonitor(t)
+	long := t0.Add(-time.Hour)
+	m.Resume("backup", []status.Result{{Check: "backup", Zone: "local", Start: long, Outcome: status.Down, Reason: jobReason + "exited with status 2"}}, t0)
+	m.Tick(t0)
+	if r := rec.last(t); r.Reason != "no heartbeat since "+stamp(long) || !r.Start.Equal(t0) {
+		t.Fatalf("long overdue: %+v", r)
+	}
+}
