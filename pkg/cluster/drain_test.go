@@ -15,7 +15,7 @@ import (
 // exits cleanly.
 func TestSIGTERMDrainsReadyFirst(t *testing.T) {
 	target, _ := countingTarget(t)
-	c, st := startCluster(t, clustertest.Options{Config: probedConfig(target)})
+	c, st := startCluster(t, clustertest.Options{Config: clustertest.OneCheckConfig("Failover", target)})
 	leader, _ := waitLeader(t, c, st, 0)
 	var n *clustertest.Node
 	for _, x := range c.Nodes {

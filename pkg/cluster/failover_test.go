@@ -26,31 +26,6 @@ func TestMain(m *testing.M) { clustertest.Main(m) }
 // lease is the shortest a config allows: the tests wait for it.
 const lease = 3 * time.Second
 
-// probedConfig is one component probed every second from the local zone
-// against target.
-func probedConfig(target string) string {
-	return fmt.Sprintf(`
-[site]
-title = "Failover"
-timezone = "UTC"
-
-[[zones]]
-name = "local"
-kind = "local"
-
-[[components]]
-slug = "api"
-name = "API"
-
-  [[components.checks]]
-  name = "api-health"
-  kind = "http"
-  target = %q
-  interval = "1s"
-  timeout = "1s"
-`, target)
-}
-
 // countingTarget answers 200 and counts the probes it answered.
 func countingTarget(t *testing.T) (string, *atomic.Int64) {
 	var n atomic.Int64
@@ -204,7 +179,7 @@ func ready(n *clustertest.Node) bool {
 // the gap's no data, and no committed result is lost.
 func TestFailoverAfterSIGKILL(t *testing.T) {
 	target, answered := countingTarget(t)
-	c, st := startCluster(t, clustertest.Options{Config: probedConfig(target)})
+	c, st := startCluster(t, clustertest.Options{Config: clustertest.OneCheckConfig("Failover", target)})
 	ctx := context.Background()
 	leader, l := waitLeader(t, c, st, 0)
 	waitUp(t, leader)
@@ -285,7 +260,7 @@ var fencedLine = regexp.MustCompile(`(?m)^ampel_cluster_fenced_results_total (\d
 // not stored beside the new leader's. One node leads afterwards.
 func TestPartitionedLeaderStepsDown(t *testing.T) {
 	target, _ := countingTarget(t)
-	c, st := startCluster(t, clustertest.Options{Config: probedConfig(target), PGProxy: true})
+	c, st := startCluster(t, clustertest.Options{Config: clustertest.OneCheckConfig("Failover", target), PGProxy: true})
 	ctx := context.Background()
 	old, l := waitLeader(t, c, st, 0)
 	waitUp(t, old)

@@ -311,3 +311,28 @@ func (c *Cluster) dumpLogs(t testing.TB) {
 		t.Logf("--- haproxy log (end):\n%s", tail(c.LB.Log(), 4000))
 	}
 }
+
+// OneCheckConfig is a config of one component, "api", probed every second
+// from the local zone against target: the smallest cluster to fail over.
+func OneCheckConfig(title, target string) string {
+	return fmt.Sprintf(`
+[site]
+title = %q
+timezone = "UTC"
+
+[[zones]]
+name = "local"
+kind = "local"
+
+[[components]]
+slug = "api"
+name = "API"
+
+  [[components.checks]]
+  name = "api-health"
+  kind = "http"
+  target = %q
+  interval = "1s"
+  timeout = "1s"
+`, title, target)
+}

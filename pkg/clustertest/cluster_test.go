@@ -2,7 +2,6 @@ package clustertest
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -23,35 +22,11 @@ func target(t *testing.T) string {
 	return srv.URL
 }
 
-// smokeConfig is one component probed every second.
-func smokeConfig(target string) string {
-	return fmt.Sprintf(`
-[site]
-title = "Cluster Test"
-timezone = "UTC"
-
-[[zones]]
-name = "local"
-kind = "local"
-
-[[components]]
-slug = "api"
-name = "API"
-
-  [[components.checks]]
-  name = "api-health"
-  kind = "http"
-  target = %q
-  interval = "1s"
-  timeout = "1s"
-`, target)
-}
-
 // The harness starts real nodes on one PostgreSQL behind HAProxy; a node
 // killed with SIGKILL is taken out by HAProxy while requests keep being
 // answered, and comes back on the same port after a restart.
 func TestHarnessKillAndRestartBehindHAProxy(t *testing.T) {
-	c := New(t, Options{Nodes: 2, Config: smokeConfig(target(t)), Server: `shutdown_timeout = "5s"`,
+	c := New(t, Options{Nodes: 2, Config: OneCheckConfig("Cluster Test", target(t)), Server: `shutdown_timeout = "5s"`,
 		HAProxy: true, ReadyPath: "/healthz"})
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -133,7 +108,7 @@ func TestHarnessKillAndRestartBehindHAProxy(t *testing.T) {
 
 // Stop ends a node with SIGTERM: it exits cleanly, and Running says so.
 func TestHarnessStop(t *testing.T) {
-	c := New(t, Options{Nodes: 1, Config: smokeConfig(target(t)), Server: `shutdown_timeout = "5s"`})
+	c := New(t, Options{Nodes: 1, Config: OneCheckConfig("Cluster Test", target(t)), Server: `shutdown_timeout = "5s"`})
 	n := c.Nodes[0]
 	if !n.Running() {
 		t.Fatal("node not running after start")
