@@ -107,14 +107,32 @@ func (h *heartbeatAPI) push(c echo.Context) error {
 // tokenRate is a token bucket per API token (by id): burst calls at once,
 // then one every every.
 type tokenRate struct {
-	mu     sync.Mutex
-	burst  float64
-	every  time.Duration
+	mu    sync.Mutex
+	burst float64
+	every time.Duration
+	// max is how many buckets are kept; past it, the full ones go.
+	max    int
 	bucket map[int64]*bucket // guarded by mu
 }
 
 func newTokenRate(burst int, every time.Duration) *tokenRate {
-	return &tokenRate{burst: float64(burst), every: every, bucket: map[int64]*bucket{}}
+	return &tokenRate{burst: float64(burst), every: every, max: 10_000, bucket: map[int64]*bucket{}}
+}
+
+// prune drops the buckets that have refilled by now: they hold nothing a
+// fresh one would not. Clearing them all instead gave a token held back
+// a fresh burst whenever many tokens had called. Only if every bucket is
+// still in use does it clear them, so the map never grows without bound.
+// Called with mu held.
+func (r *tokenRate) prune(now time.Time) {
+	for id, b := range r.bucket {
+		if b.tokens+float64(now.Sub(b.at))/float64(r.every) >= r.burst {
+			delete(r.bucket, id)
+		}
+	}
+	if len(r.bucket) >= r.max {
+		clear(r.bucket)
+	}
 }
 
 // take spends one call of id at now: 0 when allowed, else how long until
@@ -124,8 +142,8 @@ func (r *tokenRate) take(id int64, now time.Time) time.Duration {
 	defer r.mu.Unlock()
 	b := r.bucket[id]
 	if b == nil {
-		if len(r.bucket) > 10_000 {
-			clear(r.bucket) // only valid tokens get here; never grow without bound
+		if len(r.bucket) >= r.max {
+			r.prune(now) // only valid tokens get here
 		}
 		b = &bucket{tokens: r.burst, at: now}
 		r.bucket[id] = b
