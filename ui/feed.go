@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"net"
@@ -107,13 +108,31 @@ func (b base) key(name string) string {
 const unknownHostCacheControl = "no-store"
 
 // serveFor answers with the response called name for base b (see base
-// for the host rule): from the cache for a known host, built for this
-// request alone for any other.
-func (s *site) serveFor(c echo.Context, b base, name, contentType string, build func() ([]byte, error)) error {
+// for the host rule): from the cache for a known host. For any other,
+// with fill, from one cached build for placeholderBase with the request's
+// address put in: no render and no memory per made-up Host, and, like
+// every cached page, the last build still answers while the store is
+// away (built per request, summary.json answered 500 during a database
+// outage). fill suits a response whose base URL and host may be replaced
+// byte for byte (JSON: they hold only characters its strings carry
+// unescaped); without it (the calendar folds its lines by length) the
+// response is built for this request alone.
+func (s *site) serveFor(c echo.Context, b base, name, contentType string, fill bool, build func(base) ([]byte, error)) error {
 	if b.Known {
-		return s.serve(c, b.key(name), contentType, pageCacheControl, build)
+		return s.serve(c, b.key(name), contentType, pageCacheControl, func() ([]byte, error) { return build(b) })
 	}
-	r, err := renderNow(s.version(), s.d.Now(), contentType, build)
+	render := func() ([]byte, error) { return build(b) }
+	if fill {
+		r, err := s.cache.get(name+"|unknown-host", s.version(), s.d.Now(), contentType, func() ([]byte, error) { return build(placeholderBase) })
+		if err != nil {
+			return err
+		}
+		render = func() ([]byte, error) {
+			out := bytes.ReplaceAll(r.body, []byte(placeholderBase.URL), []byte(b.URL))
+			return bytes.ReplaceAll(out, []byte(placeholderBase.Host), []byte(b.Host)), nil
+		}
+	}
+	r, err := renderNow(s.version(), s.d.Now(), contentType, render)
 	if err != nil {
 		return err
 	}
@@ -122,6 +141,10 @@ func (s *site) serveFor(c echo.Context, b base, name, contentType string, build 
 	c.Response().Header().Set("Cache-Control", unknownHostCacheControl)
 	return sendCached(c, r.body, r.gz, r.contentType, r.etag)
 }
+
+// placeholderBase stands for an unknown host in a cached build; the
+// .invalid name (RFC 2606) cannot be anyone's real address.
+var placeholderBase = base{URL: "http://unknown-host.ampel.invalid", Host: "unknown-host.ampel.invalid"}
 
 // tag is an entry's id: the host, the date the entry was written (so the
 // id stays valid as a tag URI) and what it is.

@@ -49,7 +49,7 @@ const rssType = "application/rss+xml; charset=utf-8"
 
 func (s *site) rss(c echo.Context) error {
 	b := s.baseOf(c)
-	return s.serveFor(c, b, "feed.rss", rssType, func() ([]byte, error) {
+	return s.serveFor(c, b, "feed.rss", rssType, false, func(b base) ([]byte, error) {
 		es, err := s.feedEntries(c.Request().Context(), b)
 		if err != nil {
 			return nil, err

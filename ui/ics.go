@@ -21,7 +21,7 @@ const icsType = "text/calendar; charset=utf-8"
 // windows marked CANCELLED.
 func (s *site) calendar(c echo.Context) error {
 	b := s.baseOf(c)
-	return s.serveFor(c, b, "maintenance.ics", icsType, func() ([]byte, error) {
+	return s.serveFor(c, b, "maintenance.ics", icsType, false, func(b base) ([]byte, error) {
 		var ms []store.Maintenance
 		if s.d.Store != nil {
 			var err error

@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"slices"
@@ -41,46 +40,18 @@ type summaryBody struct {
 // read the public JSON from a browser, as Statuspage allows.
 func (s *site) serveJSON(c echo.Context, key string, body func(b base) (any, error)) error {
 	c.Response().Header().Set("Access-Control-Allow-Origin", "*")
-	encode := func(b base) func() ([]byte, error) {
-		return func() ([]byte, error) {
-			v, err := body(b)
-			if err != nil {
-				return nil, err
-			}
-			out, err := json.Marshal(v)
-			if err != nil {
-				return nil, err
-			}
-			return append(out, '\n'), nil
+	return s.serveFor(c, s.baseOf(c), key, echo.MIMEApplicationJSON, true, func(b base) ([]byte, error) {
+		v, err := body(b)
+		if err != nil {
+			return nil, err
 		}
-	}
-	b := s.baseOf(c)
-	if b.Known {
-		return s.serve(c, b.key(key), echo.MIMEApplicationJSON, pageCacheControl, encode(b))
-	}
-	// An unknown host gets the one cached build for placeholderBase with
-	// its own address put in: no render and no memory per made-up Host,
-	// and, like every cached page, the last build still answers while
-	// the store is away (built per request, summary.json answered 500
-	// during a database outage). Substituting is safe in JSON: a base's
-	// URL and host hold only characters JSON strings carry unescaped.
-	r, err := s.cache.get(key+"|unknown-host", s.version(), s.d.Now(), echo.MIMEApplicationJSON, encode(placeholderBase))
-	if err != nil {
-		return err
-	}
-	out := bytes.ReplaceAll(r.body, []byte(placeholderBase.URL), []byte(b.URL))
-	out = bytes.ReplaceAll(out, []byte(placeholderBase.Host), []byte(b.Host))
-	mine, err := renderNow(r.version, r.built, r.contentType, func() ([]byte, error) { return out, nil })
-	if err != nil {
-		return err
-	}
-	c.Response().Header().Set("Cache-Control", unknownHostCacheControl)
-	return sendCached(c, mine.body, mine.gz, mine.contentType, mine.etag)
+		out, err := json.Marshal(v)
+		if err != nil {
+			return nil, err
+		}
+		return append(out, '\n'), nil
+	})
 }
-
-// placeholderBase stands for an unknown host in a cached JSON build; the
-// .invalid name (RFC 2606) cannot be anyone's real address.
-var placeholderBase = base{URL: "http://unknown-host.ampel.invalid", Host: "unknown-host.ampel.invalid"}
 
 func (s *site) summary(c echo.Context) error {
 	return s.serveJSON(c, "summary.json", func(b base) (any, error) {
