@@ -8,6 +8,7 @@ import (
 	"github.com/ampelstatus/ampel/pkg/config"
 	"github.com/ampelstatus/ampel/pkg/heartbeat"
 	"github.com/ampelstatus/ampel/pkg/ingest"
+	"github.com/ampelstatus/ampel/pkg/status"
 	"github.com/ampelstatus/ampel/store"
 )
 
@@ -29,34 +30,14 @@ func newHeartbeats(cfg *config.Config, st *store.Store, in *ingest.Ingest, w *st
 		if m.Len() == 0 {
 			return
 		}
-		resumeHeartbeats(ctx, cfg, st, m, logger)
-		everySecond(ctx, m.Tick)
-	}
-}
-
-// heartbeatLookback is how many of a heartbeat check's periods (interval
-// + grace) resumeHeartbeats looks back for its job's last call; a job
-// silent for longer is reported as not heard since Ampel started.
-const heartbeatLookback = 10
-
-// resumeHeartbeats hands m the recent stored results of every heartbeat
-// check. A check whose results cannot be read is counted from now, as
-// before, and logged.
-func resumeHeartbeats(ctx context.Context, cfg *config.Config, st *store.Store, m *heartbeat.Monitor, logger *slog.Logger) {
-	now := time.Now()
-	for _, comp := range cfg.Components {
-		for _, chk := range comp.Checks {
-			if chk.Kind != "heartbeat" || chk.Heartbeat == nil {
-				continue
-			}
-			period := chk.Interval.D() + chk.Heartbeat.Grace.D()
-			rs, err := st.Results(ctx, chk.Name, now.Add(-heartbeatLookback*period), now.Add(time.Second), 500)
-			if err != nil {
-				logger.Warn("heartbeat: read the last calls", "check", chk.Name, "err", err)
-				continue
-			}
-			m.Resume(chk.Name, rs, now)
+		now := time.Now()
+		err := m.Resume(now, func(check string, since time.Time) ([]status.Result, error) {
+			return st.Results(ctx, check, since, now.Add(time.Second), 500)
+		})
+		if err != nil {
+			logger.Warn("heartbeat: read the last calls", "err", err)
 		}
+		everySecond(ctx, m.Tick)
 	}
 }
 

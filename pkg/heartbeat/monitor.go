@@ -81,16 +81,36 @@ func New(cfg *config.Config, now time.Time, emit func(status.Result), commit fun
 	return m
 }
 
-// Resume tells the monitor what check's job did before now, from its
-// stored results, newest first: the last call that ended a run (an up,
-// or a failure the job reported) becomes the one the next is due after,
-// instead of when this monitor began watching (a restart, or a cluster
-// node that takes over as leader, counted from its own start and said
-// "no heartbeat since Ampel started"). A call overdue already is
-// recorded at the next Tick. Call it before the first Tick.
-func (m *Monitor) Resume(check string, stored []status.Result, now time.Time) {
-	w := m.watches[check]
-	if w == nil || len(stored) == 0 {
+// lookback is how many of a check's periods (interval + grace) Resume
+// looks back for its job's last call; a job silent for longer is said
+// not heard since Ampel started.
+const lookback = 10
+
+// Resume tells the monitor what each check's job did before now, from
+// its stored results since a time, newest first, as read returns them:
+// the last call that ended a run (an up, or a failure the job reported)
+// becomes the one the next is due after, instead of when this monitor
+// began watching (a restart, or a cluster node that takes over as
+// leader, counted from its own start and said "no heartbeat since Ampel
+// started"). A call overdue already is recorded at the next Tick. A
+// check whose results cannot be read is counted from now, as before.
+// Call it before the first Tick.
+func (m *Monitor) Resume(now time.Time, read func(check string, since time.Time) ([]status.Result, error)) error {
+	var errs []error
+	for name, w := range m.watches { // the map is read-only after New
+		stored, err := read(name, now.Add(-lookback*(w.interval+w.grace)))
+		if err != nil {
+			errs = append(errs, fmt.Errorf("heartbeat %s: %w", name, err))
+			continue
+		}
+		m.resume(w, stored, now)
+	}
+	return errors.Join(errs...)
+}
+
+// resume is Resume for one check.
+func (m *Monitor) resume(w *watch, stored []status.Result, now time.Time) {
+	if len(stored) == 0 {
 		return
 	}
 	m.mu.Lock()

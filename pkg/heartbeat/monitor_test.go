@@ -133,10 +133,10 @@ func TestMonitorRuns(t *testing.T) {
 func TestResumeCountsFromTheLastStoredCall(t *testing.T) {
 	m, rec := newMonitor(t)
 	called := t0.Add(-50 * time.Second)
-	m.Resume("backup", []status.Result{
+	resume(t, m, t0, []status.Result{
 		{Check: "backup", Zone: "local", Start: t0.Add(-5 * time.Second), Outcome: status.Down, Reason: "no heartbeat since 2026-12-06T20:58:00Z"},
 		{Check: "backup", Zone: "local", Start: called, Outcome: status.Up},
-	}, t0)
+	})
 	m.Tick(called.Add(time.Minute + 29*time.Second)) // within interval + grace of the call
 	if len(rec.results) != 0 {
 		t.Fatalf("before the call is due: %+v", rec.results)
@@ -150,9 +150,23 @@ func TestResumeCountsFromTheLastStoredCall(t *testing.T) {
 	// A job that last called long ago is overdue at once, said as such.
 	m, rec = newMonitor(t)
 	long := t0.Add(-time.Hour)
-	m.Resume("backup", []status.Result{{Check: "backup", Zone: "local", Start: long, Outcome: status.Down, Reason: jobReason + "exited with status 2"}}, t0)
+	resume(t, m, t0, []status.Result{{Check: "backup", Zone: "local", Start: long, Outcome: status.Down, Reason: jobReason + "exited with status 2"}})
 	m.Tick(t0)
 	if r := rec.last(t); r.Reason != "no heartbeat since "+stamp(long) || !r.Start.Equal(t0) {
 		t.Fatalf("long overdue: %+v", r)
+	}
+}
+
+// resume resumes m at now with stored as the backup check's results.
+func resume(t *testing.T, m *Monitor, now time.Time, stored []status.Result) {
+	t.Helper()
+	err := m.Resume(now, func(check string, _ time.Time) ([]status.Result, error) {
+		if check != "backup" {
+			t.Fatalf("results of %q asked for", check)
+		}
+		return stored, nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
