@@ -128,6 +128,12 @@ func (s *Store) writeBatch(ctx context.Context, ids *nameIDs, items []*item, rou
 			return fmt.Errorf("store: write batch: %w", err)
 		}
 	}
+	hooked := false
+	if len(changes) > 0 {
+		if hooked, err = enqueueHookChanges(ctx, s.d, tx, changes, time.Now()); err != nil {
+			return fmt.Errorf("store: write batch: %w", err)
+		}
+	}
 	// Followers read what this batch stored once it commits.
 	if err := s.notify(ctx, tx, ChannelState); err != nil {
 		return fmt.Errorf("store: write batch: %w", err)
@@ -143,6 +149,9 @@ func (s *Store) writeBatch(ctx context.Context, ids *nameIDs, items []*item, rou
 	s.noteCommit(mark)
 	if alerted {
 		s.alerts.poke()
+	}
+	if hooked {
+		s.hooks.poke()
 	}
 	return nil
 }

@@ -18,6 +18,7 @@ var copyTables = []string{
 	"incidents", "incident_components", "incident_updates",
 	"maintenances", "maintenance_components", "maintenance_updates",
 	"subscribers", "subscriber_components", "subscriber_tokens", "outbox",
+	"hook_subscribers", "hook_subscriber_components", "hook_tokens", "hook_outbox", "hook_attempts",
 }
 
 // Tables lists every table of the history, each after the tables its

@@ -191,7 +191,11 @@ func (s *Store) overlayTx(ctx context.Context, what string, fn func(tx *sql.Tx, 
 }
 
 // pokeOutbox signals OutboxWake without blocking; call it after commit.
-func (s *Store) pokeOutbox() { s.outbox.poke() }
+// The hook dispatcher is woken alike: the same changes queue for both.
+func (s *Store) pokeOutbox() {
+	s.outbox.poke()
+	s.hooks.poke()
+}
 
 // poke signals without blocking.
 func (o *outboxSignal) poke() {

@@ -169,9 +169,13 @@ func maintenanceKind(before *Maintenance, status string) string {
 	return MailMaintenanceUpdate
 }
 
-// enqueueAll enqueues events and reports whether any row was written.
+// enqueueAll enqueues events, for mail and for hook subscribers, and
+// reports whether any row was written.
 func enqueueAll(ctx context.Context, d dialect, tx *sql.Tx, evs []mailEvent, now time.Time) (bool, error) {
-	wrote := false
+	wrote, err := enqueueHookIncidents(ctx, d, tx, evs, now)
+	if err != nil {
+		return false, err
+	}
 	for _, ev := range evs {
 		ok, err := enqueue(ctx, d, tx, ev, now)
 		if err != nil {

@@ -46,6 +46,8 @@ type Store struct {
 	outbox outboxSignal
 	// alerts wakes the alert dispatcher (see AlertWake).
 	alerts outboxSignal
+	// hooks wakes the hook subscribers' dispatcher (see HookWake).
+	hooks outboxSignal
 	// marks is the lock commits are recorded in, nil when they are not
 	// tracked (see TrackCommits).
 	marks atomic.Pointer[Lock]
