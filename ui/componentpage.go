@@ -34,6 +34,8 @@ type componentView struct {
 	// Changes are the newest shownChanges changes, Earlier the rest,
 	// newest first.
 	Changes, Earlier []changeView
+	// Days is the daily record behind the bar, newest first.
+	Days []dayView
 }
 
 // checkView is one check's state in each zone. Only the short public
@@ -98,6 +100,7 @@ func (s *site) componentView(ctx context.Context, comp state.Component) (compone
 		Site: s.siteView(now), Row: rowOf(comp, hist[comp.Slug], s.weight()), Group: comp.Group, Updated: s.updated(),
 	}
 	v.Row.Since = v.Row.Since.In(s.loc())
+	v.Days = daysOf(hist[comp.Slug], s.weight(), comp.Level)
 	for _, chk := range comp.Checks {
 		cv := checkView{Name: chk.Name, Text: textOf(chk.Level), Class: classOf(chk.Level)}
 		fresh := 0

@@ -20,7 +20,7 @@ var pageElements = map[string]bool{
 	"ol": true, "ul": true, "li": true, "dl": true, "dt": true, "dd": true, "details": true, "summary": true,
 	"strong": true, "em": true, "code": true, "pre": true, "del": true, "blockquote": true, "br": true, "hr": true,
 	"table": true, "thead": true, "tbody": true, "tr": true, "th": true, "td": true, "time": true,
-	"form": true, "button": true, "svg": true, "rect": true, "line": true, "polyline": true,
+	"form": true, "button": true, "svg": true, "rect": true, "line": true, "polyline": true, "path": true,
 }
 
 // ownScript is the one script a page may load: the site's own.

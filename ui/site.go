@@ -163,7 +163,7 @@ func rowOf(comp state.Component, days []availability.Day, w float64) rowView {
 	return rowView{
 		Slug: comp.Slug, Name: comp.Name, Description: comp.Description,
 		Text: textOf(comp.Level), Class: classOf(comp.Level), Since: comp.Since,
-		Bar: barOf(days, w, comp.Level), Uptime: uptimeText(days, w),
+		Bar: barOf(comp.Slug, comp.Name, days, comp.Level), Uptime: uptimeText(days, w),
 	}
 }
 

@@ -49,9 +49,9 @@ func TestHomeGolden(t *testing.T) {
 		"Minor Service Outage", // web is down in one zone of two, the rest fine
 		`<details class="group s-partial" id="group-core" open>`, // the group shows its worst member
 		"Web &lt;app&gt;", "Example &lt;Status&gt;", // operator text escaped
-		"Nov 21, 2026: 97.91% uptime, major outage 30 min", // 1 − 30/1440, rounded down
-		"Nov 22, 2026: ", "partial outage 120 min",
-		"Nov 18, 2026: no data", // before monitoring began
+		`<a class="bar-link" href="/components/api#days" data-end="2026-11-23">`,
+		`aria-label="API, last 90 days: an outage on 1 day. Daily record"`,
+		`<path class="d-mid" d="M435 17h3"/>`, // Nov 21 (2 % down), two days before today
 		`href="/privacy"`, "Privacy &amp; terms",
 		"No incidents reported", "No maintenance",
 	} {
@@ -59,8 +59,8 @@ func TestHomeGolden(t *testing.T) {
 			t.Errorf("home lacks %q", want)
 		}
 	}
-	if n := strings.Count(body, "<rect class=\"d-"); n != 3*historyDays {
-		t.Errorf("%d bar cells, want %d", n, 3*historyDays)
+	if n := strings.Count(body, `class="bar-link"`); n != 3 {
+		t.Errorf("%d bars, want 3", n)
 	}
 	golden(t, "home.html", rec.Body.Bytes())
 }
@@ -79,6 +79,9 @@ func TestComponentGolden(t *testing.T) {
 		`<polyline class="p50"`, `<polyline class="p95"`,
 		"Last 24 hours", "Last 7 days",
 		"Partial Outage</span> <span class=\"from\">from Operational</span>",
+		// The daily record behind the bar, newest first.
+		`<li id="day-2026-11-22"><span class="dot d-mid" aria-hidden="true"></span> Nov 22, 2026: `, "partial outage 120 min",
+		`<li id="day-2026-08-26"><span class="dot d-none" aria-hidden="true"></span> Aug 26, 2026: no data</li>`, // before monitoring began
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("component page lacks %q", want)

@@ -3,7 +3,6 @@ package ui
 import (
 	"fmt"
 	"math"
-	"strings"
 	"time"
 
 	"github.com/ampelstatus/ampel/pkg/availability"
@@ -102,92 +101,6 @@ type siteView struct {
 }
 
 type linkView struct{ Name, URL string }
-
-// barView is a 90-day uptime bar: one cell per day, oldest first.
-type barView struct {
-	Cells []cellView
-	// Width is the SVG's viewBox width.
-	Width int
-}
-
-type cellView struct {
-	X     int
-	Class string
-	Title string
-}
-
-// cellPitch is the horizontal step of bar cells in viewBox units.
-const cellPitch = 5
-
-// barOf builds the bar of a component's days. Today is as of the last
-// rollup (at most a minute old); before its first rollup, a component
-// already observed shows its current level there.
-func barOf(days []availability.Day, w float64, now status.Level) barView {
-	bar := barView{Width: len(days)*cellPitch - 1}
-	for i, d := range days {
-		bar.Cells = append(bar.Cells, cellView{X: i * cellPitch, Class: dayClass(d), Title: dayTitle(d, w)})
-	}
-	if n := len(days); n > 0 && !days[n-1].Data && now != status.NoData {
-		last := &bar.Cells[n-1]
-		last.Class = liveDayClass[now]
-		last.Title = days[n-1].Date.Format("Jan 2, 2006") + ": monitoring began today; now " + strings.ToLower(textOf(now))
-	}
-	return bar
-}
-
-// liveDayClass colours today by the current level until it is rolled up.
-var liveDayClass = map[status.Level]string{
-	status.Up: "d-ok", status.Degraded: "d-ok", status.Partial: "d-mid",
-	status.Down: "d-high", status.Maintenance: "d-maint",
-}
-
-// dayClass colours a day by the share of its observed time in outage.
-func dayClass(d availability.Day) string {
-	obs := d.Observed()
-	if !d.Data || obs <= 0 {
-		if d.Maintenance > 0 {
-			return "d-maint"
-		}
-		return "d-none"
-	}
-	share := float64(d.Major+d.Partial) / float64(obs)
-	switch {
-	case share == 0 && d.Maintenance > 0:
-		return "d-maint"
-	case share == 0:
-		return "d-ok"
-	case share < 0.01:
-		return "d-low"
-	case share < 0.1:
-		return "d-mid"
-	}
-	return "d-high"
-}
-
-func dayTitle(d availability.Day, w float64) string {
-	date := d.Date.Format("Jan 2, 2006")
-	u, ok := d.Uptime(w)
-	if !ok {
-		if d.Maintenance > 0 {
-			return fmt.Sprintf("%s: maintenance %s, no data otherwise", date, minutes(d.Maintenance))
-		}
-		return date + ": no data"
-	}
-	s := fmt.Sprintf("%s: %s uptime", date, pct(u))
-	if d.Partial > 0 {
-		s += ", partial outage " + minutes(d.Partial)
-	}
-	if d.Major > 0 {
-		s += ", major outage " + minutes(d.Major)
-	}
-	if d.Maintenance > 0 {
-		s += ", maintenance " + minutes(d.Maintenance)
-	}
-	if d.Partial == 0 && d.Major == 0 {
-		s += ", no outage"
-	}
-	return s
-}
 
 // minutes rounds up, so that a 20-second outage is never shown as 0 min.
 func minutes(d time.Duration) string {

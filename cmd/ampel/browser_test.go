@@ -143,8 +143,14 @@ func TestBrowser(t *testing.T) {
 	if got := eval(`document.querySelector("#banner h1").textContent`); got != "All Systems Operational" {
 		t.Fatalf("banner %q", got)
 	}
-	if got := eval(`String(document.querySelectorAll("[data-component] .bar rect").length)`); got != "270" {
-		t.Fatalf("%s bar cells, want 3 × 90", got)
+	// Each bar draws its runs of days as dashed lines (ui/bar.go): a run
+	// "M{x} 17h{w}" holds (w+2)/5 days.
+	if got := eval(`Array.from(document.querySelectorAll("[data-component] svg.bar")).map(function (svg) {
+		var n = 0;
+		svg.querySelectorAll("path").forEach(function (p) { var re = /M(\d+) 17h(\d+)/g, m; while ((m = re.exec(p.getAttribute("d")))) { n += (+m[2] + 2) / 5; } });
+		return n;
+	}).join(" ")`); got != "90 90 90" {
+		t.Fatalf("bars of %s days, want 3 × 90", got)
 	}
 	if got := eval(`document.querySelector('[data-component="api"] .state').textContent`); got != "Operational" {
 		t.Fatalf("api row %q", got)

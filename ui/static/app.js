@@ -49,8 +49,7 @@
       document.querySelectorAll('[data-component="' + c.id + '"]').forEach(function (el) {
         setLevel(el, c.level);
         setText(el, c.text);
-        var cells = el.querySelectorAll(".bar rect");
-        var today = cells[cells.length - 1];
+        var today = el.querySelector(".bar .today");
         if (today) {
           today.classList.remove("now-partial", "now-down");
           if (c.level === "s-partial" || c.level === "s-down") { today.classList.add("now-" + c.level.slice(2)); }
@@ -111,7 +110,72 @@
   window.addEventListener("pagehide", disconnect);
   window.addEventListener("pageshow", function (e) { if (e.persisted) { connect(); } });
 
+  // Bars: the page has one link per bar to the component's daily record;
+  // with a pointer, a tooltip names the day under it and a click opens
+  // that day's entry. Cells are 5 viewBox units apart (ui/bar.go).
+  var dayWords = {
+    "d-ok": "no outage", "d-low": "outage under 1% of the day", "d-mid": "outage 1–10% of the day",
+    "d-high": "outage over 10% of the day", "d-maint": "maintenance", "d-none": "no data"
+  };
+  var dayFmt = null;
+  try { dayFmt = new Intl.DateTimeFormat(undefined, { year: "numeric", month: "short", day: "numeric", timeZone: "UTC" }); } catch (e) { /* ISO dates */ }
+  var tip = null;
+
+  // dayAt is the day under the pointer: its index, date and colour.
+  function dayAt(link, ev) {
+    var svg = link.querySelector("svg");
+    var end = link.getAttribute("data-end");
+    if (!svg || !end || !svg.viewBox || !svg.viewBox.baseVal) { return null; }
+    var box = svg.getBoundingClientRect();
+    var vb = svg.viewBox.baseVal;
+    var n = Math.round((vb.width + 2) / 5);
+    var i = Math.floor((ev.clientX - box.left) / box.width * vb.width / 5);
+    if (!box.width || i < 0 || i >= n) { return null; }
+    var cls = "d-none";
+    svg.querySelectorAll("path").forEach(function (p) {
+      var re = /M(\d+) 17h(\d+)/g, m;
+      while ((m = re.exec(p.getAttribute("d")))) {
+        var from = +m[1] / 5, to = (+m[1] + +m[2] + 2) / 5;
+        if (i >= from && i < to) { cls = p.getAttribute("class").split(" ")[0]; }
+      }
+    });
+    var d = new Date(end + "T00:00:00Z");
+    if (isNaN(d)) { return null; }
+    d.setUTCDate(d.getUTCDate() - (n - 1 - i));
+    return { iso: d.toISOString().slice(0, 10), text: (dayFmt ? dayFmt.format(d) : d.toISOString().slice(0, 10)) + ": " + (dayWords[cls] || cls) };
+  }
+
+  function showTip(link, ev) {
+    var day = dayAt(link, ev);
+    if (!day) { hideTip(); return; }
+    if (!tip) {
+      tip = document.createElement("div");
+      tip.className = "bar-tip";
+      tip.setAttribute("role", "tooltip");
+      document.body.appendChild(tip);
+    }
+    tip.textContent = day.text;
+    tip.hidden = false;
+    tip.style.left = Math.max(4, Math.min(ev.pageX + 12, document.documentElement.scrollWidth - tip.offsetWidth - 4)) + "px";
+    tip.style.top = (ev.pageY + 16) + "px";
+  }
+
+  function hideTip() { if (tip) { tip.hidden = true; } }
+
+  function enhanceBars(root) {
+    root.querySelectorAll("a.bar-link[data-end]").forEach(function (link) {
+      var base = link.getAttribute("href").replace(/#.*$/, "");
+      link.addEventListener("mousemove", function (ev) { showTip(link, ev); });
+      link.addEventListener("mouseleave", hideTip);
+      link.addEventListener("click", function (ev) {
+        var day = ev.detail ? dayAt(link, ev) : null; // a key press keeps the whole record
+        if (day) { link.setAttribute("href", base + "#day-" + day.iso); }
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    enhanceBars(document);
     localTimes(document);
     connect();
   });
