@@ -318,23 +318,39 @@ func TestHTTPCertificates(t *testing.T) {
 		s       *config.HTTP
 		outcome status.Level
 		reason  string
+		// notice is what the operators' notice starts with ("" for none).
+		notice string
 	}{
-		{"trusted", leafOpts{}, &config.HTTP{TLSClient: trusted}, status.Up, ""},
-		{"expiring soon", leafOpts{notAfter: inDays(3)}, &config.HTTP{TLSClient: trusted}, status.Degraded, "certificate expires in 3 days"},
-		{"expiry warning window", leafOpts{notAfter: inDays(20)}, &config.HTTP{TLSClient: trusted, CertExpiryDays: 30}, status.Degraded, "certificate expires in 20 days"},
-		{"expiry warning disabled", leafOpts{notAfter: inDays(3)}, &config.HTTP{TLSClient: trusted, CertExpiryDays: -1}, status.Up, ""},
-		{"untrusted", leafOpts{selfSigned: true}, nil, status.Down, "certificate not trusted"},
-		{"expired", leafOpts{notAfter: inDays(-2)}, &config.HTTP{TLSClient: trusted}, status.Down, "certificate expired"},
-		{"wrong name", leafOpts{names: []string{"other.test"}}, &config.HTTP{TLSClient: trusted}, status.Down, "certificate name mismatch"},
-		{"server_name", leafOpts{names: []string{"api.test"}}, &config.HTTP{TLSClient: &config.TLSClient{CAFile: ca.file, ServerName: "api.test"}}, status.Up, ""},
-		{"insecure_skip_verify", leafOpts{selfSigned: true}, &config.HTTP{TLSClient: &config.TLSClient{InsecureSkipVerify: true}}, status.Up, ""},
+		{"trusted", leafOpts{}, &config.HTTP{TLSClient: trusted}, status.Up, "", ""},
+		{"expiring soon: operators only", leafOpts{notAfter: inDays(3)}, &config.HTTP{TLSClient: trusted}, status.Up, "", "certificate expires in 3 days: certificate "},
+		{"expiring soon, public", leafOpts{notAfter: inDays(3)}, &config.HTTP{TLSClient: trusted, CertExpiryPublic: true}, status.Degraded, "certificate expires in 3 days", ""},
+		{"expiry warning window", leafOpts{notAfter: inDays(20)}, &config.HTTP{TLSClient: trusted, CertExpiryDays: 30}, status.Up, "", "certificate expires in 20 days"},
+		{"expiry warning window, public", leafOpts{notAfter: inDays(20)}, &config.HTTP{TLSClient: trusted, CertExpiryDays: 30, CertExpiryPublic: true}, status.Degraded, "certificate expires in 20 days", ""},
+		{"expiry warning disabled", leafOpts{notAfter: inDays(3)}, &config.HTTP{TLSClient: trusted, CertExpiryDays: -1}, status.Up, "", ""},
+		{"untrusted", leafOpts{selfSigned: true}, nil, status.Down, "certificate not trusted", ""},
+		{"expired", leafOpts{notAfter: inDays(-2)}, &config.HTTP{TLSClient: trusted}, status.Down, "certificate expired", ""},
+		{"expired without verification", leafOpts{notAfter: inDays(-2)}, &config.HTTP{TLSClient: &config.TLSClient{InsecureSkipVerify: true}}, status.Degraded, "certificate expired", ""},
+		{"wrong name", leafOpts{names: []string{"other.test"}}, &config.HTTP{TLSClient: trusted}, status.Down, "certificate name mismatch", ""},
+		{"server_name", leafOpts{names: []string{"api.test"}}, &config.HTTP{TLSClient: &config.TLSClient{CAFile: ca.file, ServerName: "api.test"}}, status.Up, "", ""},
+		{"insecure_skip_verify", leafOpts{selfSigned: true}, &config.HTTP{TLSClient: &config.TLSClient{InsecureSkipVerify: true}}, status.Up, "", ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := startTLSHTTP(t, ca.issue(t, tc.leaf), ok)
 			p := newProbe(t, HTTP, httpCheck(srv.URL, tc.s))
-			want(t, probe(t, p, 2*time.Second, Env{}, srv.URL), tc.outcome, tc.reason)
+			obs := probe(t, p, 2*time.Second, Env{}, srv.URL)
+			want(t, obs, tc.outcome, tc.reason)
+			wantNotice(t, obs, tc.notice)
 		})
+	}
+}
+
+// wantNotice checks the operator notice of obs: none when prefix is
+// empty, else one starting with prefix.
+func wantNotice(t *testing.T, obs Observation, prefix string) {
+	t.Helper()
+	if prefix == "" && obs.Notice != "" || !strings.HasPrefix(obs.Notice, prefix) {
+		t.Errorf("notice %q, want one starting with %q", obs.Notice, prefix)
 	}
 }
 

@@ -33,6 +33,9 @@ type httpExpect struct {
 	degradedAfter time.Duration
 	// certDays is the certificate warning window; negative disables it.
 	certDays int
+	// certPublic makes a certificate within the window degrade the
+	// result, as it did before; otherwise it is an operator notice.
+	certPublic bool
 }
 
 // headerExpect asks that a response header contain a value.
@@ -49,6 +52,7 @@ func newHTTPExpect(s *config.HTTP) (httpExpect, error) {
 		jsonValue:     s.JSONValue,
 		degradedAfter: s.DegradedAfter.D(),
 		certDays:      s.CertExpiryDays,
+		certPublic:    s.CertExpiryPublic,
 	}
 	if e.certDays == 0 {
 		e.certDays = defaultCertExpiryDays
@@ -95,27 +99,36 @@ func (e *httpExpect) needsBody() bool {
 
 // evaluate judges a response. Failures come first, in the order a person
 // would check them; a response that passes may still be degraded by its
-// latency or its certificate. Detail does not name the target: run adds it.
+// latency or its certificate. A certificate within the warning window is
+// an operator notice unless cert_expiry_public; one already expired (seen
+// only with insecure_skip_verify) always degrades. Detail does not name
+// the target: run adds it.
 func (e *httpExpect) evaluate(resp *http.Response, body []byte, took time.Duration) Observation {
 	if obs, failed := e.failure(resp, body); failed {
 		return obs
 	}
 	var reasons, details []string
+	var notice string
 	if e.degradedAfter > 0 && took > e.degradedAfter {
 		reasons = append(reasons, "slow response "+formatDuration(took))
 		details = append(details, fmt.Sprintf("response took %s, degraded_after %s", took, e.degradedAfter))
 	}
-	if r, _ := leafExpiry(resp.TLS, e.certDays, time.Now()); r != "" {
-		reasons = append(reasons, r)
-		details = append(details, leafDetail(resp.TLS))
+	if r, expired := leafExpiry(resp.TLS, e.certDays, time.Now()); r != "" {
+		if expired || e.certPublic {
+			reasons = append(reasons, r)
+			details = append(details, leafDetail(resp.TLS))
+		} else {
+			notice = expiryNotice(r, resp.TLS)
+		}
 	}
 	if len(reasons) == 0 {
-		return Observation{Outcome: status.Up}
+		return Observation{Outcome: status.Up, Notice: notice}
 	}
 	return Observation{
 		Outcome: status.Degraded,
 		Reason:  strings.Join(reasons, "; "),
 		Detail:  strings.Join(details, "; "),
+		Notice:  notice,
 	}
 }
 

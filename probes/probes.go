@@ -49,6 +49,9 @@ type Observation struct {
 	Reason string
 	// Detail is the full error text for operators.
 	Detail string
+	// Notice is an operator-only warning that does not change Outcome
+	// (status.Result.Notice).
+	Notice string
 	// Duration is the probe's own measure of the round trip (for HTTP, until
 	// the body was read); zero lets the scheduler use its wall time.
 	Duration time.Duration
@@ -65,6 +68,7 @@ type Observation struct {
 // both types cannot be forgotten in one of the places results are made.
 func (o Observation) Fill(r *status.Result) {
 	r.Outcome, r.Reason, r.Detail, r.Duration = o.Outcome, o.Reason, o.Detail, o.Duration
+	r.Notice = o.Notice
 	r.Value, r.HasValue = o.Value, o.HasValue
 }
 

@@ -22,12 +22,16 @@ type tlsProbe struct {
 	cfg     *tls.Config
 	// days is the expiry warning window; negative disables the warning.
 	days int
+	// public makes a certificate within the window degrade the result;
+	// otherwise it is an operator notice.
+	public bool
 }
 
 // TLS prepares a check of kind "tls": Target is host:port. The probe
 // completes a handshake, verifying the chain and the host name unless
 // tls_config.insecure_skip_verify; an expired or invalid certificate is
-// down, one expiring within expiry_days (default 14) is degraded.
+// down, one expiring within expiry_days (default 14) raises an operator
+// notice (degraded instead with expiry_public).
 func TLS(chk *config.Check) (Prober, error) {
 	p := &tlsProbe{target: chk.Target, timeout: chk.Timeout.D(), days: defaultCertExpiryDays}
 	var errs []error
@@ -40,6 +44,7 @@ func TLS(chk *config.Check) (Prober, error) {
 		if s.ExpiryDays != 0 {
 			p.days = s.ExpiryDays
 		}
+		p.public = s.ExpiryPublic
 	}
 	cfg, err := newTLSConfig("tls.tls_config", client)
 	errs = append(errs, err)
@@ -81,8 +86,10 @@ func (p *tlsProbe) judge(state *tls.ConnectionState, now time.Time) Observation 
 	switch {
 	case expired:
 		return Observation{Outcome: status.Down, Reason: reason, Detail: leafDetail(state)}
-	case reason != "" && p.days >= 0:
+	case reason != "" && p.days >= 0 && p.public:
 		return Observation{Outcome: status.Degraded, Reason: reason, Detail: leafDetail(state)}
+	case reason != "" && p.days >= 0:
+		return Observation{Outcome: status.Up, Notice: expiryNotice(reason, state)}
 	}
 	return Observation{Outcome: status.Up}
 }

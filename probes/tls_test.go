@@ -21,24 +21,28 @@ func TestTLS(t *testing.T) {
 		s       *config.TLS
 		outcome status.Level
 		reason  string
+		notice  string
 	}{
-		{"valid", leafOpts{}, &config.TLS{TLSClient: trusted}, status.Up, ""},
-		{"expires in 3 days", leafOpts{notAfter: inDays(3)}, &config.TLS{TLSClient: trusted}, status.Degraded, "certificate expires in 3 days"},
-		{"expires tomorrow", leafOpts{notAfter: inDays(1)}, &config.TLS{TLSClient: trusted}, status.Degraded, "certificate expires in 1 day"},
-		{"outside a shorter window", leafOpts{notAfter: inDays(10)}, &config.TLS{TLSClient: trusted, ExpiryDays: 7}, status.Up, ""},
-		{"inside a longer window", leafOpts{notAfter: inDays(20)}, &config.TLS{TLSClient: trusted, ExpiryDays: 30}, status.Degraded, "certificate expires in 20 days"},
-		{"expired", leafOpts{notAfter: inDays(-1)}, &config.TLS{TLSClient: trusted}, status.Down, "certificate expired"},
-		{"expired without verification", leafOpts{notAfter: inDays(-1)}, &config.TLS{TLSClient: &config.TLSClient{InsecureSkipVerify: true}}, status.Down, "certificate expired"},
-		{"self-signed", leafOpts{selfSigned: true}, nil, status.Down, "certificate not trusted"},
-		{"self-signed without verification", leafOpts{selfSigned: true}, &config.TLS{TLSClient: &config.TLSClient{InsecureSkipVerify: true}}, status.Up, ""},
-		{"wrong name", leafOpts{names: []string{"www.other.test"}}, &config.TLS{TLSClient: trusted}, status.Down, "certificate name mismatch"},
-		{"server_name", leafOpts{names: []string{"api.test"}}, &config.TLS{TLSClient: &config.TLSClient{CAFile: ca.file, ServerName: "api.test"}}, status.Up, ""},
+		{"valid", leafOpts{}, &config.TLS{TLSClient: trusted}, status.Up, "", ""},
+		{"expires in 3 days", leafOpts{notAfter: inDays(3)}, &config.TLS{TLSClient: trusted}, status.Up, "", "certificate expires in 3 days: certificate "},
+		{"expires in 3 days, public", leafOpts{notAfter: inDays(3)}, &config.TLS{TLSClient: trusted, ExpiryPublic: true}, status.Degraded, "certificate expires in 3 days", ""},
+		{"expires tomorrow", leafOpts{notAfter: inDays(1)}, &config.TLS{TLSClient: trusted}, status.Up, "", "certificate expires in 1 day"},
+		{"outside a shorter window", leafOpts{notAfter: inDays(10)}, &config.TLS{TLSClient: trusted, ExpiryDays: 7}, status.Up, "", ""},
+		{"inside a longer window", leafOpts{notAfter: inDays(20)}, &config.TLS{TLSClient: trusted, ExpiryDays: 30}, status.Up, "", "certificate expires in 20 days"},
+		{"inside a longer window, public", leafOpts{notAfter: inDays(20)}, &config.TLS{TLSClient: trusted, ExpiryDays: 30, ExpiryPublic: true}, status.Degraded, "certificate expires in 20 days", ""},
+		{"expired", leafOpts{notAfter: inDays(-1)}, &config.TLS{TLSClient: trusted}, status.Down, "certificate expired", ""},
+		{"expired without verification", leafOpts{notAfter: inDays(-1)}, &config.TLS{TLSClient: &config.TLSClient{InsecureSkipVerify: true}}, status.Down, "certificate expired", ""},
+		{"self-signed", leafOpts{selfSigned: true}, nil, status.Down, "certificate not trusted", ""},
+		{"self-signed without verification", leafOpts{selfSigned: true}, &config.TLS{TLSClient: &config.TLSClient{InsecureSkipVerify: true}}, status.Up, "", ""},
+		{"wrong name", leafOpts{names: []string{"www.other.test"}}, &config.TLS{TLSClient: trusted}, status.Down, "certificate name mismatch", ""},
+		{"server_name", leafOpts{names: []string{"api.test"}}, &config.TLS{TLSClient: &config.TLSClient{CAFile: ca.file, ServerName: "api.test"}}, status.Up, "", ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			addr := startTLSListener(t, ca.issue(t, tc.leaf))
 			obs := probe(t, newProbe(t, TLS, tlsCheck(addr, tc.s)), 2*time.Second, Env{}, addr)
 			want(t, obs, tc.outcome, tc.reason)
+			wantNotice(t, obs, tc.notice)
 		})
 	}
 }

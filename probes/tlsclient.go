@@ -102,6 +102,12 @@ func leafExpiry(state *tls.ConnectionState, warnDays int, now time.Time) (reason
 	return "", false
 }
 
+// expiryNotice is the operator notice of a certificate within its
+// warning window: the reason and which certificate.
+func expiryNotice(reason string, state *tls.ConnectionState) string {
+	return reason + ": " + leafDetail(state)
+}
+
 // leafDetail describes the leaf certificate for operators.
 func leafDetail(state *tls.ConnectionState) string {
 	if state == nil || len(state.PeerCertificates) == 0 {

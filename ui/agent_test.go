@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -19,6 +20,7 @@ import (
 	"github.com/ampelstatus/ampel/pkg/ingest"
 	"github.com/ampelstatus/ampel/pkg/remote"
 	"github.com/ampelstatus/ampel/pkg/state"
+	"github.com/ampelstatus/ampel/pkg/status"
 	"github.com/ampelstatus/ampel/store"
 )
 
@@ -30,6 +32,16 @@ type agentFixture struct {
 	engine   *state.Engine
 	now      time.Time
 	tokens   map[string]string // zone → token
+
+	// ingested is every result ingest took, in order; guarded by mu.
+	mu       sync.Mutex
+	ingested []status.Result
+}
+
+func (f *agentFixture) seen() []status.Result {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]status.Result(nil), f.ingested...)
 }
 
 func newAgentFixture(t testing.TB) *agentFixture {
@@ -82,7 +94,11 @@ name = "API"
 	w := st.StartWriter(store.WriterOptions{})
 	t.Cleanup(func() { w.Close(context.Background()) })
 	f := &agentFixture{st: st, engine: state.New(cfg), now: time.Now().UTC().Truncate(time.Second), tokens: map[string]string{}}
-	in := ingest.New(f.engine, w, nil)
+	in := ingest.New(f.engine, w, func(r status.Result, _ []status.Change) {
+		f.mu.Lock()
+		f.ingested = append(f.ingested, r)
+		f.mu.Unlock()
+	})
 	r, err := remote.New(remote.Options{Config: cfg, Store: st, Writer: w, Ingest: in, Now: func() time.Time { return f.now }})
 	if err != nil {
 		t.Fatal(err)
@@ -430,5 +446,31 @@ func TestAgentPushSequenceBounds(t *testing.T) {
 	}
 	if a, _, _ := f.st.Agent(ctx, "jump"); a.Gap != math.MaxInt64 {
 		t.Fatalf("gap %d, want it saturated at 2^63-1", a.Gap)
+	}
+}
+
+// TestAgentPushCarriesNotice: an agent's operator notice (a certificate
+// expiring) reaches ingest with its result, and an agent older than the
+// notice, whose results have no such field, is still accepted, its
+// results without one.
+func TestAgentPushCarriesNotice(t *testing.T) {
+	f := newAgentFixture(t)
+	rs := f.results("eu", 1, 1)
+	rs[0].Notice = "certificate expires in 3 days: certificate \"api\""
+	if rec := f.push(t, "eu", agent.Push{Agent: "a1", Zone: "eu", SentAt: f.now, Results: rs}); rec.Code != http.StatusOK {
+		t.Fatalf("push: %d %s", rec.Code, rec.Body)
+	}
+	// The body an agent of the release before the notice sends: the
+	// same fields, none named notice.
+	old := fmt.Sprintf(`{"agent":"a2","zone":"eu","version":"0.9.0","sent_at":%q,"spool_depth":1,"spool_dropped":0,
+		"results":[{"seq":1,"check":"api-health","start":%q,"duration_us":1500,"outcome":"up"}]}`,
+		f.now.Format(time.RFC3339Nano), f.now.Add(-10*time.Second).Format(time.RFC3339Nano))
+	rec := f.do(http.MethodPost, agent.ResultsPath, f.tokens["eu"], []byte(old), nil)
+	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), `"acked":1`) {
+		t.Fatalf("old agent's push: %d %s", rec.Code, rec.Body)
+	}
+	got := f.seen()
+	if len(got) != 2 || got[0].Notice != rs[0].Notice || got[1].Notice != "" || got[1].Outcome != status.Up {
+		t.Fatalf("ingested %+v, want the notice of the first and none on the old agent's", got)
 	}
 }

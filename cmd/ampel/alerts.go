@@ -23,11 +23,12 @@ import (
 
 // newAlerts prepares the alert duties of ampel serve, run as one leader
 // duty like the mail dispatcher: the dispatcher of the alert outbox, its
-// pruning, and the watch on Ampel's own problems (see operatorConditions).
+// pruning, and the watch on Ampel's own problems (see operatorConditions)
+// and on the checks' operator notices (certificates expiring).
 // Without [[alerts.channels]] run does nothing but wait. run returns once
 // ctx ends and the attempt in flight is recorded; closeAlerts closes the
 // mail connection after the last run.
-func newAlerts(cfg *config.Config, st *store.Store, m *metrics.Metrics, backups func() backup.Status, engine *state.Engine, logger *slog.Logger) (run func(context.Context), closeAlerts func(), err error) {
+func newAlerts(cfg *config.Config, st *store.Store, m *metrics.Metrics, backups func() backup.Status, engine *state.Engine, notices *alert.Notices, logger *slog.Logger) (run func(context.Context), closeAlerts func(), err error) {
 	if len(cfg.Alerts.Channels) == 0 {
 		return func(ctx context.Context) { <-ctx.Done() }, func() {}, nil
 	}
@@ -74,7 +75,8 @@ func newAlerts(cfg *config.Config, st *store.Store, m *metrics.Metrics, backups 
 		return float64(n)
 	})
 	d := alert.New(st, opt)
-	w := alert.NewWatcher(st, names, operatorConditions(backups, engine), nil, logger)
+	own := operatorConditions(backups, engine)
+	w := alert.NewWatcher(st, names, func() []alert.Condition { return append(own(), notices.Conditions()...) }, nil, logger)
 	logger.Info("alerts go out", "channels", len(targets), "rules", len(cfg.Alerts.EffectiveRules()))
 	run = func(ctx context.Context) {
 		var wg sync.WaitGroup

@@ -15,6 +15,7 @@ import (
 	"github.com/ampelstatus/ampel/pkg/ingest"
 	"github.com/ampelstatus/ampel/pkg/metrics"
 	"github.com/ampelstatus/ampel/pkg/state"
+	"github.com/ampelstatus/ampel/pkg/status"
 	"github.com/ampelstatus/ampel/probes"
 	"github.com/ampelstatus/ampel/probes/schedule"
 	"github.com/ampelstatus/ampel/store"
@@ -95,14 +96,18 @@ func runServer(ctx context.Context, cfg *config.Config, probers map[string]probe
 	if !continued {
 		engine = state.New(cfg)
 	}
-	runAlerts, closeAlerts, err := newAlerts(cfg, st, m, backupStatus, engine, logger)
+	notices := alert.NewNotices()
+	runAlerts, closeAlerts, err := newAlerts(cfg, st, m, backupStatus, engine, notices, logger)
 	if err != nil {
 		return err
 	}
 	defer closeAlerts()
 	feed, shown := liveFeed(engine, m.ObserveResult)
 	autos, observe := newAutoIncidents(cfg, engine, st, m, logger, shown)
-	in := ingest.New(engine, writer, observe)
+	in := ingest.New(engine, writer, func(r status.Result, changes []status.Change) {
+		notices.Observe(r)
+		observe(r, changes)
+	})
 	self := &node{cfg: cfg, st: st, writer: writer, engine: engine, in: in, shown: shown, logger: logger}
 	if continued {
 		for _, c := range engine.Components() {

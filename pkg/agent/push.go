@@ -19,7 +19,7 @@ import (
 func encodeResult(r status.Result) []byte {
 	w := Result{
 		Check: r.Check, Instance: r.Instance, Start: r.Start.UTC(), DurationUS: r.Duration.Microseconds(),
-		Outcome: r.Outcome.String(), Reason: r.Reason, Detail: r.Detail,
+		Outcome: r.Outcome.String(), Reason: r.Reason, Detail: r.Detail, Notice: r.Notice,
 	}
 	if r.HasValue {
 		w.Value = &r.Value

@@ -44,6 +44,9 @@ type Result struct {
 	Outcome string `json:"outcome"`
 	Reason  string `json:"reason,omitempty"`
 	Detail  string `json:"detail,omitempty"`
+	// Notice is the operators' notice (status.Result.Notice). Agents
+	// older than it leave it out, which reads as none.
+	Notice string `json:"notice,omitempty"`
 	// Value is the measured number (status.Result.Value); absent when
 	// the probe measured none.
 	Value *float64 `json:"value,omitempty"`

@@ -202,9 +202,12 @@ type HTTP struct {
 	ExpectHeaders map[string]string `toml:"expect_headers" json:"expect_headers,omitempty"`
 	// DegradedAfter: a successful response slower than this is degraded.
 	DegradedAfter Duration `toml:"degraded_after" json:"degraded_after,omitempty"`
-	// CertExpiryDays: a certificate expiring within this many days makes
-	// the result degraded (default 14; 0 keeps the default, -1 disables).
+	// CertExpiryDays: a certificate expiring within this many days raises
+	// an operator alert (default 14; 0 keeps the default, -1 disables).
 	CertExpiryDays int `toml:"cert_expiry_days" json:"cert_expiry_days,omitempty"`
+	// CertExpiryPublic makes such a certificate degrade the check on the
+	// public page as well (off by default: operators only).
+	CertExpiryPublic bool `toml:"cert_expiry_public" json:"cert_expiry_public,omitempty"`
 	// FollowRedirects (default true) follows up to 10 redirects.
 	FollowRedirects *bool `toml:"follow_redirects" json:"follow_redirects,omitempty"`
 	// MaxBodyBytes caps how much of the body is read (default 1 MiB).
@@ -253,10 +256,13 @@ type DNS struct {
 
 // TLS settings for kind "tls". Target is host:port.
 type TLS struct {
-	// ExpiryDays: a certificate expiring within this many days is degraded
-	// (default 14).
-	ExpiryDays int        `toml:"expiry_days" json:"expiry_days,omitempty"`
-	TLSClient  *TLSClient `toml:"tls_config" json:"tls_config,omitempty"`
+	// ExpiryDays: a certificate expiring within this many days raises an
+	// operator alert (default 14).
+	ExpiryDays int `toml:"expiry_days" json:"expiry_days,omitempty"`
+	// ExpiryPublic makes such a certificate degrade the check on the
+	// public page as well (off by default: operators only).
+	ExpiryPublic bool       `toml:"expiry_public" json:"expiry_public,omitempty"`
+	TLSClient    *TLSClient `toml:"tls_config" json:"tls_config,omitempty"`
 }
 
 // Secret is a string that never prints: fmt, logs and check-config show it

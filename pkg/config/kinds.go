@@ -79,6 +79,9 @@ func (v *checker) http(path string, chk *Check) {
 	if h.CertExpiryDays < -1 {
 		v.addf(path+".cert_expiry_days", "must be -1 (off), 0 (the default) or a number of days")
 	}
+	if h.CertExpiryPublic && h.CertExpiryDays == -1 {
+		v.addf(path+".cert_expiry_public", "has no effect with cert_expiry_days = -1 (off)")
+	}
 	if h.MaxBodyBytes < 0 {
 		v.addf(path+".max_body_bytes", "must not be negative")
 	}

@@ -193,6 +193,7 @@ func (r *Receiver) result(zone string, wr agent.Result, now time.Time) (status.R
 		Check: wr.Check, Zone: zone, Instance: clip(wr.Instance, 256), Start: wr.Start.UTC(),
 		Duration: time.Duration(max(wr.DurationUS, 0)) * time.Microsecond,
 		Outcome:  out, Reason: clip(wr.Reason, 200), Detail: clip(wr.Detail, 4000),
+		Notice: clip(wr.Notice, 1000),
 	}
 	if wr.Value != nil {
 		// JSON has no NaN or infinity, so a decoded value is finite.

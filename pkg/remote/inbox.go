@@ -30,13 +30,14 @@ type inboxResult struct {
 	Outcome  string   `json:"outcome"`
 	Reason   string   `json:"reason,omitempty"`
 	Detail   string   `json:"detail,omitempty"`
+	Notice   string   `json:"notice,omitempty"`
 	Value    *float64 `json:"value,omitempty"`
 }
 
 func encodeResult(r status.Result) json.RawMessage {
 	ir := inboxResult{
 		Check: r.Check, Zone: r.Zone, Instance: r.Instance, StartMS: r.Start.UnixMilli(), DurUS: r.Duration.Microseconds(),
-		Outcome: r.Outcome.String(), Reason: r.Reason, Detail: r.Detail,
+		Outcome: r.Outcome.String(), Reason: r.Reason, Detail: r.Detail, Notice: r.Notice,
 	}
 	if r.HasValue {
 		ir.Value = &r.Value
@@ -57,6 +58,7 @@ func decodeResult(b []byte) (status.Result, error) {
 	r := status.Result{
 		Check: ir.Check, Zone: ir.Zone, Instance: ir.Instance, Start: time.UnixMilli(ir.StartMS).UTC(),
 		Duration: time.Duration(ir.DurUS) * time.Microsecond, Outcome: out, Reason: ir.Reason, Detail: ir.Detail,
+		Notice: ir.Notice,
 	}
 	if ir.Value != nil {
 		r.Value, r.HasValue = *ir.Value, true

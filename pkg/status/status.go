@@ -116,6 +116,10 @@ type Result struct {
 	Reason string
 	// Detail is the full error for operators; it may name internal targets.
 	Detail string
+	// Notice is a warning for operators only that leaves Outcome alone
+	// (a certificate expiring soon): it raises an operator alert and is
+	// never shown on the public page. Empty when there is none.
+	Notice string
 	// Value is the number the probe measured, when HasValue: for a
 	// "metrics" check, the value of the metric its condition judged, in
 	// the metric's own unit. It is always finite.
