@@ -27,14 +27,18 @@ import (
 // and on the checks' operator notices (certificates expiring).
 // Without [[alerts.channels]] run does nothing but wait. run returns once
 // ctx ends and the attempt in flight is recorded; closeAlerts closes the
-// mail connection after the last run.
-func newAlerts(cfg *config.Config, st *store.Store, m *metrics.Metrics, backups func() backup.Status, engine *state.Engine, notices *alert.Notices, logger *slog.Logger) (run func(context.Context), closeAlerts func(), err error) {
+// mail connection after the last run. watchStore, which every node runs
+// (the leader's lease may be gone with the database), alerts directly
+// when the store cannot be written; leading is nil without [cluster].
+func newAlerts(cfg *config.Config, st *store.Store, m *metrics.Metrics, backups func() backup.Status, engine *state.Engine, notices *alert.Notices,
+	leading func() bool, logger *slog.Logger) (run, watchStore func(context.Context), closeAlerts func(), err error) {
 	if len(cfg.Alerts.Channels) == 0 {
-		return func(ctx context.Context) { <-ctx.Done() }, func() {}, nil
+		wait := func(ctx context.Context) { <-ctx.Done() }
+		return wait, wait, func() {}, nil
 	}
 	targets, err := alert.Targets(cfg)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	opt := alert.Options{
 		Targets: targets, Site: alertSite(cfg),
@@ -48,13 +52,13 @@ func newAlerts(cfg *config.Config, st *store.Store, m *metrics.Metrics, backups 
 		if cfg.SMTP != nil {
 			s, err := mailer.NewSMTP(cfg.SMTP, nil)
 			if err != nil {
-				return nil, nil, err
+				return nil, nil, nil, err
 			}
 			opt.Mail, opt.From, closeMail = s, cfg.SMTP.From, s.Close
 		} else {
 			dir, err := mailer.NewDir(mailFolder(cfg))
 			if err != nil {
-				return nil, nil, err
+				return nil, nil, nil, err
 			}
 			opt.Mail = dir
 		}
@@ -89,7 +93,17 @@ func newAlerts(cfg *config.Config, st *store.Store, m *metrics.Metrics, backups 
 		}
 		wg.Wait()
 	}
-	return run, func() {
+	sw := &alert.StoreWatch{Probe: st.ProbeWrite, Send: d.SendNow, After: cfg.Alerts.StoreUnhealthyAfter.D(),
+		Leading: leading, Now: time.Now, Log: logger}
+	m.Gauge("ampel_store_write_failing", "1 while the store refuses the health watch's write (database down, disk errors), else 0.", func() float64 {
+		if sw.Failing() {
+			return 1
+		}
+		return 0
+	})
+	m.Counter("ampel_store_unhealthy_alerts_total", "Outages of the store alerted to the operators (directly, not through the outbox).", func() float64 { return float64(sw.Alerts()) })
+	watchStore = func(ctx context.Context) { sw.Run(ctx, storeWatchEvery) }
+	return run, watchStore, func() {
 		if err := closeMail(); err != nil {
 			logger.Warn("closing the alert mail connection", "err", err)
 		}
@@ -127,6 +141,9 @@ func alertSite(cfg *config.Config) alert.Site {
 	}
 	return s
 }
+
+// storeWatchEvery is how often every node probes a write to the store.
+const storeWatchEvery = 5 * time.Second
 
 // watchEvery is how often the operator-only conditions are looked at.
 const watchEvery = 5 * time.Second

@@ -56,6 +56,13 @@ type leader struct {
 	stopClocks, stopAfter []func()
 }
 
+// leading reports whether a term is on.
+func (l *leader) leading() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.sched != nil
+}
+
 // start begins a term: it loads the state from the database (unless the
 // engine is already current), then starts every duty.
 func (l *leader) start(ctx context.Context) error {

@@ -97,7 +97,14 @@ func runServer(ctx context.Context, cfg *config.Config, probers map[string]probe
 		engine = state.New(cfg)
 	}
 	notices := alert.NewNotices()
-	runAlerts, closeAlerts, err := newAlerts(cfg, st, m, backupStatus, engine, notices, logger)
+	// The store watch asks whether this node leads: only one that led
+	// when the store went away alerts, so a cluster sends one alert.
+	var lead *leader
+	var leading func() bool
+	if cfg.Cluster.Enabled {
+		leading = func() bool { return lead.leading() }
+	}
+	runAlerts, watchStore, closeAlerts, err := newAlerts(cfg, st, m, backupStatus, engine, notices, leading, logger)
 	if err != nil {
 		return err
 	}
@@ -124,11 +131,13 @@ func runServer(ctx context.Context, cfg *config.Config, probers map[string]probe
 		return err
 	}
 	heartbeats, beats := newHeartbeats(cfg, st, in, writer, logger)
-	self.lead = &leader{
+	lead = &leader{
 		cfg: cfg, st: st, writer: writer, in: in, m: m, logger: logger, probers: probers,
 		recover: !continued, refresh: refresh, autos: autos, beats: beats, mail: sendMail,
 		alerts: runAlerts,
 	}
+	self.lead = lead
+	defer runUntilStopped(context.Background(), watchStore)()
 	if cfg.Cluster.Enabled {
 		// Any node takes agents' pushes and heartbeat calls into the
 		// inbox; the leader applies them.

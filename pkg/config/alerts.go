@@ -19,6 +19,10 @@ type Alerts struct {
 	// timeouts and unreachable receivers before it is given up (default
 	// 1h, at least 1m).
 	RetryFor Duration `toml:"retry_for"`
+	// StoreUnhealthyAfter is how long the store may refuse writes (the
+	// database down, a disk error) before the operators are alerted,
+	// directly since the outbox is in the store (default 1m, 5s to 1h).
+	StoreUnhealthyAfter Duration `toml:"store_unhealthy_after"`
 	// AllowNetworks are address ranges (CIDR) that channel URLs may reach
 	// although they are not public, such as an internal receiver's
 	// "10.1.2.0/24"; by default only public addresses are dialled.
@@ -97,7 +101,7 @@ var AlertLevels = []string{"down", "partial", "degraded"}
 var DefaultAlertLevels = []string{"down", "partial"}
 
 func defaultAlerts() Alerts {
-	return Alerts{GroupWindow: Duration(10 * time.Second), RetryFor: Duration(time.Hour)}
+	return Alerts{GroupWindow: Duration(10 * time.Second), RetryFor: Duration(time.Hour), StoreUnhealthyAfter: Duration(time.Minute)}
 }
 
 // completeAlerts resolves the channels' files, reads their secrets and
@@ -141,6 +145,9 @@ func (v *checker) alerts(c *Config) {
 	}
 	if v.durationKey("alerts.retry_for") && a.RetryFor.D() < time.Minute {
 		v.addf("alerts.retry_for", "must be at least 1m, got %s", a.RetryFor)
+	}
+	if v.durationKey("alerts.store_unhealthy_after") && (a.StoreUnhealthyAfter.D() < 5*time.Second || a.StoreUnhealthyAfter.D() > time.Hour) {
+		v.addf("alerts.store_unhealthy_after", "must be from 5s to 1h, got %s", a.StoreUnhealthyAfter)
 	}
 	a.Allow = nil
 	for i, s := range a.AllowNetworks {

@@ -118,7 +118,7 @@ func decodeProblems(file string, ix *index, err error) Problems {
 var durationPath = regexp.MustCompile(`^(server\.shutdown_timeout|storage\.retention|` +
 	`components\[\d+\]\.checks\[\d+\]\.(interval|timeout|http\.degraded_after)|` +
 	`components\[\d+\]\.auto_incident\.(stable_for|cool_down)|` +
-	`smtp\.timeout|notify\.(reminder_lead|retry_for)|alerts\.(group_window|retry_for)|` +
+	`smtp\.timeout|notify\.(reminder_lead|retry_for)|alerts\.(group_window|retry_for|store_unhealthy_after)|` +
 	`alerts\.rules\[\d+\]\.(delay|repeat))$`)
 
 // durationTypeProblems reports the durations not written as strings.
