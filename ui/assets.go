@@ -19,11 +19,7 @@ var files embed.FS
 
 // asset is one embedded static file, served under a URL that names its
 // content hash so it can be cached for a year.
-type asset struct {
-	body, gz    []byte
-	contentType string
-	etag        string
-}
+type asset struct{ sendable }
 
 // assets maps hashed names ("app.1a2b3c4d.js") to files, and plain names
 // ("app.js") to their hashed URLs.
@@ -47,10 +43,7 @@ func loadAssets() (*assets, error) {
 		hash := hex.EncodeToString(sum[:])[:12]
 		ext := path.Ext(e.Name())
 		hashed := strings.TrimSuffix(e.Name(), ext) + "." + hash + ext
-		a.byHashed[hashed] = &asset{
-			body: body, gz: gzipBytes(body),
-			contentType: mime.TypeByExtension(ext), etag: `"` + hash + `"`,
-		}
+		a.byHashed[hashed] = &asset{newSendable(body, gzipBytes(body), mime.TypeByExtension(ext), `"`+hash+`"`)}
 		a.urls[e.Name()] = "/static/" + hashed
 	}
 	return a, nil
@@ -65,5 +58,5 @@ func (a *assets) serve(c echo.Context) error {
 		return echo.NewHTTPError(http.StatusNotFound, "no such file")
 	}
 	c.Response().Header().Set("Cache-Control", "public, max-age=31536000, immutable")
-	return sendCached(c, f.body, f.gz, f.contentType, f.etag)
+	return sendCached(c, &f.sendable)
 }

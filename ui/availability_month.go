@@ -89,7 +89,7 @@ func (s *site) serveReport(c echo.Context, key, contentType string, build func()
 		return err
 	}
 	c.Response().Header().Set("Cache-Control", pageCacheControl)
-	return sendCached(c, r.body, r.gz, r.contentType, r.etag)
+	return sendCached(c, &r.sendable)
 }
 
 // configComponent returns the configured component with slug, or nil.

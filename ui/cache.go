@@ -6,14 +6,10 @@ import (
 	"container/list"
 	"crypto/sha256"
 	"encoding/hex"
-	"net/http"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/labstack/echo/v4"
 )
 
 // pageCacheControl lets a CDN and browsers keep a page briefly and serve a
@@ -27,11 +23,9 @@ const refreshEvery = time.Minute
 
 // rendered is a response body built once and served many times.
 type rendered struct {
-	body, gz    []byte
-	etag        string
-	contentType string
-	version     uint64 // state version it was built from
-	built       time.Time
+	sendable
+	version uint64 // state version it was built from
+	built   time.Time
 }
 
 // cache holds rendered responses by key. A key is rebuilt when the state
@@ -67,8 +61,9 @@ func newCache(maxBytes int64) *cache {
 // for every incident there is: the bound is in bytes, so memory stays
 // bounded whatever the keys, and eviction takes the least recently used.
 const (
-	pagesCacheBytes   = 64 << 20
-	reportsCacheBytes = 16 << 20
+	pagesCacheBytes    = 64 << 20
+	reportsCacheBytes  = 16 << 20
+	unlistedCacheBytes = 4 << 20
 )
 
 func (r *rendered) fresh(version uint64, now time.Time) bool {
@@ -134,35 +129,9 @@ func renderNow(version uint64, now time.Time, contentType string, build func() (
 	}
 	sum := sha256.Sum256(body)
 	return &rendered{
-		body: body, gz: gzipBytes(body), contentType: contentType,
-		etag: `"` + hex.EncodeToString(sum[:12]) + `"`, version: version, built: now,
+		sendable: newSendable(body, gzipBytes(body), contentType, `"`+hex.EncodeToString(sum[:12])+`"`),
+		version:  version, built: now,
 	}, nil
-}
-
-// sendCached answers with body (or its gzip form when the client takes
-// it), or 304 when the client's If-None-Match names the entity tag.
-func sendCached(c echo.Context, body, gz []byte, contentType, etag string) error {
-	req, h := c.Request(), c.Response().Header()
-	h.Add("Vary", "Accept-Encoding")
-	useGz := gz != nil && acceptsGzip(req.Header.Get("Accept-Encoding"))
-	tag := etag
-	if useGz {
-		tag = strings.TrimSuffix(etag, `"`) + `-gz"`
-	}
-	h.Set("ETag", tag)
-	if etagMatch(req.Header.Get("If-None-Match"), etag, tag) {
-		return c.NoContent(http.StatusNotModified)
-	}
-	if useGz {
-		h.Set("Content-Encoding", "gzip")
-		body = gz
-	}
-	if req.Method == http.MethodHead {
-		h.Set("Content-Type", contentType)
-		h.Set("Content-Length", strconv.Itoa(len(body)))
-		return c.NoContent(http.StatusOK)
-	}
-	return c.Blob(http.StatusOK, contentType, body)
 }
 
 func acceptsGzip(ae string) bool {

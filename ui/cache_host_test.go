@@ -127,3 +127,44 @@ func noise(seed, n int) []byte {
 	}
 	return b
 }
+
+// TestUnlistedHostServedFromItsOwnCache: without site.public_url, the
+// Statuspage JSON and a feed asked for by a host outside site.hosts (an
+// IP address, as a crowd or a monitor may use) are built once for that
+// host and then served from memory, never to another host, never with a
+// Cache-Control a shared cache could keep, and 2,000 made-up hosts keep
+// that cache within its bound and the pages' cache as it was.
+func TestUnlistedHostServedFromItsOwnCache(t *testing.T) {
+	s, req := hostSite(t)
+	req("203.0.113.7", "/")
+	for _, c := range []struct{ path, key, want string }{
+		{"/api/v2/summary.json", "summary.json", `"url":"http://203.0.113.7"`},
+		{"/feed.atom", "feed.atom", "http://203.0.113.7/"},
+	} {
+		first := req("203.0.113.7", c.path)
+		contains(t, c.path, first.Body.String(), c.want)
+		if cc := first.Header().Get("Cache-Control"); cc != unknownHostCacheControl {
+			t.Errorf("%s: Cache-Control %q, want %q", c.path, cc, unknownHostCacheControl)
+		}
+		built := s.unlisted.peek(base{URL: "http://203.0.113.7", FromRequest: true}.key(c.key))
+		if built == nil {
+			t.Fatalf("%s for an unlisted host is not kept", c.path)
+		}
+		if again := req("203.0.113.7", c.path); again.Body.String() != first.Body.String() || s.unlisted.peek(base{URL: "http://203.0.113.7", FromRequest: true}.key(c.key)) != built {
+			t.Errorf("%s: the second request was built again", c.path)
+		}
+		other := req("198.51.100.9", c.path).Body.String()
+		lacks(t, c.path+" for another host", other, "203.0.113.7")
+		contains(t, c.path+" for another host", other, "http://198.51.100.9")
+	}
+	pages := s.cache.used()
+	for i := range 2000 {
+		req(fmt.Sprintf("h%d.example", i), "/api/v2/summary.json")
+	}
+	if used := s.unlisted.used(); used > unlistedCacheBytes {
+		t.Errorf("unlisted hosts hold %d bytes, bound %d", used, unlistedCacheBytes)
+	}
+	if s.cache.used() != pages || s.cache.peek("home") == nil {
+		t.Errorf("unlisted hosts changed the pages' cache: %d bytes, was %d", s.cache.used(), pages)
+	}
+}

@@ -24,7 +24,7 @@ const entryOverhead = 256
 
 // size is what a response costs the cache.
 func (r *rendered) size() int64 {
-	return int64(len(r.body)+len(r.gz)+len(r.etag)+len(r.contentType)) + entryOverhead
+	return int64(r.sendable.size()) + entryOverhead
 }
 
 // add puts a new entry on probation.

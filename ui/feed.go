@@ -39,12 +39,17 @@ type feedEntry struct {
 //   - with site.public_url set, every response names public_url,
 //     whatever Host the request carried, and is cached once;
 //   - without it, a response names the request's host. It is cached per
-//     host only for known hosts, those listed in site.hosts; for any other
-//     host it is built for that request alone (the Statuspage JSON: one
-//     cached build with a placeholder address, filled in per request),
-//     kept by no shared cache in front (Cache-Control: no-store). A
-//     made-up Host costs a render or a substitution, never memory, and
-//     can push nothing out of the cache.
+//     host in the pages' cache only for known hosts, those listed in
+//     site.hosts; for any other host it is built for that host (the
+//     Statuspage JSON: from one cached build with a placeholder address,
+//     filled in) and kept in a small cache of its own (unlistedCacheBytes)
+//     under that host, so its bytes only ever answer requests naming the
+//     same host, and kept by no shared cache in front (Cache-Control:
+//     no-store). A made-up Host costs a render or a substitution and a
+//     share of that small cache, and can push nothing out of the pages'
+//     cache; a crowd reaching the page by one unlisted name (an IP
+//     address) is served from memory, not rendered and gzipped per
+//     request (issue 18).
 //   - a Host that is not a host name or IP literal (with an optional
 //     port) is named "localhost" and treated as unknown.
 //
@@ -65,11 +70,8 @@ type base struct {
 }
 
 func (s *site) baseOf(c echo.Context) base {
-	if pub := s.d.Config.Site.PublicURL; pub != "" {
-		u, err := url.Parse(pub)
-		if err == nil && u.Host != "" {
-			return base{URL: strings.TrimSuffix(pub, "/"), Host: u.Hostname(), Known: true}
-		}
+	if s.public.Known {
+		return s.public
 	}
 	host := strings.ToLower(c.Request().Host)
 	if !config.ValidHost(host) {
@@ -132,14 +134,23 @@ func (s *site) serveFor(c echo.Context, b base, name, contentType string, fill b
 			return bytes.ReplaceAll(out, []byte(placeholderBase.Host), []byte(b.Host)), nil
 		}
 	}
-	r, err := renderNow(s.version(), s.d.Now(), contentType, render)
+	r, err := s.unlisted.get(b.key(name), s.version(), s.d.Now(), contentType, render)
 	if err != nil {
 		return err
 	}
 	// Nor may a shared cache in front keep it: bytes naming a Host a
 	// stranger chose must never be served to anyone else.
-	c.Response().Header().Set("Cache-Control", unknownHostCacheControl)
-	return sendCached(c, r.body, r.gz, r.contentType, r.etag)
+	c.Response().Header()["Cache-Control"] = hdrUnknownHostNoStore
+	return sendCached(c, &r.sendable)
+}
+
+// publicBase is the base of site.public_url; Known is false without one.
+func publicBase(publicURL string) base {
+	u, err := url.Parse(publicURL)
+	if publicURL == "" || err != nil || u.Host == "" {
+		return base{}
+	}
+	return base{URL: strings.TrimSuffix(publicURL, "/"), Host: u.Hostname(), Known: true}
 }
 
 // placeholderBase stands for an unknown host in a cached build; the

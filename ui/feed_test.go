@@ -236,6 +236,7 @@ func TestFeedLimit(t *testing.T) {
 func TestFeedBaseFromHost(t *testing.T) {
 	f := newFixture(t)
 	f.cfg.Site.PublicURL = ""
+	f.h = f.handler()
 	seedPublicPages(t, f)
 	req := func(host string) string {
 		r, _ := http.NewRequest(http.MethodGet, "/feed.rss", nil)

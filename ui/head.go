@@ -13,15 +13,12 @@ const headKey = "ampel.head"
 // GET route answers HEAD (RFC 9110 §9.3.2: the same header fields, no
 // content). Tools probe with HEAD before they read: a Statuspage exporter
 // takes a page for Statuspage's only once HEAD /api/v2/components.json
-// answers 200. It runs before routing (echo's Pre); restoreHead gives the
-// handlers back the real method, so a stream or a body is never sent.
-func headAsGet(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		if r := c.Request(); r.Method == http.MethodHead {
-			r.Method = http.MethodGet
-			c.Set(headKey, true)
-		}
-		return next(c)
+// answers 200. It runs before routing (beforeRouting); restoreHead gives
+// the handlers back the real method, so a stream or a body is never sent.
+func headAsGet(c echo.Context) {
+	if r := c.Request(); r.Method == http.MethodHead {
+		r.Method = http.MethodGet
+		c.Set(headKey, true)
 	}
 }
 

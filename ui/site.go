@@ -28,6 +28,11 @@ type site struct {
 	// reports caches availability month pages and API answers apart, so
 	// their many possible keys never push the pages out of cache.
 	reports *cache
+	// unlisted caches responses naming a host outside site.hosts, under
+	// that host, apart from the pages (see base).
+	unlisted *cache
+	// public is site.public_url as a base, parsed once.
+	public base
 	// md renders each stored Markdown text once, not on every rebuild.
 	md *mdCache
 	// publicHost is site.public_url's host: a proxy may pass on another
@@ -52,11 +57,13 @@ func newSite(d Deps) (*site, error) {
 		return nil, err
 	}
 	s := &site{d: d, assets: a, pages: ps, cache: newCache(pagesCacheBytes), reports: newCache(reportsCacheBytes),
-		streams: newStreamLimits(d.MaxStreams, d.StreamsPerClient), md: newMDCache(d.Logger)}
+		unlisted: newCache(unlistedCacheBytes),
+		streams:  newStreamLimits(d.MaxStreams, d.StreamsPerClient), md: newMDCache(d.Logger)}
 	if d.Config != nil {
 		if u, err := url.Parse(d.Config.Site.PublicURL); err == nil {
 			s.publicHost = u.Host
 		}
+		s.public = publicBase(d.Config.Site.PublicURL)
 	}
 	return s, nil
 }
@@ -114,8 +121,8 @@ func (s *site) serve(c echo.Context, key, contentType, cacheControl string, buil
 	if err != nil {
 		return err
 	}
-	c.Response().Header().Set("Cache-Control", cacheControl)
-	return sendCached(c, r.body, r.gz, r.contentType, r.etag)
+	c.Response().Header()["Cache-Control"] = cacheControlValue(cacheControl)
+	return sendCached(c, &r.sendable)
 }
 
 func (s *site) siteView(now time.Time) siteView {

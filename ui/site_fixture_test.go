@@ -85,11 +85,17 @@ func newFixture(t testing.TB) *fixture {
 	if err := st.BuildRollups(ctx, cfg.Location, t0); err != nil {
 		t.Fatal(err)
 	}
-	f.h = New(Deps{
-		Config: cfg, Engine: f.engine, Store: st, Feed: f.feed, Gatherer: prometheus.NewRegistry(),
+	f.h = f.handler()
+	return f
+}
+
+// handler is a new site over the fixture's parts, for a test that
+// changed its config (which a site reads once).
+func (f *fixture) handler() http.Handler {
+	return New(Deps{
+		Config: f.cfg, Engine: f.engine, Store: f.store, Feed: f.feed, Gatherer: prometheus.NewRegistry(),
 		Health: func() error { return nil }, Now: func() time.Time { return t0 }, Started: t0.Add(-96 * time.Hour),
 	})
-	return f
 }
 
 // history probes every check in both zones every 10 minutes for the four

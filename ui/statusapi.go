@@ -39,7 +39,7 @@ type summaryBody struct {
 // and shortlinks are absolute, see base for the host rule). Anyone may
 // read the public JSON from a browser, as Statuspage allows.
 func (s *site) serveJSON(c echo.Context, key string, body func(b base) (any, error)) error {
-	c.Response().Header().Set("Access-Control-Allow-Origin", "*")
+	c.Response().Header()["Access-Control-Allow-Origin"] = hdrAnyOrigin
 	return s.serveFor(c, s.baseOf(c), key, echo.MIMEApplicationJSON, true, func(b base) ([]byte, error) {
 		v, err := body(b)
 		if err != nil {

@@ -87,8 +87,10 @@ func New(d Deps) http.Handler {
 	e.HideBanner, e.HidePort = true, true
 	e.IPExtractor = clientIP(d.Config)
 	e.HTTPErrorHandler = errorHandler(d.Logger)
-	e.Pre(headAsGet)
-	e.Use(restoreHead, secureHeaders)
+	// One middleware before routing, one after: echo v4 wraps each in a
+	// new closure for every request.
+	e.Pre(beforeRouting)
+	e.Use(restoreHead)
 
 	s, err := newSite(d)
 	if err != nil {
@@ -133,17 +135,24 @@ type handlers struct {
 // inline script or style), images also over https (a logo) and as data:.
 const csp = "default-src 'self'; img-src 'self' https: data:; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 
-// secureHeaders sets the headers every response carries.
-func secureHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+// beforeRouting sets the headers every response carries, a 404 too,
+// and routes HEAD as GET (see headAsGet).
+func beforeRouting(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		h := c.Response().Header()
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
-		h.Set("Content-Security-Policy", csp)
-		if c.Request().TLS != nil {
-			h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
-		}
+		secureHeaders(c)
+		headAsGet(c)
 		return next(c)
+	}
+}
+
+// secureHeaders sets the headers every response carries.
+func secureHeaders(c echo.Context) {
+	h := c.Response().Header() // prepared values: see respond.go
+	h["X-Content-Type-Options"] = hdrNosniff
+	h["Referrer-Policy"] = hdrReferrer
+	h["Content-Security-Policy"] = hdrCSP
+	if c.Request().TLS != nil {
+		h["Strict-Transport-Security"] = hdrHSTS
 	}
 }
 
