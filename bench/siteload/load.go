@@ -18,6 +18,9 @@ type loadResult struct {
 	bytes            int64
 	elapsed          time.Duration
 	latencies        []time.Duration
+	// cpu is the server process's CPU time (user and system) over the
+	// load, and wall the time the load took.
+	cpu, wall time.Duration
 }
 
 // add folds another round into r.
@@ -27,6 +30,19 @@ func (r *loadResult) add(o loadResult) {
 	r.bytes += o.bytes
 	r.elapsed += o.elapsed
 	r.latencies = append(r.latencies, o.latencies...)
+	r.cpu += o.cpu
+	r.wall += o.wall
+}
+
+// cpuPerRequest is the server's CPU time per answered request, less
+// what the server spends at rest (idle, CPU seconds a second) over the
+// same time: ampel probes its checks meanwhile, the ceiling does nothing.
+func (r loadResult) cpuPerRequest(idle float64) time.Duration {
+	if r.requests == 0 {
+		return 0
+	}
+	serving := r.cpu - time.Duration(idle*float64(r.wall))
+	return max(serving, 0) / time.Duration(r.requests)
 }
 
 func (r loadResult) rps() float64 { return float64(r.requests) / r.elapsed.Seconds() }

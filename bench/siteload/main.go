@@ -7,6 +7,7 @@
 // runs started late or not at all while the load ran.
 //
 //	go run ./bench/siteload -checks 1000 -interval 10s
+//	go run ./bench/siteload -generator go,wrk -sse 0   # also with wrk; CPU per request
 //
 // ampel, the ceiling server and this load generator are three processes on
 // the same machine: the generator's CPU is taken from the servers alike, so
@@ -30,8 +31,10 @@ func main() {
 	flag.DurationVar(&o.each, "each", 15*time.Second, "how long each load measurement runs against each server")
 	flag.IntVar(&o.rounds, "rounds", 3, "rounds each measurement is split into, alternating ampel and the ceiling")
 	flag.StringVar(&o.conns, "conns", "50,1000", "connection counts to measure")
-	flag.IntVar(&o.subscribers, "sse", 10000, "idle /events subscribers to hold open")
+	flag.IntVar(&o.subscribers, "sse", 10000, "idle /events subscribers to hold open (0: skip that part and the state change)")
+	flag.StringVar(&o.generators, "generator", "go", "load generators to measure with, in turn: go (this program's own), wrk (apt-get install wrk), or both as go,wrk")
 	flag.BoolVar(&o.keep, "keep", false, "keep the temp dir")
+	flag.StringVar(&o.bin, "ampel", "", "an ampel binary to measure (default: build ./cmd/ampel), to compare builds on one machine")
 	ceiling := flag.String("ceiling-serve", "", "internal: serve the bodies saved in this folder as the ceiling server")
 	flag.Parse()
 	if err := raiseFileLimit(); err != nil {
@@ -59,7 +62,22 @@ type options struct {
 	rounds       int
 	conns        string
 	subscribers  int
+	generators   string
 	keep         bool
+	bin          string
+}
+
+// generatorNames parses -generator.
+func (o options) generatorNames() ([]string, error) {
+	var out []string
+	for _, g := range strings.Split(o.generators, ",") {
+		g = strings.TrimSpace(g)
+		if _, ok := generators[g]; !ok {
+			return nil, fmt.Errorf("-generator: %q is not go or wrk", g)
+		}
+		out = append(out, g)
+	}
+	return out, nil
 }
 
 // connCounts parses -conns.

@@ -19,17 +19,23 @@ type report struct {
 func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond)) }
 
 func (r report) print(w io.Writer) {
-	fmt.Fprintf(w, "\n%d checks every %v; each figure is %v against each server in %d alternating rounds; ampel, the ceiling and the load generator share the machine\n\n",
+	fmt.Fprintf(w, "\n%d checks every %v; each figure is %v against each server in %d alternating rounds; ampel, the ceiling and the load generator share the machine\n",
 		r.o.checks, r.o.interval, r.o.each, r.o.rounds)
-	fmt.Fprintln(w, "| path | connections | SSE subscribers open | ampel req/s | ampel p99 | ceiling req/s | ceiling p99 | ampel / ceiling | failed |")
-	fmt.Fprintln(w, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+	if len(r.rows) > 0 {
+		fmt.Fprintf(w, "CPU per request is the server's CPU over the load less its CPU at rest (ampel %.3f, ceiling %.3f CPU-s a second: ampel's probes)\n\n", r.rows[0].idleAmpel, r.rows[0].idleBare)
+	}
+	fmt.Fprintln(w, "| generator | path | connections | SSE subscribers open | ampel req/s | ampel p99 | ceiling req/s | ceiling p99 | ampel / ceiling | ampel CPU/req | ceiling CPU/req | CPU ratio | failed | probe runs late | load |")
+	fmt.Fprintln(w, "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 	for _, m := range r.rows {
-		fmt.Fprintf(w, "| `%s` | %d | %d | %.0f | %s | %.0f | %s | %.0f %% | %d / %d |\n",
-			m.path, m.conns, m.sseSubscribed, m.ampel.rps(), ms(m.ampel.p99()), m.bare.rps(), ms(m.bare.p99()),
-			100*m.ampel.rps()/m.bare.rps(), m.ampel.failed, m.bare.failed)
+		fmt.Fprintf(w, "| %s | `%s` | %d | %d | %.0f | %s | %.0f | %s | %.0f %% | %.1f µs | %.1f µs | %.2f | %d / %d | %d of %d | %s |\n",
+			m.generator, m.path, m.conns, m.sseSubscribed, m.ampel.rps(), ms(m.ampel.p99()), m.bare.rps(), ms(m.bare.p99()),
+			100*m.ampel.rps()/m.bare.rps(), us(m.ampel.cpuPerRequest(m.idleAmpel)), us(m.bare.cpuPerRequest(m.idleBare)),
+			float64(m.ampel.cpuPerRequest(m.idleAmpel))/float64(m.bare.cpuPerRequest(m.idleBare)), m.ampel.failed, m.bare.failed, m.late, m.runs, m.load)
 	}
 	fmt.Fprintln(w)
-	if r.got == 0 {
+	if r.o.subscribers == 0 {
+		fmt.Fprintln(w, "state change to subscribers: not measured (-sse 0)")
+	} else if r.got == 0 {
 		fmt.Fprintf(w, "state change: no subscriber saw it within 30 s (%d of %d streams still open)\n", r.stillOpen, r.o.subscribers)
 	} else {
 		fmt.Fprintf(w, "state change: %d of %d subscribers got it (%d streams still open)\n", r.got, r.o.subscribers, r.stillOpen)
