@@ -10,8 +10,17 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 )
+
+// noScript turns JavaScript off in the tab, for pages that must work
+// without it.
+var noScript = chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+	_, err := cdp.Call(ctx, tg, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true})
+	return err
+})
 
 // startChromium starts headless Chromium and its first tab, runs setup on
 // the tab (a viewport, JavaScript turned off) and returns it. The tab

@@ -11,8 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/cdp"
-	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -32,6 +30,21 @@ const maxBytesPerComponent = 2048
 // its share of the day cycles through the three outage colours, shifted
 // by component.
 func fleetSite(t testing.TB, n int) http.Handler {
+	t.Helper()
+	cfg, engine, st := fleet(t, n)
+	return New(Deps{
+		Config: cfg, Engine: engine, Store: st, Feed: NewFeed(engine, nil), Gatherer: prometheus.NewRegistry(),
+		Health: func() error { return nil }, Now: func() time.Time { return t0 }, Started: fleetStart(cfg),
+	})
+}
+
+// fleetStart is the first day of fleet's history.
+func fleetStart(cfg *config.Config) time.Time {
+	return time.Date(2026, 8, 26, 0, 0, 0, 0, cfg.Location) // 90 days before t0's day
+}
+
+// fleet is the config, state and store of fleetSite.
+func fleet(t testing.TB, n int) (*config.Config, *state.Engine, *store.Store) {
 	t.Helper()
 	ctx := context.Background()
 	cfg := siteConfig(t)
@@ -54,17 +67,17 @@ func fleetSite(t testing.TB, n int) http.Handler {
 	t.Cleanup(func() { _ = w.Close(context.Background()) })
 	engine := state.New(cfg)
 	in := ingest.New(engine, w, nil)
-	first := time.Date(2026, 8, 26, 0, 0, 0, 0, cfg.Location) // 90 days before t0's day
+	first := fleetStart(cfg)
 	outage := []time.Duration{5 * time.Minute, time.Hour, 6 * time.Hour}
 	for d := 0; d < 90; d++ {
 		day := first.AddDate(0, 0, d)
 		for i := range n {
 			chk := fmt.Sprintf("check-%03d", i)
-			up := day.Add(time.Hour)
-			if !up.Before(t0) {
-				continue
+			// A level holds until the next result: the first day's
+			// result starts the history, then only outages need any.
+			if d == 0 {
+				in.Handle(status.Result{Check: chk, Zone: "eu", Start: day.Add(time.Hour), Duration: time.Millisecond, Outcome: status.Up})
 			}
-			in.Handle(status.Result{Check: chk, Zone: "eu", Start: up, Duration: time.Millisecond, Outcome: status.Up})
 			if (d+i)%2 == 0 {
 				down := day.Add(2 * time.Hour)
 				if down.Before(t0) {
@@ -80,10 +93,7 @@ func fleetSite(t testing.TB, n int) http.Handler {
 	if err := st.BuildRollups(ctx, cfg.Location, t0); err != nil {
 		t.Fatal(err)
 	}
-	return New(Deps{
-		Config: cfg, Engine: engine, Store: st, Feed: NewFeed(engine, nil), Gatherer: prometheus.NewRegistry(),
-		Health: func() error { return nil }, Now: func() time.Time { return t0 }, Started: first,
-	})
+	return cfg, engine, st
 }
 
 // TestHomeBytesPerComponent: the uncompressed home page stays within 2 KB
@@ -126,11 +136,7 @@ func TestHomeBytesPerComponent(t *testing.T) {
 // component page, whose daily record has each day under its own anchor,
 // the day of the outage with its figures.
 func TestDayDetailWithoutJavaScript(t *testing.T) {
-	noJS := chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-		_, err := cdp.Call(ctx, tg, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true})
-		return err
-	})
-	tab := startChromium(t, noJS, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
+	tab := startChromium(t, noScript, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
 	f := newFixture(t)
 	srv := httptest.NewServer(f.h)
 	defer func() { srv.CloseClientConnections(); srv.Close() }()

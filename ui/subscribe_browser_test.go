@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/cdp"
-	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
 	"github.com/ampelstatus/ampel/pkg/auth"
@@ -24,11 +22,7 @@ import (
 // keeps the input, a good one subscribes, and no CSP violation or other
 // console message is reported.
 func TestSubscribeInBrowser(t *testing.T) {
-	noJS := chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-		_, err := cdp.Call(ctx, tg, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true})
-		return err
-	})
-	browser := startChromium(t, noJS, chromedp.EmulateViewport(360, 740, chromedp.EmulateMobile))
+	browser := startChromium(t, noScript, chromedp.EmulateViewport(360, 740, chromedp.EmulateMobile))
 	seen := watchConsole(browser)
 	eval := func(expr string) string { t.Helper(); return evalString(t, browser, expr) }
 	poll := func(what, predicate string) { t.Helper(); pollPage(t, browser, what, predicate, 15*time.Second) }
