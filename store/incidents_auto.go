@@ -43,3 +43,34 @@ SELECT MAX(resolved_at_ms) FROM incidents WHERE auto_component = ?1 AND auto_com
 	}
 	return fromNullMS(at), nil
 }
+
+// openAutoIncidentsQuery reads incidents_auto_open alone, like
+// openAutoIncidentQuery.
+const openAutoIncidentsQuery = `
+SELECT auto_component, MAX(id) FROM incidents WHERE auto_component <> '' AND resolved_at_ms IS NULL
+GROUP BY auto_component`
+
+// OpenAutoIncidentIDs returns, for every component with an unresolved
+// automatic incident, the id of its newest one: automation's periodic
+// pass reads them all at once, then the timelines of those alone,
+// instead of one lookup per automated component.
+func (s *Store) OpenAutoIncidentIDs(ctx context.Context) (map[string]int64, error) {
+	rows, err := s.rdb.QueryContext(ctx, openAutoIncidentsQuery)
+	if err != nil {
+		return nil, fmt.Errorf("store: open automatic incidents: %w", err)
+	}
+	defer rows.Close()
+	ids := map[string]int64{}
+	for rows.Next() {
+		var comp string
+		var id int64
+		if err := rows.Scan(&comp, &id); err != nil {
+			return nil, fmt.Errorf("store: open automatic incidents: %w", err)
+		}
+		ids[comp] = id
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: open automatic incidents: %w", err)
+	}
+	return ids, nil
+}

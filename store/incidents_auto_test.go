@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"maps"
 	"strings"
 	"testing"
 	"time"
@@ -64,6 +65,20 @@ func TestOpenAutoIncidentAndLastResolved(t *testing.T) {
 	if at, err := s.LastAutoResolved(ctx, "web"); err != nil || !at.IsZero() {
 		t.Errorf("web last resolved = %v, %v; want zero (still open)", at, err)
 	}
+	// The batched read agrees with the lookups: the newest open one of
+	// each component, none for the operator's incident.
+	fourth := create("API is unavailable again", "api", t0.Add(5*time.Hour))
+	ids, err := s.OpenAutoIncidentIDs(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	web, err := s.OpenAutoIncident(ctx, "web")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := map[string]int64{"api": fourth.ID, "web": web.ID}; !maps.Equal(ids, want) {
+		t.Errorf("open automatic incidents %v, want %v", ids, want)
+	}
 }
 
 // TestOpenAutoIncidentUsesItsIndex: the lookup runs on every evaluation
@@ -72,6 +87,9 @@ func TestOpenAutoIncidentUsesItsIndex(t *testing.T) {
 	s := openTest(t)
 	if p := queryPlan(t, s, openAutoIncidentQuery, "api"); !strings.Contains(p, "incidents_auto_open") {
 		t.Errorf("plan %q does not use incidents_auto_open", p)
+	}
+	if p := queryPlan(t, s, openAutoIncidentsQuery); !strings.Contains(p, "incidents_auto_open") {
+		t.Errorf("plan %q of the batched read does not use incidents_auto_open", p)
 	}
 }
 
