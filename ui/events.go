@@ -82,7 +82,7 @@ func (f *Feed) Observe(_ status.Result, changes []status.Change) {
 		if ch.Kind == status.Component {
 			f.mu.Lock()
 			defer f.mu.Unlock()
-			ev := stateEventOf(f.engine.Components(), ch.At)
+			ev := stateEventOf(f.engine.Summaries(), ch.At)
 			data, err := json.Marshal(ev)
 			if err == nil {
 				f.hub.PublishKeyed("state", ev.key(), data)
@@ -108,7 +108,7 @@ func (ev stateEvent) key() string {
 // CurrentID is the wire id of the state the engine shows now: a page
 // names it in its events link, so its stream starts after what it shows.
 func (f *Feed) CurrentID() string {
-	return live.KeyID(stateEventOf(f.engine.Components(), time.Time{}).key())
+	return live.KeyID(stateEventOf(f.engine.Summaries(), time.Time{}).key())
 }
 
 // resume returns the hub id a stream that last saw the event with wire

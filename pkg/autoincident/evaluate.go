@@ -81,7 +81,7 @@ func (a *Automation) EvaluateOne(ctx context.Context, slug string, now time.Time
 // pass. Called with mu held.
 func (a *Automation) evaluate(ctx context.Context, slug string, now time.Time, open map[string]int64) (Action, error) {
 	rule := a.rules[slug]
-	view, ok := a.engine.Component(slug)
+	view, ok := a.engine.Summary(slug)
 	if rule == nil || !ok {
 		return None, nil
 	}

@@ -1,6 +1,7 @@
 package state
 
 import (
+	"reflect"
 	"testing"
 	"time"
 
@@ -41,5 +42,36 @@ func TestProbeLevelBesideShownLevel(t *testing.T) {
 	e.Stop(stop, "Ampel stopped")
 	if c, _ = e.Component("api"); c.ProbeLevel != status.NoData || !c.ProbeSince.Equal(stop) {
 		t.Errorf("after stop probes %s since %s, want no data since %s", c.ProbeLevel, c.ProbeSince, stop)
+	}
+}
+
+// TestSummariesAreViewsWithoutChecks: what the live feed and automation
+// read is the component's own state, exactly as the full view has it.
+func TestSummariesAreViewsWithoutChecks(t *testing.T) {
+	e := upAPI(t)
+	e.SetOverrides(Overrides{"api": incidentDown}, t0.Add(5*time.Second))
+	e.Apply(result("api-health", "a", 11, status.Down, "HTTP 503"))
+	e.Apply(result("api-health", "a", 12, status.Down, "HTTP 503"))
+	full := e.Components()
+	sums := e.Summaries()
+	if len(sums) != len(full) || len(full) == 0 {
+		t.Fatalf("%d summaries, %d components", len(sums), len(full))
+	}
+	for i := range full {
+		if len(full[i].Checks) == 0 {
+			t.Fatalf("%s: the full view has no checks", full[i].Slug)
+		}
+		want := full[i]
+		want.Checks = nil
+		if !reflect.DeepEqual(sums[i], want) {
+			t.Errorf("summary %+v\nwant      %+v", sums[i], want)
+		}
+		one, ok := e.Summary(want.Slug)
+		if !ok || !reflect.DeepEqual(one, want) {
+			t.Errorf("Summary(%q) = %+v, %v; want %+v", want.Slug, one, ok, want)
+		}
+	}
+	if _, ok := e.Summary("nope"); ok {
+		t.Error("Summary of an unknown component")
 	}
 }

@@ -78,6 +78,31 @@ func (e *Engine) Component(slug string) (Component, bool) {
 	return c.view(), true
 }
 
+// Summaries returns every component's own state in config order, without
+// its checks (Checks is nil): what the live feed and automation read on
+// every change, at a cost that does not grow with the checks (at 100
+// checks a component, Components costs a hundred times as much).
+func (e *Engine) Summaries() []Component {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	out := make([]Component, 0, len(e.order))
+	for _, c := range e.order {
+		out = append(out, c.summary())
+	}
+	return out
+}
+
+// Summary returns one component's own state without its checks.
+func (e *Engine) Summary(slug string) (Component, bool) {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	c, ok := e.components[slug]
+	if !ok {
+		return Component{}, false
+	}
+	return c.summary(), true
+}
+
 // UpdatedAt is the time of the newest change of anything; zero before the
 // first.
 func (e *Engine) UpdatedAt() time.Time {
@@ -86,13 +111,18 @@ func (e *Engine) UpdatedAt() time.Time {
 	return e.updated
 }
 
-func (c *componentState) view() Component {
+func (c *componentState) summary() Component {
 	v := Component{
 		Slug: c.spec.Slug, Name: c.spec.Name, Group: c.spec.Group, Description: c.spec.Description,
 		Position: c.position, Source: c.source, ProbeLevel: c.probeLevel, ProbeSince: c.probeSince, ProbeCause: c.probeCause,
-		Checks: make([]Check, 0, len(c.checks)),
 	}
 	v.Level, v.Since, v.Cause = c.cur.shown()
+	return v
+}
+
+func (c *componentState) view() Component {
+	v := c.summary()
+	v.Checks = make([]Check, 0, len(c.checks))
 	for _, cs := range c.checks {
 		cv := Check{Name: cs.spec.Name}
 		cv.Level, cv.Since, cv.Cause = cs.cur.shown()
