@@ -15,7 +15,9 @@ import (
 
 // WriterOptions tune a Writer. Zero values take the defaults.
 type WriterOptions struct {
-	// MaxBatch is the number of results per transaction; default 1000.
+	// MaxBatch is the number of results per transaction while the
+	// writer keeps up; default 1000. A writer behind by more than two
+	// batches takes up to 8 at once.
 	// What one Write call passes is never split, so a larger call makes a
 	// larger transaction.
 	MaxBatch int

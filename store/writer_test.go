@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -180,9 +181,54 @@ func TestWriterBatches(t *testing.T) {
 		t.Errorf("%d commits for 1000 results in batches of 100", len(infos))
 	}
 	for _, info := range infos {
-		if info.Err != nil || info.Results > 100 {
+		if info.Err != nil || info.Results > 100*catchUp {
 			t.Errorf("commit %+v", info)
 		}
+	}
+}
+
+// TestWriterCatchesUp: a writer that fell behind (here: held up after its
+// first commit, as a long rollup on the one write connection holds it)
+// commits the backlog in batches of up to catchUp times MaxBatch, and
+// batches of MaxBatch again once it keeps up.
+func TestWriterCatchesUp(t *testing.T) {
+	s := openTest(t)
+	var mu sync.Mutex
+	var sizes []int
+	hold, held := make(chan struct{}), make(chan struct{})
+	w := startWriter(t, s, WriterOptions{MaxBatch: 100, MaxDelay: time.Hour, OnCommit: func(info CommitInfo) {
+		if info.Err != nil {
+			t.Errorf("commit %+v", info)
+		}
+		mu.Lock()
+		sizes = append(sizes, info.Results)
+		first := len(sizes) == 1
+		mu.Unlock()
+		if first {
+			close(held)
+			<-hold
+		}
+	}})
+	w.Write(numbered("api", t0, 0, 100), nil)
+	<-held
+	for i := range 2000 {
+		w.Write(numbered("api", t0, 100+i, 1), nil)
+	}
+	close(hold)
+	flush(t, w)
+	w.Write(numbered("api", t0, 5000, 1), nil)
+	flush(t, w)
+	if n := countResults(t, s); n != 2101 {
+		t.Fatalf("stored %d results, want 2101", n)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	largest := slices.Max(sizes[1 : len(sizes)-1])
+	if largest > 100*catchUp || largest <= 100 {
+		t.Errorf("backlog committed in batches of %v, want some larger than 100 and none over %d", sizes, 100*catchUp)
+	}
+	if last := sizes[len(sizes)-1]; last != 1 {
+		t.Errorf("after the backlog a lone result committed with %d", last)
 	}
 }
 

@@ -106,13 +106,24 @@ func (w *Writer) take() []*item {
 	}
 }
 
+// catchUp is how many batches' worth a behind writer commits at once.
+const catchUp = 8
+
 // cut takes the oldest items, up to MaxBatch results (at least one item),
-// out of the queue. Called with mu held.
+// out of the queue. Called with mu held. When more than two batches wait
+// (a slow disk, a long rollup holding the database) it takes up to
+// catchUp batches' worth: a commit costs about the same whatever its
+// size, so a writer that fell behind catches up instead of falling
+// further behind at a fixed number of results per commit.
 func (w *Writer) cut() []*item {
+	limit := w.opts.MaxBatch
+	if w.pendingResults > 2*limit {
+		limit *= catchUp
+	}
 	n, results, changes := 0, 0, 0
 	for n < len(w.pending) {
 		r := len(w.pending[n].results)
-		if n > 0 && (results+r > w.opts.MaxBatch || w.pending[n].fence != w.pending[0].fence) {
+		if n > 0 && (results+r > limit || w.pending[n].fence != w.pending[0].fence) {
 			break // one batch, one term
 		}
 		results += r
