@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"sync"
 
 	promconfig "github.com/prometheus/common/config"
 
@@ -27,6 +28,41 @@ var errTooManyRedirects = errors.New("too many redirects")
 // the TLS configuration and the authentication layers; the connection
 // itself is a oneShot, or net/http's Transport when a proxy is set.
 func newHTTPClient(s *config.HTTP, follow bool) (*http.Client, error) {
+	if plainClient(s) {
+		// Nearly every check of a large fleet: one client for all of
+		// them (it holds no state between runs) instead of a client and a
+		// TLS configuration each, about 1 KB a check.
+		c := sharedClients()
+		if follow {
+			return c.follow, c.err
+		}
+		return c.stay, c.err
+	}
+	return buildHTTPClient(s, follow)
+}
+
+// plainClient reports whether s leaves every client setting (TLS,
+// authentication, proxy) at its default.
+func plainClient(s *config.HTTP) bool {
+	return s.TLSClient == nil && s.BasicAuth == nil && s.BearerToken == "" && s.BearerTokenFile == "" && s.ProxyURL == ""
+}
+
+// sharedClients are the clients of the checks with default client
+// settings, following redirects or not, built on first use. They are
+// immutable and keep nothing between runs (each run dials afresh), so
+// sharing them shares no state between checks.
+var sharedClients = sync.OnceValue(func() (c struct {
+	follow, stay *http.Client
+	err          error
+}) {
+	if c.follow, c.err = buildHTTPClient(&config.HTTP{}, true); c.err == nil {
+		c.stay, c.err = buildHTTPClient(&config.HTTP{}, false)
+	}
+	return c
+})
+
+// buildHTTPClient builds a client for s.
+func buildHTTPClient(s *config.HTTP, follow bool) (*http.Client, error) {
 	cfg, err := promHTTPConfig(s)
 	if err != nil {
 		return nil, err
