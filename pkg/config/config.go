@@ -15,6 +15,7 @@ type Config struct {
 	Server     Server      `toml:"server" json:"-"`
 	Storage    Storage     `toml:"storage" json:"-"`
 	Scheduler  Scheduler   `toml:"scheduler" json:"-"`
+	Metrics    MetricsOpts `toml:"metrics" json:"-"`
 	Backup     Backup      `toml:"backup" json:"-"`
 	Cluster    Cluster     `toml:"cluster" json:"-"`
 	Console    Console     `toml:"console" json:"-"`
@@ -53,6 +54,12 @@ func (c *Config) Problem(key, msg string) Problem {
 	}
 	return p
 }
+
+// ForgetLines drops what Problem needs to name lines: a running server
+// calls it once start-up has found what it can, since the index of a
+// large file (100,000 checks) holds more memory than the checks' own
+// state. Problem names file and key alone afterwards.
+func (c *Config) ForgetLines() { c.index = nil }
 
 // Site describes the public status page.
 type Site struct {
@@ -99,7 +106,26 @@ type Server struct {
 	// address (an IPv6 client's /64) may hold open; the server's own cap
 	// comes from its file-descriptor limit.
 	StreamsPerClient int `toml:"streams_per_client"`
+	// PprofListen, when set, serves Go's profiler (net/http/pprof) on a
+	// listener of its own at this loopback host:port, apart from the
+	// site: for measuring, never for the public.
+	PprofListen string `toml:"pprof_listen"`
 }
+
+// MetricsOpts shape Ampel's own /metrics.
+type MetricsOpts struct {
+	// PerCheck labels the probe latency histogram and the failure counter
+	// by check and zone; false keeps one of each per zone. nil (absent)
+	// chooses: per check up to PerCheckLimit check-zone pairs, per zone
+	// above. ampel_check_up stays per check and zone either way.
+	PerCheck *bool `toml:"per_check"`
+}
+
+// PerCheckLimit is the number of check-zone pairs up to which an absent
+// metrics.per_check means per-check probe metrics: beyond it a latency
+// histogram for each (about 1 KB of memory and 13 series per scrape)
+// costs more than it tells.
+const PerCheckLimit = 10000
 
 // Scheduler bounds probing.
 type Scheduler struct {

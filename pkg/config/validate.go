@@ -149,6 +149,9 @@ func (v *checker) server(s *Server) {
 	if s.StreamsPerClient < 1 {
 		v.addf("server.streams_per_client", "must be at least 1")
 	}
+	if s.PprofListen != "" && !loopbackHostPort(s.PprofListen) {
+		v.addf("server.pprof_listen", `must be a loopback host:port such as "127.0.0.1:6060": the profiler is not for the public`)
+	}
 	s.Proxies = nil
 	for i, p := range s.TrustedProxies {
 		n, err := proxyNet(p)
@@ -158,6 +161,20 @@ func (v *checker) server(s *Server) {
 		}
 		s.Proxies = append(s.Proxies, n)
 	}
+}
+
+// loopbackHostPort reports whether s is host:port with a loopback IP or
+// "localhost" as its host.
+func loopbackHostPort(s string) bool {
+	host, port, err := net.SplitHostPort(s)
+	if err != nil || port == "" {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // hostPattern is a host name or an IP literal, with an optional port.

@@ -18,6 +18,8 @@ import (
 type Metrics struct {
 	Registry *prometheus.Registry
 
+	// perZone: probeLatency and probeErrors are labelled by zone only.
+	perZone        bool
 	checkUp        *prometheus.GaugeVec
 	probeLatency   *prometheus.HistogramVec
 	probeErrors    *prometheus.CounterVec
@@ -31,23 +33,44 @@ type Metrics struct {
 	alerts         alertVecs
 }
 
-// New registers Ampel's metrics and the Go and process collectors.
-func New() *Metrics {
+// Options shape the metrics New registers.
+type Options struct {
+	// PerZone keeps the probe latency histogram and the failure counter
+	// per zone instead of per check and zone: at 100,000 checks the
+	// per-check histograms alone take about 100 MB and 1.3 million series
+	// a scrape. ampel_check_up stays per check and zone either way, so an
+	// alert on one check still works; its latency then shows only in the
+	// store (the component pages' charts) and in its zone's histogram.
+	PerZone bool
+}
+
+// New registers Ampel's metrics, per check, and the Go and process
+// collectors.
+func New() *Metrics { return NewWith(Options{}) }
+
+// NewWith registers Ampel's metrics shaped by opts, and the Go and
+// process collectors.
+func NewWith(opts Options) *Metrics {
+	probeLabels, by := []string{"check", "zone"}, ""
+	if opts.PerZone {
+		probeLabels, by = []string{"zone"}, " All checks of a zone together (metrics.per_check = false)."
+	}
 	m := &Metrics{
 		Registry: prometheus.NewRegistry(),
+		perZone:  opts.PerZone,
 		checkUp: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "ampel_check_up",
 			Help: "Whether the last probe of a check in a zone succeeded (1: up or degraded, 0: down).",
 		}, []string{"check", "zone"}),
 		probeLatency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "ampel_probe_duration_seconds",
-			Help:    "Duration of probe runs.",
+			Help:    "Duration of probe runs." + by,
 			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
-		}, []string{"check", "zone"}),
+		}, probeLabels),
 		probeErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "ampel_probe_failures_total",
-			Help: "Probe runs whose outcome was down.",
-		}, []string{"check", "zone"}),
+			Help: "Probe runs whose outcome was down." + by,
+		}, probeLabels),
 		componentLevel: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "ampel_component_status",
 			Help: "Current status of a component: 1 for its status, 0 for the others.",
@@ -98,11 +121,20 @@ func (m *Metrics) ObserveResult(r status.Result, changes []status.Change) {
 	up := 1.0
 	if r.Outcome == status.Down {
 		up = 0
-		m.probeErrors.WithLabelValues(r.Check, r.Zone).Inc()
+		m.probeErrors.WithLabelValues(m.probeLabels(r.Check, r.Zone)...).Inc()
 	}
 	m.checkUp.WithLabelValues(r.Check, r.Zone).Set(up)
-	m.probeLatency.WithLabelValues(r.Check, r.Zone).Observe(r.Duration.Seconds())
+	m.probeLatency.WithLabelValues(m.probeLabels(r.Check, r.Zone)...).Observe(r.Duration.Seconds())
 	m.observeChanges(changes)
+}
+
+// probeLabels are the label values of the probe latency and failure
+// metrics for a check in a zone.
+func (m *Metrics) probeLabels(check, zone string) []string {
+	if m.perZone {
+		return []string{zone}
+	}
+	return []string{check, zone}
 }
 
 // KnownChecks starts the failure counter of every check in each of its
@@ -111,7 +143,7 @@ func (m *Metrics) ObserveResult(r status.Result, changes []status.Change) {
 func (m *Metrics) KnownChecks(zones map[string][]string) {
 	for check, zs := range zones {
 		for _, z := range zs {
-			m.probeErrors.WithLabelValues(check, z)
+			m.probeErrors.WithLabelValues(m.probeLabels(check, z)...)
 		}
 	}
 }

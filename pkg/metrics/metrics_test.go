@@ -58,3 +58,46 @@ ampel_test_queue 7
 		t.Errorf("batch histogram has %d series", n)
 	}
 }
+
+// TestPerZone: with PerZone the latency histogram and the failure counter
+// have one series per zone, summing every check of the zone, while
+// ampel_check_up still names each check.
+func TestPerZone(t *testing.T) {
+	m := NewWith(Options{PerZone: true})
+	m.KnownChecks(map[string][]string{"api": {"eu", "us"}, "web": {"eu"}})
+	m.ObserveResult(status.Result{Check: "api", Zone: "eu", Outcome: status.Down, Duration: time.Second}, nil)
+	m.ObserveResult(status.Result{Check: "web", Zone: "eu", Outcome: status.Down, Duration: time.Second}, nil)
+	m.ObserveResult(status.Result{Check: "api", Zone: "us", Outcome: status.Up, Duration: time.Millisecond}, nil)
+	want := `
+# HELP ampel_check_up Whether the last probe of a check in a zone succeeded (1: up or degraded, 0: down).
+# TYPE ampel_check_up gauge
+ampel_check_up{check="api",zone="eu"} 0
+ampel_check_up{check="api",zone="us"} 1
+ampel_check_up{check="web",zone="eu"} 0
+# HELP ampel_probe_failures_total Probe runs whose outcome was down. All checks of a zone together (metrics.per_check = false).
+# TYPE ampel_probe_failures_total counter
+ampel_probe_failures_total{zone="eu"} 2
+ampel_probe_failures_total{zone="us"} 0
+`
+	if err := testutil.GatherAndCompare(m.Registry, strings.NewReader(want), "ampel_probe_failures_total", "ampel_check_up"); err != nil {
+		t.Error(err)
+	}
+	if n := testutil.CollectAndCount(m.probeLatency); n != 2 {
+		t.Errorf("%d latency series, want one per zone", n)
+	}
+	families, err := m.Registry.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range families {
+		if f.GetName() != "ampel_probe_duration_seconds" {
+			continue
+		}
+		for _, s := range f.GetMetric() {
+			want := map[string]uint64{"eu": 2, "us": 1}[s.GetLabel()[0].GetValue()]
+			if got := s.GetHistogram().GetSampleCount(); got != want {
+				t.Errorf("zone %s: %d latency samples, want %d", s.GetLabel()[0].GetValue(), got, want)
+			}
+		}
+	}
+}

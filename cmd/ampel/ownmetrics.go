@@ -1,0 +1,73 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/pprof"
+	"time"
+
+	"github.com/ampelstatus/ampel/pkg/config"
+	"github.com/ampelstatus/ampel/pkg/metrics"
+)
+
+// newMetrics builds Ampel's own metrics, per check or per zone as
+// metrics.per_check says (or, when it says nothing, by the number of
+// check-zone pairs).
+func newMetrics(cfg *config.Config) *metrics.Metrics {
+	return metrics.NewWith(metrics.Options{PerZone: !perCheckMetrics(cfg)})
+}
+
+func perCheckMetrics(cfg *config.Config) bool {
+	if cfg.Metrics.PerCheck != nil {
+		return *cfg.Metrics.PerCheck
+	}
+	return checkZonePairs(cfg) <= config.PerCheckLimit
+}
+
+// checkZonePairs counts the checks in each of their zones: the subjects
+// whose series, rows and timelines grow with the fleet.
+func checkZonePairs(cfg *config.Config) int {
+	pairs := 0
+	for _, comp := range cfg.Components {
+		for _, chk := range comp.Checks {
+			pairs += len(chk.Zones)
+		}
+	}
+	return pairs
+}
+
+// startPprof serves Go's profiler on server.pprof_listen (a loopback
+// address, checked by config), on a listener of its own so that the
+// site's middleware and limits neither see nor slow it. It returns a
+// function that closes it; with no pprof_listen it does nothing.
+func startPprof(cfg *config.Config, logger *slog.Logger) (stop func(), err error) {
+	if cfg.Server.PprofListen == "" {
+		return func() {}, nil
+	}
+	ln, err := net.Listen("tcp", cfg.Server.PprofListen)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s (server.pprof_listen): %w", cfg.Server.PprofListen, err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			logger.Warn("pprof server", "err", err)
+		}
+	}()
+	logger.Info("profiler listening", "addr", ln.Addr().String())
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		srv.Shutdown(ctx)
+	}, nil
+}
