@@ -1,0 +1,108 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// floorReport is the bare client's steady state.
+type floorReport struct {
+	cpu  float64
+	runs int64
+	all  floorStats
+	rss  int64
+	load [2]string // load average at the start and the end
+}
+
+func (f *floorReport) perK() float64 { return f.cpu / (float64(f.runs) / 1000) }
+
+type report struct {
+	floor          *floorReport
+	ranChecks      int
+	firstRunLatest time.Duration
+	late           int // checks whose first run came later than one interval
+	steadyResults  int64
+	totalResults   int64
+	minRuns        int64
+	cpu            float64
+	rss            int64
+	metrics        scraped
+	dbBytes        int64
+	load           [2]string
+	startup        time.Duration // from exec to the "serving" line
+}
+
+func analyse(db *sql.DB, rep *report, start, t1, t2 time.Time, o options) error {
+	ctx := context.Background()
+	rows, err := db.QueryContext(ctx, `SELECT check_id, MIN(started_at_ms), COUNT(*) FROM results GROUP BY check_id`)
+	if err != nil {
+		return fmt.Errorf("first runs: %w", err)
+	}
+	defer rows.Close()
+	rep.minRuns = math.MaxInt64
+	for rows.Next() {
+		var id, first, n int64
+		if err := rows.Scan(&id, &first, &n); err != nil {
+			return err
+		}
+		rep.ranChecks++
+		rep.totalResults += n
+		rep.minRuns = min(rep.minRuns, n)
+		d := time.UnixMilli(first).Sub(start)
+		rep.firstRunLatest = max(rep.firstRunLatest, d)
+		if d > o.interval {
+			rep.late++
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	err = db.QueryRowContext(ctx, `SELECT COUNT(*) FROM results WHERE started_at_ms >= ? AND started_at_ms < ?`,
+		t1.UnixMilli(), t2.UnixMilli()).Scan(&rep.steadyResults)
+	if err != nil {
+		return fmt.Errorf("steady results: %w", err)
+	}
+	return nil
+}
+
+func dirSize(dir string) int64 {
+	var n int64
+	filepath.Walk(dir, func(_ string, info os.FileInfo, err error) error {
+		if err == nil && !info.IsDir() {
+			n += info.Size()
+		}
+		return nil
+	})
+	return n
+}
+
+func (r *report) print(w io.Writer, o options) {
+	perK := r.cpu / (float64(r.steadyResults) / 1000)
+	m := r.metrics
+	fmt.Fprintf(w, "checks configured:            %d every %v, %v (metrics.per_check %q)\n", o.checks, o.interval, o.duration, o.perCheck)
+	fmt.Fprintf(w, "start-up:                     %.1fs from exec to serving (the scheduler starts just before)\n", r.startup.Seconds())
+	fmt.Fprintf(w, "checks that ran:              %d (latest first run %.1fs after start; %d later than one interval)\n",
+		r.ranChecks, r.firstRunLatest.Seconds(), r.late)
+	fmt.Fprintf(w, "results stored:               %d (fewest runs of one check: %d)\n", r.totalResults, r.minRuns)
+	fmt.Fprintf(w, "scheduler lag:                %d runs, %.3f%% started within 100ms, p99 %s; %.0f skipped\n",
+		m.lag.count, 100*float64(m.lag.under100ms)/float64(max(m.lag.count, 1)), m.lag.p99(), m.skipped)
+	fmt.Fprintf(w, "CPU (steady state):           %.1fs for %d checks = %.3f CPU-s per 1,000 checks (load %s -> %s)\n",
+		r.cpu, r.steadyResults, perK, r.load[0], r.load[1])
+	if f := r.floor; f != nil {
+		fmt.Fprintf(w, "floor CPU (bare client):      %.1fs for %d checks = %.3f CPU-s per 1,000 checks (load %s -> %s; %d failed, %.3f%% dispatched within 100ms, max lag %d ms)\n",
+			f.cpu, f.runs, f.perK(), f.load[0], f.load[1], f.all.Failures, 100*float64(f.all.Under100ms)/float64(max(f.all.Lagged, 1)), f.all.MaxLagMs)
+		fmt.Fprintf(w, "CPU against the floor:        %.2fx\n", perK/f.perK())
+		fmt.Fprintf(w, "floor peak RSS:               %.1f MiB\n", float64(f.rss)/(1<<20))
+	}
+	fmt.Fprintf(w, "peak RSS:                     %.1f MiB = %.1f KB per check\n", float64(r.rss)/(1<<20), float64(r.rss)/1000/float64(o.checks))
+	fmt.Fprintf(w, "live heap after GC:           %.1f MiB = %.1f KB per check\n", m.heapAlloc/(1<<20), m.heapAlloc/1000/float64(o.checks))
+	fmt.Fprintf(w, "/metrics:                     %d series, %.1f MiB\n", m.series, float64(m.bytes)/(1<<20))
+	fmt.Fprintf(w, "database on disk:             %.1f MiB = %.0f bytes per stored result\n",
+		float64(r.dbBytes)/(1<<20), float64(r.dbBytes)/float64(max(r.totalResults, 1)))
+}
