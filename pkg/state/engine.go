@@ -25,6 +25,9 @@ type Engine struct {
 	order      []*componentState          // config order; guarded by mu
 	updated    time.Time                  // newest change of anything; guarded by mu
 	lastTick   time.Time                  // the latest Tick's now; guarded by mu
+	// holding is set when a subject may hold a level (see held): only
+	// then does expireHeld walk every subject. Guarded by mu.
+	holding bool
 }
 
 type checkState struct {

@@ -63,6 +63,7 @@ func (e *Engine) Restart(latest []status.Change, now time.Time) {
 		}
 		if cur := e.subjectOf(c); cur != nil {
 			cur.held = &held{level: level, since: c.At, cause: c.Cause, until: now.Add(e.holdFor(c))}
+			e.holding = true
 		}
 	}
 }
@@ -81,6 +82,7 @@ func (e *Engine) gapHold(c status.Change, now time.Time) *held {
 	if !gap(c) || c.From == status.NoData {
 		return nil
 	}
+	e.holding = true
 	return &held{level: c.From, since: c.At, cause: c.Cause, until: now.Add(e.holdFor(c))}
 }
 
@@ -155,11 +157,20 @@ type subjectKey struct {
 	subject, zone string
 }
 
-// expireHeld drops the held levels whose time is up. Called with mu held.
+// expireHeld drops the held levels whose time is up. Called with mu held,
+// every second by Tick: it walks the subjects only while some may hold
+// (after a restart or a takeover), not at 100,000 checks all day long.
 func (e *Engine) expireHeld(now time.Time) {
+	if !e.holding {
+		return
+	}
+	e.holding = false
 	drop := func(s *subject) {
 		if s.held != nil && now.After(s.held.until) {
 			s.held = nil
+		}
+		if s.held != nil {
+			e.holding = true
 		}
 	}
 	for _, comp := range e.order {
