@@ -279,8 +279,9 @@ func housekeep(ctx context.Context, st *store.Store, cfg *config.Config, logger 
 // each 10,000 beyond, at most 15. A build rewrites today's row of every
 // subject (BenchmarkScaleRollups: 5.7 s on SQLite, 55 s on PostgreSQL at
 // 100,000 checks on a loaded 2-core machine), so at a fixed minute it
-// would keep the database busy; today's day bars and availability then
-// lag the live state by up to that period.
+// would keep the database busy. Pages extend components' rows of today
+// to now through the stored changes (ui's todayTail), so only checks'
+// rows of today lag, by up to that period.
 func rollupEvery(pairs int) time.Duration {
 	return time.Duration(min(max(1, pairs/10000), 15)) * time.Minute
 }
