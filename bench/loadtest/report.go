@@ -34,8 +34,12 @@ type report struct {
 	rss            int64
 	metrics        scraped
 	dbBytes        int64
+	resultBytes    int64 // the results table alone
+	rollupBytes    int64 // rollups_daily alone, and its rows
+	rollupRows     int64
 	load           [2]string
 	startup        time.Duration // from exec to the "serving" line
+	exitErr        string        // how ampel failed to stop cleanly, if it did
 }
 
 func analyse(db *sql.DB, rep *report, start, t1, t2 time.Time, o options) error {
@@ -71,6 +75,52 @@ func analyse(db *sql.DB, rep *report, start, t1, t2 time.Time, o options) error 
 	return nil
 }
 
+// tableBytes is the size a table takes on its own, and its rows: a copy
+// of the database (VACUUM INTO) with every other table dropped and
+// vacuumed.
+func tableBytes(db *sql.DB, dir, table string) (size, rows int64, err error) {
+	ctx := context.Background()
+	cp := filepath.Join(dir, table+"-only.db")
+	if _, err := db.ExecContext(ctx, `VACUUM INTO ?`, cp); err != nil {
+		return 0, 0, fmt.Errorf("copy database: %w", err)
+	}
+	defer os.Remove(cp)
+	c, err := sql.Open("sqlite3", "file:"+cp)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer c.Close()
+	list, err := c.QueryContext(ctx, `SELECT name FROM sqlite_schema WHERE type = 'table' AND name <> ? AND name NOT LIKE 'sqlite_%'`, table)
+	if err != nil {
+		return 0, 0, err
+	}
+	var others []string
+	for list.Next() {
+		var n string
+		if err := list.Scan(&n); err != nil {
+			return 0, 0, err
+		}
+		others = append(others, n)
+	}
+	list.Close()
+	for _, t := range others {
+		if _, err := c.ExecContext(ctx, `DROP TABLE "`+t+`"`); err != nil {
+			return 0, 0, fmt.Errorf("drop %s: %w", t, err)
+		}
+	}
+	if _, err := c.ExecContext(ctx, `VACUUM`); err != nil {
+		return 0, 0, err
+	}
+	if err := c.QueryRowContext(ctx, `SELECT COUNT(*) FROM "`+table+`"`).Scan(&rows); err != nil {
+		return 0, 0, err
+	}
+	info, err := os.Stat(cp)
+	if err != nil {
+		return 0, 0, err
+	}
+	return info.Size(), rows, nil
+}
+
 func dirSize(dir string) int64 {
 	var n int64
 	filepath.Walk(dir, func(_ string, info os.FileInfo, err error) error {
@@ -103,6 +153,13 @@ func (r *report) print(w io.Writer, o options) {
 	fmt.Fprintf(w, "peak RSS:                     %.1f MiB = %.1f KB per check\n", float64(r.rss)/(1<<20), float64(r.rss)/1000/float64(o.checks))
 	fmt.Fprintf(w, "live heap after GC:           %.1f MiB = %.1f KB per check\n", m.heapAlloc/(1<<20), m.heapAlloc/1000/float64(o.checks))
 	fmt.Fprintf(w, "/metrics:                     %d series, %.1f MiB\n", m.series, float64(m.bytes)/(1<<20))
-	fmt.Fprintf(w, "database on disk:             %.1f MiB = %.0f bytes per stored result\n",
+	fmt.Fprintf(w, "database on disk:             %.1f MiB with WAL, state changes and rollups = %.0f bytes per stored result\n",
 		float64(r.dbBytes)/(1<<20), float64(r.dbBytes)/float64(max(r.totalResults, 1)))
+	fmt.Fprintf(w, "results table alone:          %.1f MiB = %.1f bytes per stored result (VACUUM INTO a copy, other tables dropped)\n",
+		float64(r.resultBytes)/(1<<20), float64(r.resultBytes)/float64(max(r.totalResults, 1)))
+	if r.exitErr != "" {
+		fmt.Fprintf(w, "ampel did not stop cleanly:   %s\n", r.exitErr)
+	}
+	fmt.Fprintf(w, "rollups_daily alone:          %.1f MiB for %d rows = %.1f bytes per row\n",
+		float64(r.rollupBytes)/(1<<20), r.rollupRows, float64(r.rollupBytes)/float64(max(r.rollupRows, 1)))
 }
