@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/ampelstatus/ampel/pkg/availability"
@@ -102,6 +103,9 @@ func (t todayTail) addToDay(slug string, rows []store.DayRollup) []store.DayRoll
 		return rows
 	}
 	if n := len(rows); n > 0 && rows[n-1].Day == t.day {
+		// rows are shared (the days memo, the last good read): add to a
+		// copy, never to them.
+		rows = slices.Clone(rows)
 		r := &rows[n-1]
 		r.Up += tl.Up
 		r.Degraded += tl.Degraded
@@ -114,6 +118,6 @@ func (t todayTail) addToDay(slug string, rows []store.DayRollup) []store.DayRoll
 	if !observed(tl) {
 		return rows
 	}
-	return append(rows, store.DayRollup{Kind: status.Component, Subject: slug, Day: t.day,
+	return append(slices.Clip(rows), store.DayRollup{Kind: status.Component, Subject: slug, Day: t.day,
 		Up: tl.Up, Degraded: tl.Degraded, Partial: tl.Partial, Down: tl.Down, Maintenance: tl.Maintenance, NoData: tl.NoData})
 }

@@ -33,6 +33,9 @@ type site struct {
 	unlisted *cache
 	// public is site.public_url as a base, parsed once.
 	public base
+	// days shares the fleet's daily rollups between the builds at one
+	// version.
+	days daysMemo
 	// md renders each stored Markdown text once, not on every rebuild.
 	md *mdCache
 	// publicHost is site.public_url's host: a proxy may pass on another
@@ -148,8 +151,10 @@ func (s *site) history(ctx context.Context, now time.Time) (map[string][]availab
 	rows := map[string][]store.DayRollup{}
 	if s.d.Store != nil {
 		var err error
-		if rows, err = s.last.days.read(func() (map[string][]store.DayRollup, error) {
-			return s.d.Store.ComponentDays(ctx, s.loc(), now, historyDays)
+		if rows, err = s.days.get(s.version(), now, func() (map[string][]store.DayRollup, error) {
+			return s.last.days.read(func() (map[string][]store.DayRollup, error) {
+				return s.d.Store.ComponentDays(ctx, s.loc(), now, historyDays)
+			})
 		}); err != nil {
 			return nil, err
 		}
