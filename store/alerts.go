@@ -77,13 +77,15 @@ func scanAlerts(rows *sql.Rows) ([]Alert, error) {
 }
 
 // DueAlerts returns up to limit alerts waiting to be sent whose time has
-// come, in the order they were queued. Only the dispatcher sends, so
-// reading is claiming.
-func (s *Store) DueAlerts(ctx context.Context, now time.Time, limit int) ([]Alert, error) {
+// come, in the order they were queued, leaving out the channels in skip
+// (those the dispatcher is still sending to). Only the dispatcher sends,
+// so reading is claiming.
+func (s *Store) DueAlerts(ctx context.Context, now time.Time, limit int, skip ...string) ([]Alert, error) {
 	const q = `SELECT ` + alertColumns + ` FROM alert_outbox
 WHERE sent_at_ms IS NULL AND failed_at_ms IS NULL AND cancelled_at_ms IS NULL AND due_at_ms <= ?1
+  AND CAST(?3 AS TEXT) NOT LIKE '%,' || channel || ',%'
 ORDER BY id LIMIT ?2`
-	rows, err := s.rdb.QueryContext(ctx, q, ms(now), limit)
+	rows, err := s.rdb.QueryContext(ctx, q, ms(now), limit, channelList(skip))
 	if err != nil {
 		return nil, fmt.Errorf("store: due alerts: %w", err)
 	}
@@ -94,13 +96,20 @@ ORDER BY id LIMIT ?2`
 	return out, nil
 }
 
-// NextAlertAt returns when the earliest waiting alert is due, or the zero
-// time when none waits.
-func (s *Store) NextAlertAt(ctx context.Context) (time.Time, error) {
+// channelList is ",a,b," for channels a and b: channel names are slugs,
+// without commas or LIKE's wildcards, so one parameter holds any number.
+func channelList(names []string) string {
+	return "," + strings.Join(names, ",") + ","
+}
+
+// NextAlertAt returns when the earliest waiting alert of a channel not in
+// skip is due, or the zero time when none waits.
+func (s *Store) NextAlertAt(ctx context.Context, skip ...string) (time.Time, error) {
 	const q = `SELECT MIN(due_at_ms) FROM alert_outbox
-WHERE sent_at_ms IS NULL AND failed_at_ms IS NULL AND cancelled_at_ms IS NULL`
+WHERE sent_at_ms IS NULL AND failed_at_ms IS NULL AND cancelled_at_ms IS NULL
+  AND CAST(?1 AS TEXT) NOT LIKE '%,' || channel || ',%'`
 	var next sql.NullInt64
-	if err := s.rdb.QueryRowContext(ctx, q).Scan(&next); err != nil {
+	if err := s.rdb.QueryRowContext(ctx, q, channelList(skip)).Scan(&next); err != nil {
 		return time.Time{}, fmt.Errorf("store: next alert: %w", err)
 	}
 	return fromNullMS(next), nil

@@ -2,14 +2,16 @@ package alert
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/wneessen/go-mail"
 
-	"github.com/ampelstatus/ampel/pkg/backoff"
-	"github.com/ampelstatus/ampel/pkg/channel"
 	"github.com/ampelstatus/ampel/pkg/safehttp"
 	"github.com/ampelstatus/ampel/store"
 )
@@ -45,6 +47,16 @@ type Options struct {
 	// (default 5s); Batch how many alerts are read at once (default 500).
 	Poll  time.Duration
 	Batch int
+	// LateAfter is how late an alert may go out before it says so (in
+	// its cause: when it happened, how late it is), so that a change
+	// queued long ago (the dispatcher down for hours, a receiver that was)
+	// is not taken for news (default 10m). A change that ended meanwhile
+	// is not sent at all: the store cancels a trigger not yet tried when
+	// its end comes, and queues no resolve for it.
+	LateAfter time.Duration
+	// Parallel is how many channels are sent to at once (default 8): a
+	// receiver that hangs holds up its own channel, not the others.
+	Parallel int
 	// OnAttempt, when set, is told of every attempt (for /metrics):
 	// the channel, "delivered", "retry" or "failed", and its latency.
 	OnAttempt func(channel, outcome string, latency time.Duration)
@@ -75,8 +87,12 @@ func (o *Options) defaults() {
 	def(&o.RetryBase, 2*time.Second)
 	def(&o.RetryMax, 5*time.Minute)
 	def(&o.Poll, 5*time.Second)
+	def(&o.LateAfter, 10*time.Minute)
 	if o.Batch <= 0 {
 		o.Batch = 500
+	}
+	if o.Parallel <= 0 {
+		o.Parallel = 8
 	}
 	if o.Client == nil {
 		o.Client = safehttp.New(safehttp.Options{})
@@ -89,49 +105,69 @@ func (o *Options) defaults() {
 	}
 }
 
-// Dispatcher sends the alert outbox. Run owns it; it is not safe for
-// concurrent use.
+// Dispatcher sends the alert outbox, each channel in a goroutine of its
+// own (at most Options.Parallel at once). Run or RunOnce owns it; they are
+// not to be called concurrently.
 type Dispatcher struct {
 	st  *store.Store
 	opt Options
+	// sem bounds the channels sent to at once; done wakes Run when a
+	// channel's send ends; wg counts the sends in flight.
+	sem  chan struct{}
+	done chan struct{}
+	wg   sync.WaitGroup
+
+	mu sync.Mutex
 	// lastSent is when each channel was last sent to, for the group
-	// window.
+	// window. Guarded by mu.
 	lastSent map[string]time.Time
 	// held is the earliest end of a group window that holds due alerts
-	// back; zero when none does.
+	// back; zero when none does. Guarded by mu.
 	held time.Time
-	// quiet maps the components whose alerts are dropped in this pass
-	// (silenced, in maintenance) to why.
-	quiet map[string]string
+	// busy are the channels being sent to: a pass leaves their alerts
+	// for when the send ends. Guarded by mu.
+	busy map[string]bool
+	// err is the first error of a channel's send since RunOnce last
+	// reported one. Guarded by mu.
+	err error
+	// install is the store's install id, for Message-IDs; "" until the
+	// first alert mail. Guarded by mu.
+	install string
 }
 
 // New makes a dispatcher of st's alert outbox.
 func New(st *store.Store, opt Options) *Dispatcher {
 	opt.defaults()
-	return &Dispatcher{st: st, opt: opt, lastSent: map[string]time.Time{}}
+	return &Dispatcher{st: st, opt: opt, lastSent: map[string]time.Time{}, busy: map[string]bool{},
+		sem: make(chan struct{}, opt.Parallel), done: make(chan struct{}, 1)}
 }
 
 // Run sends the outbox until ctx ends: at every wake-up from the store,
-// when the next alert or group window is due, and every Poll anyway. The
-// attempt in flight when ctx ends is finished and recorded.
+// when a channel's send ends, when the next alert or group window is due,
+// and every Poll anyway. The attempts in flight when ctx ends are
+// finished and recorded before it returns.
 func (d *Dispatcher) Run(ctx context.Context) {
+	defer d.wg.Wait()
 	wake := d.st.AlertWake()
 	for {
-		err := d.RunOnce(ctx)
+		err := d.pass(ctx)
 		if err != nil && ctx.Err() == nil {
 			d.opt.Logger.Error("alert_pass_failed", "err", err)
 		}
 		wait := d.opt.Poll
 		now := d.opt.Now()
-		if next, nerr := d.st.NextAlertAt(ctx); err == nil && nerr == nil && !next.IsZero() {
+		d.mu.Lock()
+		held, busy := d.held, slices.Collect(maps.Keys(d.busy))
+		d.mu.Unlock()
+		if next, nerr := d.st.NextAlertAt(ctx, busy...); err == nil && nerr == nil && !next.IsZero() {
 			// After a pass, what is already due is held by a group
 			// window: the window's end is the time to look again.
-			if w := next.Sub(now); w > 0 || d.held.IsZero() {
+			if w := next.Sub(now); w > 0 || held.IsZero() {
 				wait = min(wait, max(w, 0))
 			}
 		}
-		if !d.held.IsZero() {
-			wait = min(wait, max(d.held.Sub(now), 0))
+		if !held.IsZero() {
+			wait = min(wait, max(held.Sub(now), 0))
 		}
 		t := time.NewTimer(wait)
 		select {
@@ -141,20 +177,39 @@ func (d *Dispatcher) Run(ctx context.Context) {
 		case <-t.C:
 		case <-wake:
 			t.Stop()
+		case <-d.done:
+			t.Stop()
 		}
 	}
 }
 
 // RunOnce sends every alert that is due and not held by its channel's
-// group window.
+// group window, and waits until every send has ended.
 func (d *Dispatcher) RunOnce(ctx context.Context) error {
+	err := d.pass(ctx)
+	d.wg.Wait()
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	err = errors.Join(err, d.err)
+	d.err = nil
+	return err
+}
+
+// pass starts a send for each channel with due alerts that is not being
+// sent to already and not held by its group window; it does not wait for
+// them.
+func (d *Dispatcher) pass(ctx context.Context) error {
 	now := d.opt.Now()
+	d.mu.Lock()
 	d.held = time.Time{}
-	due, err := d.st.DueAlerts(ctx, now, d.opt.Batch)
+	busy := slices.Collect(maps.Keys(d.busy))
+	d.mu.Unlock()
+	due, err := d.st.DueAlerts(ctx, now, d.opt.Batch, busy...)
 	if err != nil || len(due) == 0 {
 		return err
 	}
-	if d.quiet, err = d.quietComponents(ctx, now); err != nil {
+	quiet, err := d.quietComponents(ctx, now)
+	if err != nil {
 		return err
 	}
 	byChannel := map[string][]store.Alert{}
@@ -165,21 +220,51 @@ func (d *Dispatcher) RunOnce(ctx context.Context) error {
 		}
 		byChannel[a.Channel] = append(byChannel[a.Channel], a)
 	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
 	for _, name := range order {
-		if ctx.Err() != nil {
-			return nil
+		if d.busy[name] {
+			continue
 		}
-		if err := d.channel(ctx, name, byChannel[name]); err != nil {
-			return err
+		if end := d.lastSent[name].Add(d.opt.GroupWindow); d.opt.GroupWindow > 0 && now.Before(end) {
+			if d.held.IsZero() || end.Before(d.held) {
+				d.held = end
+			}
+			continue
 		}
+		d.busy[name] = true
+		d.wg.Add(1)
+		go d.run(ctx, name, byChannel[name], quiet)
 	}
 	return nil
 }
 
-// channel sends one channel's due alerts, unless its group window holds
-// them: alerts of a test alone, webhook and pagerduty alerts one by one
-// (their receivers correlate by component), the rest as one message.
-func (d *Dispatcher) channel(ctx context.Context, name string, alerts []store.Alert) error {
+// run sends one channel's alerts in its own goroutine, within the bound.
+func (d *Dispatcher) run(ctx context.Context, name string, alerts []store.Alert, quiet map[string]string) {
+	defer d.wg.Done()
+	d.sem <- struct{}{}
+	err := d.channel(ctx, name, alerts, quiet)
+	<-d.sem
+	d.mu.Lock()
+	delete(d.busy, name)
+	if err != nil && d.err == nil {
+		d.err = err
+	}
+	d.mu.Unlock()
+	if err != nil && ctx.Err() == nil {
+		d.opt.Logger.Error("alert_channel_failed", "channel", name, "err", err)
+	}
+	select {
+	case d.done <- struct{}{}:
+	default:
+	}
+}
+
+// channel sends one channel's due alerts: alerts of a test alone, webhook
+// and pagerduty alerts one by one (their receivers correlate by
+// component), the rest as one message. quiet maps the components whose
+// new alerts are dropped (silenced, in maintenance) to why.
+func (d *Dispatcher) channel(ctx context.Context, name string, alerts []store.Alert, quiet map[string]string) error {
 	now := d.opt.Now()
 	t := d.opt.Targets[name]
 	if t == nil {
@@ -187,7 +272,7 @@ func (d *Dispatcher) channel(ctx context.Context, name string, alerts []store.Al
 	}
 	var live []store.Alert
 	for _, a := range alerts {
-		if why := d.quiet[d.event(a).Component]; why != "" && a.Kind == store.AlertTrigger {
+		if why := quiet[d.event(a).Component]; why != "" && a.Kind == store.AlertTrigger {
 			if err := d.finish(ctx, name, []store.Alert{a}, nil, "cancelled", time.Time{}, why); err != nil {
 				return err
 			}
@@ -204,13 +289,9 @@ func (d *Dispatcher) channel(ctx context.Context, name string, alerts []store.Al
 	if len(live) == 0 {
 		return nil
 	}
-	if end := d.lastSent[name].Add(d.opt.GroupWindow); d.opt.GroupWindow > 0 && now.Before(end) {
-		if d.held.IsZero() || end.Before(d.held) {
-			d.held = end
-		}
-		return nil
-	}
+	d.mu.Lock()
 	d.lastSent[name] = now
+	d.mu.Unlock()
 	gs := groups(t.Kind, live)
 	for len(gs) > 0 && ctx.Err() == nil {
 		chunk := gs[:min(len(gs), startChunk)]
@@ -265,118 +346,4 @@ func (d *Dispatcher) quietComponents(ctx context.Context, now time.Time) (map[st
 		}
 	}
 	return quiet, nil
-}
-
-// groups splits a channel's due alerts into the requests that carry them.
-func groups(kind channel.Kind, alerts []store.Alert) [][]store.Alert {
-	var out [][]store.Alert
-	var rest []store.Alert
-	for _, a := range alerts {
-		if a.Kind == store.AlertTest || kind == channel.Webhook || kind == channel.PagerDuty {
-			out = append(out, []store.Alert{a})
-			continue
-		}
-		rest = append(rest, a)
-	}
-	if len(rest) > 0 {
-		out = append(out, rest)
-	}
-	return out
-}
-
-// giveUp fails alerts for good and counts them.
-func (d *Dispatcher) giveUp(ctx context.Context, name string, alerts []store.Alert, reason string) error {
-	d.opt.Logger.Warn("alert_given_up", "channel", name, "alerts", len(alerts), "reason", reason)
-	if d.opt.OnGiveUp != nil {
-		for range alerts {
-			d.opt.OnGiveUp(name)
-		}
-	}
-	return d.finish(ctx, name, alerts, nil, "failed", time.Time{}, reason)
-}
-
-func (d *Dispatcher) finish(ctx context.Context, _ string, alerts []store.Alert, att *store.AlertAttempt, outcome string, next time.Time, reason string) error {
-	ids := make([]int64, len(alerts))
-	for i, a := range alerts {
-		ids[i] = a.ID
-	}
-	return d.st.FinishAlerts(context.WithoutCancel(ctx), ids, att, outcome, next, reason, d.opt.Now())
-}
-
-// send makes one attempt on a group, already counted as started, and
-// records it before the next, so that a crash re-sends at most this one;
-// the attempt and its record outlive ctx.
-func (d *Dispatcher) send(ctx context.Context, t *Target, group []store.Alert) error {
-	keep := context.WithoutCancel(ctx)
-	a := d.attempt(keep, t, group)
-	att := &store.AlertAttempt{Channel: t.Name, At: d.opt.Now(), Alerts: len(group), Status: a.Status, Latency: a.Latency}
-	if a.Err != nil {
-		att.Error = a.Err.Error()
-	}
-	outcome, next := d.judge(a, att.At, group)
-	att.Outcome = outcome
-	if d.opt.OnAttempt != nil {
-		d.opt.OnAttempt(t.Name, outcome, a.Latency)
-	}
-	log := d.opt.Logger.With("channel", t.Name, "alerts", len(group), "status", a.Status)
-	switch outcome {
-	case "failed":
-		if a.Outcome == channel.Retry {
-			att.Error += " (given up after alerts.retry_for)"
-		}
-		log.Warn("alert_given_up", "err", att.Error)
-		if d.opt.OnGiveUp != nil {
-			for range group {
-				d.opt.OnGiveUp(t.Name)
-			}
-		}
-	case "retry":
-		log.Info("alert_deferred", "err", a.Err, "retry_in", next.Sub(att.At))
-	}
-	return d.finish(keep, t.Name, group, att, outcome, next, att.Error)
-}
-
-// judge turns an attempt into what to do with its alerts: delivered,
-// failed (refused, or no retry left within RetryFor of the first
-// attempt), or retried at next, after the backoff or the receiver's
-// Retry-After.
-func (d *Dispatcher) judge(a channel.Attempt, now time.Time, group []store.Alert) (outcome string, next time.Time) {
-	switch a.Outcome {
-	case channel.Delivered:
-		return "delivered", time.Time{}
-	case channel.Permanent:
-		return "failed", time.Time{}
-	}
-	attempts, first := 0, now
-	for _, g := range group {
-		attempts = max(attempts, g.Attempts)
-		if !g.FirstTry.IsZero() && g.FirstTry.Before(first) {
-			first = g.FirstTry
-		}
-	}
-	next = now.Add(channel.Wait(a, backoff.Exp(d.opt.RetryBase, d.opt.RetryMax, attempts), d.opt.RetryMax))
-	if next.Sub(first) > d.opt.RetryFor {
-		return "failed", time.Time{}
-	}
-	return "retry", next
-}
-
-// attempt renders and sends one request (or mail) carrying group.
-func (d *Dispatcher) attempt(ctx context.Context, t *Target, group []store.Alert) channel.Attempt {
-	evs := make([]channel.Event, len(group))
-	for i, a := range group {
-		evs[i] = d.event(a)
-	}
-	ev := evs[0]
-	if len(evs) > 1 {
-		ev = combine(evs, d.opt.Site.URL)
-	}
-	if t.Kind == Email {
-		return d.mail(ctx, t, ev)
-	}
-	dl, err := t.Alert(ev, d.opt.Now())
-	if err != nil {
-		return channel.Attempt{Outcome: channel.Permanent, Err: err}
-	}
-	return channel.Send(ctx, d.opt.Client, dl, d.opt.Now)
 }

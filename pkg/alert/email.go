@@ -28,14 +28,20 @@ func (d *Dispatcher) mail(ctx context.Context, t *Target, ev channel.Event) chan
 	subject := "[" + d.opt.Site.Title + "] " + ev.Title()
 	m.Subject(strings.Join(strings.Fields(subject), " "))
 	m.SetDateWithValue(d.opt.Now())
-	m.SetMessageIDWithValue(ev.ID + "@ampel.alerts")
+	install, err := d.installID(ctx)
+	if err != nil {
+		return channel.Attempt{Outcome: channel.Retry, Err: err}
+	}
+	// Like subscriber mail: the install's random part keeps a second
+	// install with the same sender domain from repeating these ids.
+	m.SetMessageIDWithValue("ampel." + install + ".alert." + ev.ID + "@" + mailer.SenderDomain(d.opt.From))
 	body := ev.Title() + "\n\n" + ev.Detail() + "\n"
 	if ev.Link != "" {
 		body += "\n" + ev.Link + "\n"
 	}
 	m.SetBodyString(mail.TypeTextPlain, body)
 	start := d.opt.Now()
-	err := d.opt.Mail.Send(ctx, m)
+	err = d.opt.Mail.Send(ctx, m)
 	a := channel.Attempt{Latency: d.opt.Now().Sub(start), Err: err}
 	switch {
 	case err == nil:
@@ -46,4 +52,18 @@ func (d *Dispatcher) mail(ctx context.Context, t *Target, ev channel.Event) chan
 		a.Outcome = channel.Permanent
 	}
 	return a
+}
+
+// installID is the store's install id, read once.
+func (d *Dispatcher) installID(ctx context.Context) (string, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.install == "" {
+		id, err := d.st.InstallID(ctx)
+		if err != nil {
+			return "", fmt.Errorf("alert mail: %w", err)
+		}
+		d.install = id
+	}
+	return d.install, nil
 }

@@ -91,7 +91,14 @@ type fixture struct {
 	d     *Dispatcher
 	clock *clock
 	cfg   *config.Config
-	given []string // channels of alerts given up
+	mu    sync.Mutex
+	given []string // channels of alerts given up; guarded by mu
+}
+
+// loopbackClient may reach the test's receivers on 127.0.0.1.
+func loopbackClient(timeout time.Duration) *safehttp.Client {
+	return safehttp.New(safehttp.Options{Timeout: timeout,
+		Policy: safehttp.Policy{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}}})
 }
 
 // channelTOML is one [[alerts.channels]] table for kind at url.
@@ -138,8 +145,9 @@ func newFixture(t *testing.T, extra string, opt Options) *fixture {
 	f := &fixture{t: t, st: st, cfg: cfg, clock: &clock{t: time.Now().Truncate(time.Millisecond)}}
 	f.w = st.StartWriter(store.WriterOptions{Alerts: Router(cfg)})
 	opt.Targets = targets
-	opt.Client = safehttp.New(safehttp.Options{Timeout: 2 * time.Second,
-		Policy: safehttp.Policy{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}}})
+	if opt.Client == nil {
+		opt.Client = loopbackClient(2 * time.Second)
+	}
 	opt.Site = Site{Title: cfg.Site.Title, URL: cfg.Site.PublicURL, Components: cfg.ComponentNames(),
 		CheckComponent: map[string]string{"api-health": "api", "web-health": "web", "db-health": "db"}}
 	if opt.GroupWindow == 0 {
@@ -147,7 +155,11 @@ func newFixture(t *testing.T, extra string, opt Options) *fixture {
 	}
 	opt.RetryFor = cfg.Alerts.RetryFor.D()
 	opt.Now = f.clock.now
-	opt.OnGiveUp = func(ch string) { f.given = append(f.given, ch) }
+	opt.OnGiveUp = func(ch string) {
+		f.mu.Lock()
+		f.given = append(f.given, ch)
+		f.mu.Unlock()
+	}
 	f.d = New(st, opt)
 	return f
 }

@@ -11,6 +11,9 @@ import (
 	"github.com/ampelstatus/ampel/store"
 )
 
+// testSubject is the subject of the console's test alerts.
+const testSubject = "test"
+
 // event is what an outbox row says, in the channels' terms.
 func (d *Dispatcher) event(a store.Alert) channel.Event {
 	site := d.opt.Site
@@ -21,7 +24,10 @@ func (d *Dispatcher) event(a store.Alert) channel.Event {
 		id += "_" + strconv.Itoa(a.Seq)
 	}
 	ev := channel.Event{ID: id, From: a.From, To: a.To, Cause: a.Cause, At: a.At, Resolved: a.Kind == store.AlertResolve}
-	if a.Kind == store.AlertTest {
+	if a.Kind == store.AlertTest || a.Subject == testSubject {
+		// A component of its own: PagerDuty's dedup_key of the test is
+		// no real component's, and its resolve closes only the test.
+		ev.Component = "ampel-test"
 		ev.ComponentName = "Test alert from " + site.Title
 		ev.Cause = "sent from the console to try this channel; nothing is wrong"
 		ev.Link = site.URL

@@ -2,7 +2,6 @@ package notify
 
 import (
 	"maps"
-	"net/mail"
 	"slices"
 	"strconv"
 	"strings"
@@ -44,19 +43,6 @@ func (c *composer) threadRoot(row store.OutboxMail) string {
 
 func (c *composer) root(objectType, id string, sub int64) string {
 	return c.idPrefix() + objectType + "." + id + ".s" + strconv.FormatInt(sub, 10) + "@" + c.domain
-}
-
-// domainOf is the domain of a sender address, for Message-IDs.
-func domainOf(from string) string {
-	a, err := mail.ParseAddress(from)
-	if err != nil {
-		return "localhost"
-	}
-	_, d, ok := strings.Cut(a.Address, "@")
-	if !ok || d == "" {
-		return "localhost"
-	}
-	return d
 }
 
 // maxSubject bounds a subject in characters.

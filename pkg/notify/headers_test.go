@@ -36,15 +36,3 @@ func FuzzSubjectLine(f *testing.F) {
 		}
 	})
 }
-
-func TestDomainOf(t *testing.T) {
-	for in, want := range map[string]string{
-		"Example Status <status@example.com>": "example.com",
-		"status@mail.example.org":             "mail.example.org",
-		"nonsense":                            "localhost",
-	} {
-		if got := domainOf(in); got != want {
-			t.Errorf("domainOf(%q) = %q, want %q", in, got, want)
-		}
-	}
-}

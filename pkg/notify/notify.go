@@ -14,6 +14,7 @@ import (
 
 	"github.com/wneessen/go-mail"
 
+	"github.com/ampelstatus/ampel/pkg/mailer"
 	"github.com/ampelstatus/ampel/pkg/markdown"
 	"github.com/ampelstatus/ampel/store"
 )
@@ -106,5 +107,5 @@ type Dispatcher struct {
 func New(st *store.Store, send Sender, opt Options) *Dispatcher {
 	opt.defaults()
 	return &Dispatcher{st: st, send: send, opt: opt,
-		c: composer{site: opt.Site, from: opt.From, domain: domainOf(opt.From), md: markdown.NewCache(mdCacheSize)}}
+		c: composer{site: opt.Site, from: opt.From, domain: mailer.SenderDomain(opt.From), md: markdown.NewCache(mdCacheSize)}}
 }
