@@ -19,6 +19,7 @@ var copyTables = []string{
 	"maintenances", "maintenance_components", "maintenance_updates",
 	"subscribers", "subscriber_components", "subscriber_tokens", "outbox",
 	"hook_subscribers", "hook_subscriber_components", "hook_tokens", "hook_outbox", "hook_attempts",
+	"alert_outbox", "alert_attempts", "alert_silences",
 }
 
 // Tables lists every table of the history, each after the tables its

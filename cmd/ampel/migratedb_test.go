@@ -78,7 +78,7 @@ func TestMigrateDB(t *testing.T) {
 		t.Fatalf("migrate-db: %d\n%s\n%s", code, out, errb)
 	}
 	t.Logf("\n%s", out)
-	for _, want := range []string{"  results ", "  state_changes ", "rows/s", "Copied ", "Verified: 28 tables"} {
+	for _, want := range []string{"  results ", "  state_changes ", "rows/s", "Copied ", "Verified: 31 tables"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}

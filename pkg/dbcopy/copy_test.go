@@ -106,6 +106,14 @@ func rawDB(t *testing.T, driver, dsn string) *sql.DB {
 func TestCopyVerifyRefuse(t *testing.T) {
 	now := time.Now()
 	src, cfg := demoHistory(t, t.TempDir(), now, 10)
+	// The alert outbox and the console's silences move with the history.
+	ctx := context.Background()
+	if err := src.SilenceComponent(ctx, "api", now.Add(time.Hour), store.Actor{Kind: "cli", Name: "ops@example.com"}, now); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := src.EnqueueOperatorAlert(ctx, []string{"oncall"}, "backups", "the last snapshot failed", true, now); err != nil {
+		t.Fatal(err)
+	}
 	for _, d := range destinations {
 		t.Run(d.name, func(t *testing.T) {
 			dst, raw := d.open(t, t.TempDir())
@@ -133,6 +141,12 @@ func copyVerifyRefuse(t *testing.T, dst *store.Store, raw *sql.DB, src *store.St
 	}
 	if chunks == 0 {
 		t.Errorf("no progress within results: %v", lines)
+	}
+	if sil, err := dst.Silences(ctx, now); err != nil || sil["api"].By != "ops@example.com" {
+		t.Errorf("silences after the copy: %+v, %v", sil, err)
+	}
+	if n, err := dst.PendingAlerts(ctx); err != nil || n != 1 {
+		t.Errorf("%d alerts pending after the copy (%v), want the one queued", n, err)
 	}
 	v, err := dbcopy.Verify(ctx, dst, src, cfg.Location, now, target(cfg))
 	if err != nil {
