@@ -50,18 +50,7 @@ func (w *StoreWatch) Alerts() int64 { return w.alerts.Load() }
 const probeTimeout = 5 * time.Second
 
 // Run probes every interval until ctx ends.
-func (w *StoreWatch) Run(ctx context.Context, every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		w.Look(ctx)
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
-}
+func (w *StoreWatch) Run(ctx context.Context, every time.Duration) { lookEvery(ctx, every, w.Look) }
 
 // Look probes once and alerts, or ends the alert, as the outage demands.
 func (w *StoreWatch) Look(ctx context.Context) {

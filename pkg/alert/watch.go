@@ -45,11 +45,14 @@ func NewWatcher(st *store.Store, channels []string, conds func() []Condition, no
 }
 
 // Run looks every interval until ctx ends.
-func (w *Watcher) Run(ctx context.Context, every time.Duration) {
+func (w *Watcher) Run(ctx context.Context, every time.Duration) { lookEvery(ctx, every, w.Look) }
+
+// lookEvery calls look at once and then every interval until ctx ends.
+func lookEvery(ctx context.Context, every time.Duration, look func(context.Context)) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
-		w.Look(ctx)
+		look(ctx)
 		select {
 		case <-ctx.Done():
 			return
