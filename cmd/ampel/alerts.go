@@ -79,8 +79,10 @@ func newAlerts(cfg *config.Config, st *store.Store, m *metrics.Metrics, backups 
 		return float64(n)
 	})
 	d := alert.New(st, opt)
-	own := operatorConditions(backups, engine)
-	w := alert.NewWatcher(st, names, func() []alert.Condition { return append(own(), notices.Conditions()...) }, nil, logger)
+	own, quarantined := operatorConditions(backups, engine), quarantineCondition(st)
+	w := alert.NewWatcher(st, names, func() []alert.Condition {
+		return append(append(own(), notices.Conditions()...), quarantined)
+	}, nil, logger)
 	logger.Info("alerts go out", "channels", len(targets), "rules", len(cfg.Alerts.EffectiveRules()))
 	run = func(ctx context.Context) {
 		var wg sync.WaitGroup

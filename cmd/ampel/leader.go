@@ -18,8 +18,8 @@ import (
 // leader is what exactly one node of a cluster runs, and a single node
 // always: probing the local zones, the staleness and heartbeat clocks
 // (through ingest, the state engine's writes), rollups and pruning, the
-// maintenance clock, automatic incidents, the mail dispatcher and the
-// alert duties.
+// maintenance clock, automatic incidents, the mail dispatcher, the
+// delivery to subscribers' webhooks and chat channels and the alert duties.
 // Everything else ampel serve does (HTTP, the read side, the overlay)
 // runs on every node.
 //
@@ -42,6 +42,7 @@ type leader struct {
 	autos   *autoIncidents
 	beats   func(context.Context) // the heartbeat monitor's tick
 	mail    func(context.Context) // the mail dispatcher
+	hooks   func(context.Context) // delivery to subscribers' webhooks and chat channels
 	alerts  func(context.Context) // the alert dispatcher and the operator watch
 	// inbox applies what any node stored for the leader (a cluster's
 	// agent pushes and heartbeat calls); nil without [cluster].
@@ -100,6 +101,7 @@ func (l *leader) start(ctx context.Context) error {
 	after := []func(){
 		runUntilStopped(ctx, func(ctx context.Context) { housekeep(ctx, l.st, l.cfg, l.logger) }),
 		runUntilStopped(ctx, l.mail),
+		runUntilStopped(ctx, l.hooks),
 		runUntilStopped(ctx, l.alerts),
 	}
 	if l.inbox != nil {

@@ -161,14 +161,16 @@ func runServer(ctx context.Context, cfg *config.Config, probers map[string]probe
 	warnWithoutPublicURL(cfg, tcp.Addr(), logger)
 	ln, budget := limitInbound(tcp, cfg, m, logger)
 	started := time.Now()
-	srv := ui.NewServer(ui.New(ui.Deps{
+	deps := ui.Deps{
 		Config: cfg, Engine: engine, Gatherer: m.Registry, Logger: logger, Started: started, Created: created,
 		Health: self.health, Ready: self.ready,
 		Store: st, Feed: feed, Agents: agents, OnIncidentChange: applyOverlay,
 		Backups: backupStatus, Heartbeats: heartbeats,
 		MaxStreams: budget.Streams, StreamsPerClient: budget.StreamsPerClient,
 		ClusterLimits: cfg.Cluster.Enabled,
-	}), logger)
+	}
+	self.lead.hooks = newSubhooks(cfg, st, m, ui.NewHookShapes(deps, siteForMail(cfg).URL), logger)
+	srv := ui.NewServer(ui.New(deps), logger)
 	srv.RegisterOnShutdown(feed.Hub().Close)
 
 	// Without [cluster] this node leads at once, without a lease.

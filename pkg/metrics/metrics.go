@@ -31,6 +31,7 @@ type Metrics struct {
 	commitErrors   prometheus.Counter
 	agents         agentVecs
 	alerts         alertVecs
+	hooks          hookVecs
 }
 
 // Options shape the metrics New registers.
