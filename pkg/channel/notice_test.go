@@ -50,7 +50,8 @@ func TestNoticeInEachChatFormat(t *testing.T) {
 	if _, err := (&Channel{Name: "w", Kind: Webhook, URL: "https://x.example"}).Notice(n); err == nil {
 		t.Error("a webhook channel took a notice")
 	}
-	if k, err := ParseSecret(NewSecret()); err != nil || len(k) != 32 || NewSecret() == NewSecret() {
+	a, b := NewSecret(), NewSecret()
+	if k, err := ParseSecret(a); err != nil || len(k) != 32 || a == b {
 		t.Errorf("NewSecret: %d bytes, %v", len(k), err)
 	}
 }
