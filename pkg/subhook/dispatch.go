@@ -113,6 +113,10 @@ func cmpErr(a, b error) error {
 	return b
 }
 
+// MaxPayload bounds a request's body: an incident with a very long
+// timeline fails rather than posting megabytes to a stranger's endpoint.
+const MaxPayload = 1 << 20
+
 // deliver makes one attempt of a row (or drops it, when its subscriber
 // may no longer get it) and says what became of it.
 func (d *Dispatcher) deliver(ctx context.Context, row store.HookDelivery) store.HookResult {
@@ -129,6 +133,10 @@ func (d *Dispatcher) deliver(ctx context.Context, row store.HookDelivery) store.
 	if err != nil {
 		res.Outcome, res.Err = store.HookFailed, "render: "+err.Error()
 		d.opt.Logger.Error("hook_render_failed", "hook", row.Hook.ID, "row", row.ID, "err", err)
+		return res
+	}
+	if len(req.Body) > MaxPayload {
+		res.Outcome, res.Err = store.HookFailed, fmt.Sprintf("payload of %d bytes is over the %d-byte bound", len(req.Body), MaxPayload)
 		return res
 	}
 	if len(toks) > 0 {

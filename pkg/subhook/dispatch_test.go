@@ -293,3 +293,24 @@ func TestDeliveryRefusesLoopback(t *testing.T) {
 		t.Fatalf("state %s", s)
 	}
 }
+
+// TestPayloadBounded: a body over MaxPayload is not sent; the delivery
+// fails at once.
+func TestPayloadBounded(t *testing.T) {
+	f := newFixture(t, "sqlite", Options{})
+	r := startReceiver(t, "webhook")
+	f.confirmed(r)
+	cs := map[string]string{"api": "major_outage"}
+	if _, err := f.st.CreateIncident(context.Background(), store.Incident{Name: "Huge", Status: "investigating", Impact: "major", Components: cs, Started: f.clock.now()},
+		store.IncidentUpdate{Status: "investigating", Body: strings.Repeat("x", MaxPayload), Components: cs, DeliverNotifications: true, At: f.clock.now()},
+		store.Actor{Kind: "user", ID: 1, Name: "ops"}, f.clock.now()); err != nil {
+		t.Fatal(err)
+	}
+	f.pass()
+	if n := len(r.requests()); n != 1 {
+		t.Fatalf("%d requests, want only the verification", n)
+	}
+	if n, _ := f.st.PendingHooks(context.Background()); n != 0 {
+		t.Fatalf("%d pending", n)
+	}
+}

@@ -28,7 +28,7 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 
 // openStore opens a real store: a SQLite file, or a fresh PostgreSQL
 // database on the test's own server.
-func openStore(t *testing.T, db string) *store.Store {
+func openStore(t testing.TB, db string) *store.Store {
 	t.Helper()
 	ctx := context.Background()
 	var st *store.Store
@@ -167,14 +167,14 @@ func (c *clock) add(d time.Duration) {
 }
 
 type fixture struct {
-	t     *testing.T
+	t     testing.TB
 	st    *store.Store
 	d     *Dispatcher
 	clock *clock
 	quar  [][]int64
 }
 
-func newFixture(t *testing.T, db string, opt Options) *fixture {
+func newFixture(t testing.TB, db string, opt Options) *fixture {
 	t.Helper()
 	f := &fixture{t: t, st: openStore(t, db), clock: &clock{t: time.Now()}}
 	if opt.Client == nil {
