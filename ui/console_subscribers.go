@@ -31,6 +31,8 @@ type subscribersView struct {
 	Next string
 	// Export is the CSV export of the same search.
 	Export string
+	// Hooks are the webhook and chat subscriptions.
+	Hooks hookSubscribers
 }
 
 type componentCount struct {
@@ -45,6 +47,7 @@ func (k *console) subscriberPages(g *echo.Group) {
 	g.GET("/subscribers", k.subscribersPage)
 	g.GET("/subscribers.csv", k.subscribersExport)
 	g.POST("/subscribers/:id/delete", k.deleteSubscriber)
+	k.hookSubscriberPages(g)
 }
 
 func (k *console) subscribersPage(c echo.Context) error {
@@ -68,8 +71,12 @@ func (k *console) subscribersPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	hooks, err := loadHookSubscribers(ctx, k.d.Store)
+	if err != nil {
+		return err
+	}
 	v := subscribersView{States: counts.States, Query: q, Options: k.d.Config.Components,
-		StateNames: subscriberStates, Subs: subs, Export: "/admin/subscribers.csv?" + searchParams(q, 0).Encode()}
+		StateNames: subscriberStates, Subs: subs, Export: "/admin/subscribers.csv?" + searchParams(q, 0).Encode(), Hooks: hooks}
 	for _, comp := range k.d.Config.Components {
 		v.Components = append(v.Components, componentCount{Slug: comp.Slug, Name: comp.Name, N: counts.Components[comp.Slug]})
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/ampelstatus/ampel/pkg/config"
+	"github.com/ampelstatus/ampel/pkg/subhook"
 	"github.com/ampelstatus/ampel/store"
 )
 
@@ -48,6 +49,9 @@ func subscribeRoutes(e *echo.Echo, s *site) {
 	if p.cfg.Enabled {
 		e.GET("/subscribe", p.form)
 		e.POST("/subscribe", p.subscribe)
+		if p.cfg.Webhooks {
+			e.POST("/subscribe/hooks", p.subscribeHook)
+		}
 	} else {
 		e.Any("/subscribe", p.disabled)
 	}
@@ -55,13 +59,18 @@ func subscribeRoutes(e *echo.Echo, s *site) {
 	e.POST("/subscribe/confirm/:token", p.confirm)
 	e.GET("/subscribe/manage/:token", p.managePage)
 	e.POST("/subscribe/manage/:token", p.manage)
+	e.GET(subhook.ConfirmPath+"/:token", p.hookConfirmPage)
+	e.POST(subhook.ConfirmPath+"/:token", p.hookConfirm)
+	e.GET(subhook.ManagePath+"/:token", p.hookManagePage)
+	e.POST(subhook.ManagePath+"/:token", p.hookManage)
 	e.GET("/unsubscribe/:token", p.unsubscribePage)
 	e.POST("/unsubscribe/:token", p.unsubscribe)
 }
 
 func newSubscribePages(s *site) (*subscribePages, error) {
 	ps := pages{}
-	for _, name := range []string{"subscribe", "subscribe_sent", "subscribe_confirm", "subscribe_manage", "subscribe_unsubscribe", "subscribe_message"} {
+	for _, name := range []string{"subscribe", "subscribe_sent", "subscribe_confirm", "subscribe_manage", "subscribe_unsubscribe", "subscribe_message",
+		"subscribe_hook_sent", "subscribe_hook_confirm", "subscribe_hook_manage"} {
 		t, err := newTemplate(name, "templates/subscribe_layout.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("ui: parse %s: %w", name, err)

@@ -36,6 +36,13 @@ func subscriptionsOn() config.Subscriptions {
 
 func newSubFixture(t testing.TB, subs config.Subscriptions) *subFixture {
 	t.Helper()
+	return newSubFixtureWith(t, subs, func(*Deps) {})
+}
+
+// newSubFixtureWith is newSubFixture with tweak applied to the handler's
+// Deps (and their Config) before it is built.
+func newSubFixtureWith(t testing.TB, subs config.Subscriptions, tweak func(*Deps)) *subFixture {
+	t.Helper()
 	f := &subFixture{t: t, dbPath: filepath.Join(t.TempDir(), "ampel.db")}
 	st, err := store.Open(context.Background(), f.dbPath)
 	if err != nil {
@@ -47,8 +54,10 @@ func newSubFixture(t testing.TB, subs config.Subscriptions) *subFixture {
 	f.now.Store(&now)
 	cfg := testConfig(t)
 	cfg.Subscriptions = subs
-	f.h = New(Deps{Config: cfg, Engine: state.New(cfg), Store: st, Started: t0,
-		Now: func() time.Time { return *f.now.Load() }})
+	d := Deps{Config: cfg, Engine: state.New(cfg), Store: st, Started: t0,
+		Now: func() time.Time { return *f.now.Load() }}
+	tweak(&d)
+	f.h = New(d)
 	return f
 }
 

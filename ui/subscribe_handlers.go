@@ -7,6 +7,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/ampelstatus/ampel/pkg/i18n"
 	"github.com/ampelstatus/ampel/store"
 )
 
@@ -18,6 +19,18 @@ type subscribeView struct {
 	Lang    string
 	Groups  []componentGroup
 	Within  string
+	// Hook is the webhook and chat form; nil when those are off.
+	Hook *hookView
+}
+
+// hookView is the webhook and chat form: what was entered, what is wrong
+// with which field (ProblemText is the message, already translated).
+type hookView struct {
+	Kinds       []string
+	Kind, URL   string
+	Field       string
+	ProblemText string
+	Groups      []componentGroup
 }
 
 // sentView is the answer to every accepted subscription, whatever the
@@ -34,8 +47,19 @@ func (p *subscribePages) form(c echo.Context) error {
 }
 
 func (p *subscribePages) renderForm(c echo.Context, code int, lang string, f subscribeForm) error {
+	return p.renderBoth(c, code, lang, f, hookForm{})
+}
+
+// renderBoth shows the page's two forms, mail and hook, as entered.
+func (p *subscribePages) renderBoth(c echo.Context, code int, lang string, f subscribeForm, h hookForm) error {
 	v := subscribeView{Email: f.Email, Problem: f.Problem, CSRF: p.formToken(c), Lang: lang,
 		Groups: p.componentGroups(f.Components), Within: duration(lang, p.cfg.ConfirmWithin.D())}
+	if p.cfg.Webhooks {
+		v.Hook = &hookView{Kinds: store.HookKinds, Kind: h.Kind, URL: h.URL, Field: h.Field, Groups: p.componentGroups(h.Components)}
+		if h.Problem != "" {
+			v.Hook.ProblemText = i18n.T(lang, h.Problem, h.Args)
+		}
+	}
 	return p.render(c, code, lang, "subscribe", v)
 }
 

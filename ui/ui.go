@@ -70,6 +70,10 @@ type Deps struct {
 	// limit holds once, not once per node; otherwise each counts in
 	// this process's memory.
 	ClusterLimits bool
+	// HookResolver looks up the hosts of subscribers' webhook URLs at
+	// sign-up; nil is the system's. Tests point it at a DNS server of
+	// their own.
+	HookResolver *net.Resolver
 }
 
 // New returns the HTTP handler for everything Ampel serves.
