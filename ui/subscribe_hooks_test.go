@@ -149,7 +149,6 @@ func TestHookSignupRefusesNonPublicURLs(t *testing.T) {
 	}
 }
 
-
 var hookManageLink = regexp.MustCompile(`value="(https?://[^"]+` + subhook.ManagePath + `/[^"]+)"`)
 
 // TestHookSignupFlow: the form's checks, the answer that shows the secret
