@@ -1,8 +1,14 @@
 package safehttp
 
 import (
+	"context"
 	"net/netip"
+	"net/url"
+	"strings"
 	"testing"
+	"time"
+
+	"github.com/ampelstatus/ampel/pkg/safehttp/dnstest"
 )
 
 // FuzzCheck holds the classifier to its promises on any address: it never
@@ -47,6 +53,36 @@ func FuzzCheck(f *testing.F) {
 		}
 		if err := (Policy{}).Check(a); err != nil && err.(*BlockedError).Addr != a {
 			t.Fatalf("refusal names %s, not %s", err.(*BlockedError).Addr, a)
+		}
+	})
+}
+
+// FuzzCheckURL: whatever a stranger types, the sign-up check never panics,
+// and a URL it accepts is http or https with a host whose every address
+// (here from the test's own DNS server: no query leaves the machine) is
+// one Check allows.
+func FuzzCheckURL(f *testing.F) {
+	for _, s := range []string{"https://public.test/hook", "http://127.0.0.1:8080/", "http://loop.test/", "http://[::1]/",
+		"http://169.254.169.254/latest", "ftp://x/", "https://u:p@public.test/", "http://%zz/", "http://public.test:99999/", ""} {
+		f.Add(s)
+	}
+	zone := map[string]netip.Addr{"public.test.": netip.MustParseAddr("93.184.215.14"), "loop.test.": netip.MustParseAddr("127.0.0.1")}
+	res := dnstest.Start(f, zone)
+	f.Fuzz(func(t *testing.T, raw string) {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		if err := (Policy{}).CheckURL(ctx, res, raw); err != nil {
+			return
+		}
+		u, err := url.Parse(raw)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.User != nil {
+			t.Fatalf("accepted %q", raw)
+		}
+		if a, err := netip.ParseAddr(u.Hostname()); err == nil && (Policy{}).Check(a) != nil {
+			t.Fatalf("accepted %q at a refused address", raw)
+		}
+		if a, ok := zone[strings.ToLower(u.Hostname())+"."]; ok && (Policy{}).Check(a) != nil {
+			t.Fatalf("accepted %q, which resolves to %s", raw, a)
 		}
 	})
 }
