@@ -98,6 +98,14 @@ func (s *site) availabilityAPI(c echo.Context) error {
 		h.Set("Content-Disposition", `attachment; filename="availability-`+from+`-`+to+`.csv"`)
 	}
 	key := "api/" + q.Component + "/" + from + "/" + to + "/" + q.Format
+	// The printable report is a page in the reader's language; the JSON
+	// and the CSV are the same for everyone, in English.
+	l := english
+	if q.Format == "html" {
+		l = s.langOf(c)
+		key += l.key()
+		addVary(h, "Accept-Language")
+	}
 	return s.serveReport(c, key, contentType, func() ([]byte, error) {
 		body, err := s.reportBody(c.Request().Context(), q, now)
 		if err != nil {
@@ -107,7 +115,7 @@ func (s *site) availabilityAPI(c echo.Context) error {
 		case "csv":
 			return availabilityCSV(body)
 		case "html":
-			return s.availabilityPrint(body, q, now)
+			return s.availabilityPrint(c, l, body, q, now)
 		}
 		b, err := json.Marshal(body)
 		return append(b, '\n'), err

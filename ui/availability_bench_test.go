@@ -54,11 +54,11 @@ func benchAvailabilityReport(b *testing.B, s *site) {
 	var size int
 	b.ReportAllocs()
 	for b.Loop() {
-		v, err := s.availabilityView(ctx)
+		v, err := s.availabilityView(ctx, english)
 		if err != nil {
 			b.Fatal(err)
 		}
-		page, err := s.pages.render("availability", v)
+		page, err := s.pages.renderIn("availability", english, v)
 		if err != nil {
 			b.Fatal(err)
 		}

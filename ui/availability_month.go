@@ -63,21 +63,24 @@ func (s *site) availabilityMonth(c echo.Context) error {
 	slug, month := c.Param("slug"), c.Param("month")
 	comp := s.configComponent(slug)
 	if comp == nil {
-		return s.notFound(c, "There is no component “"+slug+"” on this page.")
+		return s.notFound(c, "notfound.component", "Slug", slug)
 	}
 	first, err := time.Parse("2006-01", month)
 	if err != nil {
-		return s.notFound(c, "“"+month+"” is not a month: months are written like 2026-03.")
+		return s.notFound(c, "notfound.month", "Month", month)
 	}
 	if y, m, _ := s.now().Date(); first.Year() < 2000 || first.After(time.Date(y, m, 1, 0, 0, 0, 0, time.UTC)) {
-		return s.notFound(c, "There is no report for "+month+" yet.")
+		return s.notFound(c, "notfound.no_report", "Month", month)
 	}
-	return s.serveReport(c, "availability/"+slug+"/"+month, echo.MIMETextHTMLCharsetUTF8, func() ([]byte, error) {
-		v, err := s.monthView(c.Request().Context(), comp, first)
+	l := s.langOf(c)
+	addVary(c.Response().Header(), "Accept-Language")
+	return s.serveReport(c, "availability/"+slug+"/"+month+l.key(), echo.MIMETextHTMLCharsetUTF8, func() ([]byte, error) {
+		v, err := s.monthView(c.Request().Context(), l, comp, first)
 		if err != nil {
 			return nil, err
 		}
-		return s.pages.render("availability_month", v)
+		v.Site = s.siteIn(c, l)
+		return s.pages.renderIn("availability_month", l, v)
 	})
 }
 
@@ -102,7 +105,7 @@ func (s *site) configComponent(slug string) *config.Component {
 	return nil
 }
 
-func (s *site) monthView(ctx context.Context, comp *config.Component, first time.Time) (monthView, error) {
+func (s *site) monthView(ctx context.Context, l loc, comp *config.Component, first time.Time) (monthView, error) {
 	now := s.now()
 	span := availability.Month(first.Year(), first.Month(), s.loc(), now)
 	reports, err := s.report(ctx, []availability.Span{span}, comp.Slug)
@@ -110,8 +113,8 @@ func (s *site) monthView(ctx context.Context, comp *config.Component, first time
 		return monthView{}, err
 	}
 	v := monthView{
-		Site: s.siteView(now), Slug: comp.Slug, Name: comp.Name, Month: monthLabel(span),
-		SLO: percentText(s.d.Config.ComponentSLO(comp)), Fig: figOf(reports[0].Spans[0]),
+		Site: s.siteView(now), Slug: comp.Slug, Name: comp.Name, Month: monthLabel(l, span),
+		SLO: percentText(l, s.d.Config.ComponentSLO(comp)), Fig: figOf(l, reports[0].Spans[0]),
 		Prev: "/availability/" + comp.Slug + "/" + first.AddDate(0, -1, 0).Format("2006-01"),
 	}
 	if next := first.AddDate(0, 1, 0); !availability.Month(next.Year(), next.Month(), s.loc(), now).From.After(now) {
@@ -126,25 +129,25 @@ func (s *site) monthView(ctx context.Context, comp *config.Component, first time
 	}
 	for _, o := range tl.Outages() {
 		ov := outageView{
-			From: o.From.In(s.loc()), To: o.To.In(s.loc()), Length: minutesText(o.To.Sub(o.From)),
-			Major: minutesText(o.Major), Partial: minutesText(o.Partial),
-			Downtime: minutesText(o.Bad(s.weight())), Ongoing: o.Ongoing,
+			From: o.From.In(s.loc()), To: o.To.In(s.loc()), Length: minutesText(l, o.To.Sub(o.From)),
+			Major: minutesText(l, o.Major), Partial: minutesText(l, o.Partial),
+			Downtime: minutesText(l, o.Bad(s.weight())), Ongoing: o.Ongoing,
 		}
 		for _, ch := range o.Causes {
-			ov.Causes = append(ov.Causes, s.causeOf(ch))
+			ov.Causes = append(ov.Causes, s.causeOf(l, ch))
 		}
-		if ov.Checks, err = s.checkCauses(ctx, comp, o); err != nil {
+		if ov.Checks, err = s.checkCauses(ctx, l, comp, o); err != nil {
 			return monthView{}, err
 		}
 		v.Outages = append(v.Outages, ov)
 	}
 	for _, x := range tl.Excluded() {
 		ev := excludedView{
-			From: x.From.In(s.loc()), To: x.To.In(s.loc()), Length: minutesText(x.To.Sub(x.From)),
-			Text: textOf(x.Level), Class: classOf(x.Level), Cause: x.Cause.Cause, Link: causeLink(x.Cause.Cause),
+			From: x.From.In(s.loc()), To: x.To.In(s.loc()), Length: minutesText(l, x.To.Sub(x.From)),
+			Text: l.Level(x.Level), Class: classOf(x.Level), Cause: x.Cause.Cause, Link: causeLink(x.Cause.Cause),
 		}
 		if !x.Known {
-			ev.Cause = "monitoring had not begun"
+			ev.Cause = l.T("avail.not_begun")
 		}
 		v.Excluded = append(v.Excluded, ev)
 	}
@@ -153,7 +156,7 @@ func (s *site) monthView(ctx context.Context, comp *config.Component, first time
 
 // checkCauses lists what the component's checks did during an outage:
 // the state each was in when it began, if bad, and their changes within.
-func (s *site) checkCauses(ctx context.Context, comp *config.Component, o availability.Outage) ([]causeView, error) {
+func (s *site) checkCauses(ctx context.Context, l loc, comp *config.Component, o availability.Outage) ([]causeView, error) {
 	var out []causeView
 	for _, chk := range comp.Checks {
 		before, ok, err := s.d.Store.ChangeBefore(ctx, status.Check, chk.Name, o.From.Add(time.Millisecond))
@@ -161,21 +164,21 @@ func (s *site) checkCauses(ctx context.Context, comp *config.Component, o availa
 			return nil, err
 		}
 		if ok && (before.To == status.Partial || before.To == status.Down) {
-			out = append(out, s.causeOf(before))
+			out = append(out, s.causeOf(l, before))
 		}
 		within, err := s.d.Store.Changes(ctx, status.Check, chk.Name, o.From.Add(time.Millisecond), o.To)
 		if err != nil {
 			return nil, err
 		}
 		for _, ch := range within {
-			out = append(out, s.causeOf(ch))
+			out = append(out, s.causeOf(l, ch))
 		}
 	}
 	return out, nil
 }
 
-func (s *site) causeOf(ch status.Change) causeView {
-	return causeView{At: ch.At.In(s.loc()), Text: textOf(ch.To), Class: classOf(ch.To), Subject: ch.Subject, Cause: ch.Cause, Link: causeLink(ch.Cause)}
+func (s *site) causeOf(l loc, ch status.Change) causeView {
+	return causeView{At: ch.At.In(s.loc()), Text: l.Level(ch.To), Class: classOf(ch.To), Subject: ch.Subject, Cause: ch.Cause, Link: causeLink(ch.Cause)}
 }
 
 // causeLink is the page of the incident or maintenance a change's cause

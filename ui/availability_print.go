@@ -3,8 +3,11 @@ package ui
 import (
 	"net/url"
 	"strconv"
-	"strings"
 	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/ampelstatus/ampel/pkg/i18n"
 )
 
 // printView is the printable report (format=html): the API's figures as
@@ -33,10 +36,10 @@ type printRow struct {
 	Total                                         bool
 }
 
-func (s *site) availabilityPrint(body reportJSON, q reportQuery, now time.Time) ([]byte, error) {
+func (s *site) availabilityPrint(c echo.Context, l loc, body reportJSON, q reportQuery, now time.Time) ([]byte, error) {
 	v := printView{
-		Site: s.siteView(now), From: body.From, To: body.To, Zone: body.TimeZone,
-		Weight: strconv.FormatFloat(body.PartialWeight, 'f', -1, 64), Generated: now,
+		Site: s.siteIn(c, l), From: dateText(l, body.From), To: dateText(l, body.To), Zone: body.TimeZone,
+		Weight: l.decimal(strconv.FormatFloat(body.PartialWeight, 'f', -1, 64)), Generated: now,
 	}
 	csv := url.Values{"from": {body.From}, "to": {body.To}, "format": {"csv"}}
 	if q.Component != "" {
@@ -44,34 +47,53 @@ func (s *site) availabilityPrint(body reportJSON, q reportQuery, now time.Time) 
 	}
 	v.CSV = "/api/v1/availability?" + csv.Encode()
 	for _, comp := range body.Components {
-		pc := printComponent{ID: comp.ID, Name: comp.Name, SLO: percentText(comp.SLO)}
+		pc := printComponent{ID: comp.ID, Name: comp.Name, SLO: percentText(l, comp.SLO)}
 		for _, m := range comp.Months {
-			pc.Rows = append(pc.Rows, printRowOf(m, m.Month))
+			pc.Rows = append(pc.Rows, printRowOf(l, m, monthText(l, m.Month)))
 		}
-		total := printRowOf(comp.Total, "Whole period")
+		total := printRowOf(l, comp.Total, l.T("avail.whole_period"))
 		total.Total = true
 		pc.Rows = append(pc.Rows, total)
 		v.Components = append(v.Components, pc)
 	}
-	return s.pages.render("availability_print", v)
+	return s.pages.renderIn("availability_print", l, v)
 }
 
-func printRowOf(f figuresJSON, label string) printRow {
-	mins := func(sec float64) string { return minutesText(time.Duration(sec * float64(time.Second))) }
+// dateText writes a report's "2026-11-01" as the reader's language does.
+func dateText(l loc, day string) string {
+	t, err := time.Parse(time.DateOnly, day)
+	if err != nil {
+		return day
+	}
+	return i18n.Date(l.Lang, t)
+}
+
+// monthText writes a report's month "2026-11" as the reader's language
+// does ("November 2026", "noviembre de 2026").
+func monthText(l loc, month string) string {
+	t, err := time.Parse("2006-01", month)
+	if err != nil {
+		return month
+	}
+	return i18n.MonthYear(l.Lang, t)
+}
+
+func printRowOf(l loc, f figuresJSON, label string) printRow {
+	mins := func(sec float64) string { return minutesText(l, time.Duration(sec*float64(time.Second))) }
 	r := printRow{
-		Month: label, Pct: "no data", Met: "–", Class: "a-none",
+		Month: label, Pct: l.T("avail.no_data"), Met: "–", Class: "a-none",
 		Major: mins(f.MajorSeconds), Partial: mins(f.PartialSeconds), Downtime: mins(f.DowntimeSeconds),
 		Maintenance: mins(f.MaintenanceSeconds), NoData: mins(f.NoDataSeconds), Credit: "–",
 	}
 	if f.Availability != nil {
-		r.Pct = strconv.FormatFloat(*f.Availability, 'f', 4, 64) + "%"
-		r.Met, r.Class = strings.ReplaceAll(f.SLOStatus, "_", " "), "a-missed"
+		r.Pct = l.Pct(*f.Availability, 4)
+		r.Met, r.Class = l.T("verdict."+f.SLOStatus), "a-missed"
 		if f.SLOMet {
 			r.Class = "a-met"
 		}
 	}
 	if f.CreditPercent > 0 {
-		r.Credit = percentText(f.CreditPercent)
+		r.Credit = percentText(l, f.CreditPercent)
 	}
 	return r
 }

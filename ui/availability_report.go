@@ -7,6 +7,7 @@ import (
 
 	"github.com/ampelstatus/ampel/pkg/availability"
 	"github.com/ampelstatus/ampel/pkg/config"
+	"github.com/ampelstatus/ampel/pkg/i18n"
 	"github.com/ampelstatus/ampel/pkg/status"
 	"github.com/ampelstatus/ampel/store"
 )
@@ -193,11 +194,12 @@ func (s *site) window(ctx context.Context, span availability.Span, by monthSums)
 	return out, nil
 }
 
-// monthLabel names a span's month: "November 2026".
-func monthLabel(sp availability.Span) string {
+// monthLabel names a span's month: "November 2026", "November 2026",
+// "noviembre de 2026".
+func monthLabel(l loc, sp availability.Span) string {
 	t, err := time.Parse(time.DateOnly, sp.FirstDay)
 	if err != nil {
 		return sp.FirstDay
 	}
-	return t.Format("January 2006")
+	return i18n.MonthYear(l.Lang, t)
 }

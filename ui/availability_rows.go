@@ -11,14 +11,14 @@ import (
 // template because html/template's per-action escaping made up most of
 // the time to render a page of 1,000 components × 13 months (65,000
 // actions); every value is escaped with html.EscapeString.
-func cellsHTML(cells []monthCell) template.HTML {
+func cellsHTML(l loc, cells []monthCell) template.HTML {
 	var b strings.Builder
 	b.Grow(len(cells) * 80)
 	for _, c := range cells {
 		b.WriteString(`<td class="`)
 		b.WriteString(html.EscapeString(c.Class))
 		b.WriteString(`"><a href="`)
-		b.WriteString(html.EscapeString(c.Link))
+		b.WriteString(html.EscapeString(l.href(c.Link)))
 		b.WriteString(`">`)
 		b.WriteString(html.EscapeString(c.Pct))
 		b.WriteString(`</a>`)
@@ -29,7 +29,7 @@ func cellsHTML(cells []monthCell) template.HTML {
 			b.WriteString(`</span>`)
 		}
 		if c.Credit != "" {
-			b.WriteString(` <span class="credit">credit `)
+			b.WriteString(` <span class="credit">`)
 			b.WriteString(html.EscapeString(c.Credit))
 			b.WriteString(`</span>`)
 		}
@@ -39,7 +39,7 @@ func cellsHTML(cells []monthCell) template.HTML {
 }
 
 // thisRowHTML writes a component's row of the this-month table.
-func thisRowHTML(c availCompView) template.HTML {
+func thisRowHTML(l loc, c availCompView) template.HTML {
 	var b strings.Builder
 	b.Grow(600)
 	esc := func(s string) { b.WriteString(html.EscapeString(s)) }
@@ -55,7 +55,7 @@ func thisRowHTML(c availCompView) template.HTML {
 		b.WriteString("</td>")
 	}
 	b.WriteString(`<tr><th scope="row"><a href="`)
-	esc(c.Months[0].Link)
+	esc(l.href(c.Months[0].Link))
 	b.WriteString(`">`)
 	esc(c.Name)
 	b.WriteString("</a></th>")

@@ -309,7 +309,7 @@ func TestMissedOnlyOnceTheBudgetIsSpent(t *testing.T) {
 // for a finished month, or with the budget overspent, are missed.
 func TestBelowSoFarWhileTheBudgetLasts(t *testing.T) {
 	running := availability.Figures{Known: true, Availability: 0.9985, SLO: 99.9, Running: true, BudgetLeft: 5 * time.Minute}
-	if v, c := figOf(running), cellOf(running); v.Verdict != "below so far" || c.Missed != "below SLO so far" || c.Class != "a-missed" {
+	if v, c := figOf(english, running), cellOf(english, running); v.Verdict != "below so far" || c.Missed != "below SLO so far" || c.Class != "a-missed" {
 		t.Errorf("running with budget left: verdict %q, cell %q", v.Verdict, c.Missed)
 	}
 	overspent := running
@@ -317,16 +317,16 @@ func TestBelowSoFarWhileTheBudgetLasts(t *testing.T) {
 	finished := running
 	finished.Running = false
 	for name, f := range map[string]availability.Figures{"overspent": overspent, "finished": finished} {
-		if v, c := figOf(f), cellOf(f); v.Verdict != "missed" || c.Missed != "SLO missed" {
+		if v, c := figOf(english, f), cellOf(english, f); v.Verdict != "missed" || c.Missed != "SLO missed" {
 			t.Errorf("%s: verdict %q, cell %q", name, v.Verdict, c.Missed)
 		}
 	}
 	met := running
 	met.Met, met.Availability = true, 0.9995
-	if v, c := figOf(met), cellOf(met); v.Verdict != "met" || c.Missed != "" {
+	if v, c := figOf(english, met), cellOf(english, met); v.Verdict != "met" || c.Missed != "" {
 		t.Errorf("met: verdict %q, cell %q", v.Verdict, c.Missed)
 	}
-	if v, c := figOf(availability.Figures{}), cellOf(availability.Figures{}); v.Verdict != "" || c.Missed != "" {
+	if v, c := figOf(english, availability.Figures{}), cellOf(english, availability.Figures{}); v.Verdict != "" || c.Missed != "" {
 		t.Errorf("no data: verdict %q, cell %q", v.Verdict, c.Missed)
 	}
 }

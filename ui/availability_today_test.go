@@ -73,7 +73,7 @@ func TestTodayIncludesTheOpenInterval(t *testing.T) {
 	if fig.MajorSeconds != 300 || fig.NoDataSeconds != 0 || fig.Availability == nil {
 		t.Fatalf("API today: major %v s, no data %v s, availability %v; want 300 s of outage and no gap", fig.MajorSeconds, fig.NoDataSeconds, fig.Availability)
 	}
-	want := "Nov 23, 2026: " + pct(*fig.Availability/100) + " uptime, major outage 5 min"
+	want := "Nov 23, 2026: " + pct(english, *fig.Availability/100) + " uptime, major outage 5 min"
 	contains(t, "component page", getBody(t, h, "/components/api"), want)
 }
 

@@ -52,12 +52,12 @@ type monthCell struct {
 	Missed string
 }
 
-func cellOf(f availability.Figures) monthCell {
+func cellOf(l loc, f availability.Figures) monthCell {
 	c := monthCell{}
-	c.Pct, c.Class = pctClass(f.Availability, f.Known, f.Met)
-	c.Missed = missedWords(f.Known && !f.Met, f.Recoverable())
+	c.Pct, c.Class = pctClass(l, f.Availability, f.Known, f.Met)
+	c.Missed = missedWords(l, f.Known && !f.Met, f.Recoverable())
 	if f.Known && f.Credit > 0 {
-		c.Credit = percentText(f.Credit)
+		c.Credit = l.T("avail.credit", "Pct", percentText(l, f.Credit))
 	}
 	return c
 }
@@ -86,28 +86,28 @@ type figView struct {
 	Credit      string
 }
 
-func figOf(f availability.Figures) figView {
+func figOf(l loc, f availability.Figures) figView {
 	v := figView{
 		Known: f.Known, Met: f.Met,
-		Major: minutesText(f.Major), Partial: minutesText(f.Partial),
-		Maintenance: minutesText(f.Maintenance), NoData: minutesText(f.NoData),
-		Downtime: minutesText(f.Bad), Budget: minutesText(f.Budget),
-		BudgetLeft: minutesText(f.BudgetLeft), BudgetPct: "–", Burn: "–", Credit: "–",
+		Major: minutesText(l, f.Major), Partial: minutesText(l, f.Partial),
+		Maintenance: minutesText(l, f.Maintenance), NoData: minutesText(l, f.NoData),
+		Downtime: minutesText(l, f.Bad), Budget: minutesText(l, f.Budget),
+		BudgetLeft: minutesText(l, f.BudgetLeft), BudgetPct: "–", Burn: "–", Credit: "–",
 	}
-	v.Pct, v.Class = pctClass(f.Availability, f.Known, f.Met)
+	v.Pct, v.Class = pctClass(l, f.Availability, f.Known, f.Met)
 	if f.Known {
-		v.Verdict = strings.ReplaceAll(verdictOf(f), "_", " ")
-		v.Burn = strconv.FormatFloat(f.Burn, 'f', 2, 64) + "×"
+		v.Verdict = l.T("verdict." + verdictOf(f))
+		v.Burn = l.Num(f.Burn, 2) + "×"
 		if f.Credit > 0 {
-			v.Credit = percentText(f.Credit)
+			v.Credit = percentText(l, f.Credit)
 		}
 	}
 	if f.Budget > 0 {
-		v.BudgetPct = strconv.FormatFloat(math.Floor(f.BudgetLeftShare*1000)/10, 'f', 1, 64) + "%"
+		v.BudgetPct = l.Pct(math.Floor(f.BudgetLeftShare*1000)/10, 1)
 	}
-	v.BudgetText = v.BudgetLeft + " of " + v.Budget + " (" + v.BudgetPct + ")"
+	v.BudgetText = l.T("avail.budget_left", "Left", v.BudgetLeft, "Budget", v.Budget, "Pct", v.BudgetPct)
 	if f.BudgetLeft < 0 {
-		v.BudgetText = "none: " + minutesText(-f.BudgetLeft) + " over " + v.Budget
+		v.BudgetText = l.T("avail.budget_over", "Over", minutesText(l, -f.BudgetLeft), "Budget", v.Budget)
 	}
 	switch {
 	case f.BudgetLeft < 0:
@@ -138,48 +138,50 @@ func verdictOf(f availability.Figures) string {
 // missedWords says that an SLO was missed, in words as well as colour,
 // or that a month still running is below it so far but can still end
 // met ("" when not below).
-func missedWords(below, recoverable bool) string {
+func missedWords(l loc, below, recoverable bool) string {
 	switch {
 	case !below:
 		return ""
 	case recoverable:
-		return "below SLO so far"
+		return l.T("avail.below_slo_so_far")
 	}
-	return "SLO missed"
+	return l.T("avail.slo_missed")
 }
 
 // pctClass is an availability in percent and the class that colours it:
 // whether it met its target, or "no data" when unknown.
-func pctClass(availability float64, known, met bool) (pct, class string) {
+func pctClass(l loc, availability float64, known, met bool) (pct, class string) {
 	switch {
 	case !known:
-		return "no data", "a-none"
+		return l.T("avail.no_data"), "a-none"
 	case met:
-		return pct3(availability), "a-met"
+		return pct3(l, availability), "a-met"
 	}
-	return pct3(availability), "a-missed"
+	return pct3(l, availability), "a-missed"
 }
 
 // pct3 formats a share as a percentage with three decimals, rounding
 // down: 99.9999 % is shown as 99.999 %, never as 100.000 %.
-func pct3(u float64) string {
-	return strconv.FormatFloat(math.Floor(u*100000+1e-7)/1000, 'f', 3, 64) + "%"
+func pct3(l loc, u float64) string {
+	return l.Pct(math.Floor(u*100000+1e-7)/1000, 3)
 }
 
 // minutesText is a duration in minutes with one decimal, "0 min" for
 // none and "< 0.1 min" for a few seconds, so no time reads as none.
-func minutesText(d time.Duration) string {
+func minutesText(l loc, d time.Duration) string {
 	switch {
 	case d == 0:
 		return "0 min"
 	case d > 0 && d < 6*time.Second:
-		return "< 0.1 min"
+		return "< " + l.Num(0.1, 1) + " min"
 	case d < 0 && d > -6*time.Second:
-		return "> −0.1 min"
+		return "> −" + l.Num(0.1, 1) + " min"
 	}
-	return strconv.FormatFloat(d.Minutes(), 'f', 1, 64) + " min"
+	return l.Num(d.Minutes(), 1) + " min"
 }
 
 // percentText writes a configured percentage (an SLO, a credit) without
-// padding: "99.9%", "10%".
-func percentText(p float64) string { return strconv.FormatFloat(p, 'f', -1, 64) + "%" }
+// padding: "99.9%", "10%" ("99,9 %" in German).
+func percentText(l loc, p float64) string {
+	return l.decimal(strconv.FormatFloat(p, 'f', -1, 64)) + strings.TrimPrefix(l.Pct(0, 0), "0")
+}

@@ -52,7 +52,7 @@ func (s *site) badge(c echo.Context) error {
 			u, ok := availability.Period(hist[slug], s.weight())
 			value, color = "no data", badgeColor[status.NoData]
 			if ok {
-				value, color = pct(u), uptimeColor(u)
+				value, color = pct(english, u), uptimeColor(u) // badges are English, as shields are
 			}
 		}
 		return badgeSVG(comp.Name, value, color)

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/ampelstatus/ampel/pkg/availability"
+	"github.com/ampelstatus/ampel/pkg/i18n"
 	"github.com/ampelstatus/ampel/pkg/status"
 )
 
@@ -49,11 +50,11 @@ type dayView struct {
 // barOf builds the bar of a component's days. Today is as of the last
 // rollup (at most a minute old); before its first rollup, a component
 // already observed shows its current level there.
-func barOf(slug, name string, days []availability.Day, now status.Level) barView {
-	bar := barView{Width: len(days)*cellPitch - (cellPitch - cellWidth), Link: "/components/" + slug + "#days"}
+func barOf(l loc, slug, name string, days []availability.Day, now status.Level) barView {
+	bar := barView{Width: len(days)*cellPitch - (cellPitch - cellWidth), Link: l.href("/components/" + slug + "#days")}
 	n := len(days)
 	if n == 0 {
-		bar.Label = name + ": no days to show yet"
+		bar.Label = l.T("bar.label_empty", "Name", name)
 		return bar
 	}
 	bar.End = days[n-1].Date.Format("2006-01-02")
@@ -66,7 +67,7 @@ func barOf(slug, name string, days []availability.Day, now status.Level) barView
 	}
 	bar.Paths = runPaths(classes[:n-1])
 	bar.Today = barPath{Class: classes[n-1], D: "M" + strconv.Itoa((n-1)*cellPitch) + " 17h" + strconv.Itoa(cellWidth)}
-	bar.Label = barLabel(name, n, classes)
+	bar.Label = barLabel(l, name, n, classes)
 	return bar
 }
 
@@ -99,7 +100,7 @@ func runPaths(classes []string) []barPath {
 
 // barLabel sums a bar up for a screen reader, which cannot see colours:
 // how many days had an outage or maintenance, and where the detail is.
-func barLabel(name string, n int, classes []string) string {
+func barLabel(l loc, name string, n int, classes []string) string {
 	var outage, maint int
 	for _, c := range classes {
 		switch c {
@@ -109,31 +110,27 @@ func barLabel(name string, n int, classes []string) string {
 			maint++
 		}
 	}
-	s := fmt.Sprintf("%s, last %d days: ", name, n)
-	switch outage {
-	case 0:
-		s += "no outages"
-	case 1:
-		s += "an outage on 1 day"
-	default:
-		s += fmt.Sprintf("outages on %d days", outage)
+	outages := l.T("bar.no_outages")
+	if outage > 0 {
+		outages = l.Count("bar.label_outages", outage)
 	}
+	s := l.T("bar.label", "Name", name, "Days", n, "Outages", outages)
 	if maint > 0 {
-		s += ", maintenance on " + plural(maint, "day")
+		s += ", " + l.Count("bar.label_maint", maint)
 	}
-	return s + ". Daily record"
+	return s + ". " + l.T("bar.daily_record")
 }
 
 // daysOf is a component's daily record, newest day first, each with the
 // detail its bar cell stands for.
-func daysOf(days []availability.Day, w float64, now status.Level) []dayView {
+func daysOf(l loc, days []availability.Day, w float64, now status.Level) []dayView {
 	out := make([]dayView, 0, len(days))
 	for i := len(days) - 1; i >= 0; i-- {
 		d := days[i]
-		v := dayView{ID: "day-" + d.Date.Format("2006-01-02"), Class: dayClass(d), Text: dayTitle(d, w)}
+		v := dayView{ID: "day-" + d.Date.Format("2006-01-02"), Class: dayClass(d), Text: dayTitle(l, d, w)}
 		if i == len(days)-1 && !d.Data && now != status.NoData {
 			v.Class = liveDayClass[now]
-			v.Text = d.Date.Format("Jan 2, 2006") + ": monitoring began today; now " + strings.ToLower(textOf(now))
+			v.Text = l.T("bar.began_today", "Date", i18n.DateShort(l.Lang, d.Date), "Level", l.Level(now))
 		}
 		out = append(out, v)
 	}
@@ -169,27 +166,27 @@ func dayClass(d availability.Day) string {
 	return "d-high"
 }
 
-func dayTitle(d availability.Day, w float64) string {
-	date := d.Date.Format("Jan 2, 2006")
+func dayTitle(l loc, d availability.Day, w float64) string {
+	date := i18n.DateShort(l.Lang, d.Date)
 	u, ok := d.Uptime(w)
 	if !ok {
 		if d.Maintenance > 0 {
-			return fmt.Sprintf("%s: maintenance %s, no data otherwise", date, minutes(d.Maintenance))
+			return l.T("bar.maint_no_data", "Date", date, "Maintenance", minutes(d.Maintenance))
 		}
-		return date + ": no data"
+		return l.T("bar.no_data", "Date", date)
 	}
-	s := fmt.Sprintf("%s: %s uptime", date, pct(u))
+	parts := []string{l.T("bar.uptime", "Date", date, "Pct", pct(l, u))}
 	if d.Partial > 0 {
-		s += ", partial outage " + minutes(d.Partial)
+		parts = append(parts, l.T("bar.partial", "Minutes", minutes(d.Partial)))
 	}
 	if d.Major > 0 {
-		s += ", major outage " + minutes(d.Major)
+		parts = append(parts, l.T("bar.major", "Minutes", minutes(d.Major)))
 	}
 	if d.Maintenance > 0 {
-		s += ", maintenance " + minutes(d.Maintenance)
+		parts = append(parts, l.T("bar.maintenance", "Minutes", minutes(d.Maintenance)))
 	}
 	if d.Partial == 0 && d.Major == 0 {
-		s += ", no outage"
+		parts = append(parts, l.T("bar.no_outage"))
 	}
-	return s
+	return strings.Join(parts, ", ")
 }

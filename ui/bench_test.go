@@ -32,11 +32,11 @@ func BenchmarkHomeRender(b *testing.B) {
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {
-		v, err := s.homeView(ctx)
+		v, err := s.homeView(ctx, english, s.siteView(t0))
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, err := s.pages.render("home", v); err != nil {
+		if _, err := s.pages.renderIn("home", english, v); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"fmt"
 	"math"
 	"sort"
 	"strconv"
@@ -54,7 +53,7 @@ type hourPoint struct {
 
 // latencyChart folds hourly rows of a component's checks into a chart of
 // the hours in [from, to).
-func latencyChart(title string, rows []store.LatencyHour, from, to time.Time) chartView {
+func latencyChart(l loc, title string, rows []store.LatencyHour, from, to time.Time) chartView {
 	n := int(to.Sub(from) / time.Hour)
 	points := make([]hourPoint, n)
 	for _, r := range rows {
@@ -70,7 +69,7 @@ func latencyChart(title string, rows []store.LatencyHour, from, to time.Time) ch
 	}
 	c := chartView{Title: title, Width: chartW, Height: chartH, From: from, To: to,
 		Keys:      []chartLine{{Class: "p50", Text: "p50"}, {Class: "p95", Text: "p95"}},
-		EmptyText: "No response times in this period yet: each hour's figures appear once the hour is over."}
+		EmptyText: l.T("chart.latency_empty")}
 	p50, p95 := gaps(n), gaps(n)
 	var p50s []float64
 	for i, p := range points {
@@ -82,14 +81,14 @@ func latencyChart(title string, rows []store.LatencyHour, from, to time.Time) ch
 	top := maxP95(points)
 	if top == 0 {
 		c.Empty = true
-		c.Summary = title + ": no response times recorded"
+		c.Summary = l.T("chart.latency_none", "Title", title)
 		return c
 	}
 	hi := niceCeil(top * 1.15) // headroom above the slowest hour
-	c.YMax, c.YMid = msLabel(hi), msLabel(hi/2)
+	c.YMax, c.YMid = msLabel(l, hi), msLabel(l, hi/2)
 	c.Lines = []chartLine{{Class: "p95", Points: polylines(p95, 0, hi)}, {Class: "p50", Points: polylines(p50, 0, hi)}}
 	sort.Float64s(p50s)
-	c.Summary = fmt.Sprintf("%s: typical response time %s, slowest hour's p95 %s", title, msLabel(p50s[len(p50s)/2]), msLabel(top))
+	c.Summary = l.T("chart.latency_summary", "Title", title, "Typical", msLabel(l, p50s[len(p50s)/2]), "Slowest", msLabel(l, top))
 	return c
 }
 
@@ -149,12 +148,12 @@ func niceCeil(v float64) float64 {
 	return 10 * p
 }
 
-func msLabel(v float64) string {
+func msLabel(l loc, v float64) string {
 	if v >= 1000 {
-		return strconv.FormatFloat(math.Round(v/10)/100, 'f', -1, 64) + " s"
+		return l.decimal(strconv.FormatFloat(math.Round(v/10)/100, 'f', -1, 64)) + " s"
 	}
 	if v < 10 {
-		return strconv.FormatFloat(v, 'f', 1, 64) + " ms"
+		return l.decimal(strconv.FormatFloat(v, 'f', 1, 64)) + " ms"
 	}
-	return strconv.FormatFloat(math.Round(v), 'f', -1, 64) + " ms"
+	return l.decimal(strconv.FormatFloat(math.Round(v), 'f', -1, 64)) + " ms"
 }

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"time"
 
@@ -79,50 +78,48 @@ func (s *site) component(c echo.Context) error {
 	slug := c.Param("slug")
 	comp, ok := s.d.Engine.Component(slug)
 	if !ok {
-		return s.notFound(c, "There is no component “"+slug+"” on this page.")
+		return s.notFound(c, "notfound.component", "Slug", slug)
 	}
-	return s.serve(c, "component/"+slug, echo.MIMETextHTMLCharsetUTF8, pageCacheControl, func() ([]byte, error) {
-		v, err := s.componentView(c.Request().Context(), comp)
+	return s.page(c, "component/"+slug, func(l loc) ([]byte, error) {
+		v, err := s.componentView(c.Request().Context(), l, comp)
 		if err != nil {
 			return nil, err
 		}
-		return s.pages.render("component", v)
+		v.Site = s.siteIn(c, l)
+		return s.pages.renderIn("component", l, v)
 	})
 }
 
-func (s *site) componentView(ctx context.Context, comp state.Component) (componentView, error) {
+func (s *site) componentView(ctx context.Context, l loc, comp state.Component) (componentView, error) {
 	now := s.now()
 	hist, err := s.history(ctx, now)
 	if err != nil {
 		return componentView{}, err
 	}
 	v := componentView{
-		Site: s.siteView(now), Row: rowOf(comp, hist[comp.Slug], s.weight()), Group: comp.Group, Updated: s.updated(),
+		Site: s.siteView(now), Row: rowOf(l, comp, hist[comp.Slug], s.weight()), Group: comp.Group, Updated: s.updated(),
 	}
 	v.Row.Since = v.Row.Since.In(s.loc())
-	v.Days = daysOf(hist[comp.Slug], s.weight(), comp.Level)
+	v.Days = daysOf(l, hist[comp.Slug], s.weight(), comp.Level)
 	for _, chk := range comp.Checks {
-		cv := checkView{Name: chk.Name, Text: textOf(chk.Level), Class: classOf(chk.Level)}
+		cv := checkView{Name: chk.Name, Text: l.Level(chk.Level), Class: classOf(chk.Level)}
 		fresh := 0
 		for _, z := range chk.Zones {
-			cv.Zones = append(cv.Zones, s.zoneView(z))
+			cv.Zones = append(cv.Zones, s.zoneView(l, z))
 			if z.Fresh {
 				fresh++
 			}
 		}
-		cv.Reporting = fmt.Sprintf("%d of %d zones reporting", fresh, len(chk.Zones))
-		if len(chk.Zones) == 1 {
-			cv.Reporting = fmt.Sprintf("%d of 1 zone reporting", fresh)
-		}
+		cv.Reporting = l.T("component.reporting", "Fresh", fresh, "Count", len(chk.Zones))
 		v.Checks = append(v.Checks, cv)
 	}
-	if v.Charts, err = s.charts(ctx, comp, now); err != nil {
+	if v.Charts, err = s.charts(ctx, l, comp, now); err != nil {
 		return componentView{}, err
 	}
-	if v.Metrics, err = s.metrics(ctx, comp, now); err != nil {
+	if v.Metrics, err = s.metrics(ctx, l, comp, now); err != nil {
 		return componentView{}, err
 	}
-	if v.Changes, err = s.changes(ctx, comp.Slug, now); err != nil {
+	if v.Changes, err = s.changes(ctx, l, comp.Slug, now); err != nil {
 		return componentView{}, err
 	}
 	if len(v.Changes) > shownChanges {
@@ -132,7 +129,7 @@ func (s *site) componentView(ctx context.Context, comp state.Component) (compone
 }
 
 // charts draws the last 24 hours and 7 days of the component's checks.
-func (s *site) charts(ctx context.Context, comp state.Component, now time.Time) ([]chartView, error) {
+func (s *site) charts(ctx context.Context, l loc, comp state.Component, now time.Time) ([]chartView, error) {
 	end := now.Truncate(time.Hour).Add(time.Hour)
 	week := end.Add(-7 * 24 * time.Hour)
 	var rows []store.LatencyHour
@@ -147,13 +144,13 @@ func (s *site) charts(ctx context.Context, comp state.Component, now time.Time) 
 	}
 	day := end.Add(-24 * time.Hour)
 	return []chartView{
-		latencyChart("Last 24 hours", rows, day, end),
-		latencyChart("Last 7 days", rows, week, end),
+		latencyChart(l, l.T("chart.last_24h"), rows, day, end),
+		latencyChart(l, l.T("chart.last_7d"), rows, week, end),
 	}, nil
 }
 
 // changes lists the component's newest state changes, newest first.
-func (s *site) changes(ctx context.Context, slug string, now time.Time) ([]changeView, error) {
+func (s *site) changes(ctx context.Context, l loc, slug string, now time.Time) ([]changeView, error) {
 	if s.d.Store == nil {
 		return nil, nil
 	}
@@ -168,26 +165,26 @@ func (s *site) changes(ctx context.Context, slug string, now time.Time) ([]chang
 	out := make([]changeView, 0, len(all))
 	for _, ch := range all {
 		out = append(out, changeView{
-			At: ch.At.In(s.loc()), FromText: textOf(ch.From), From: classOf(ch.From),
-			ToText: textOf(ch.To), ToClass: classOf(ch.To), Cause: ch.Cause,
+			At: ch.At.In(s.loc()), FromText: l.Level(ch.From), From: classOf(ch.From),
+			ToText: l.Level(ch.To), ToClass: classOf(ch.To), Cause: ch.Cause,
 		})
 	}
 	return out, nil
 }
 
-func (s *site) zoneView(z state.Zone) zoneView {
+func (s *site) zoneView(l loc, z state.Zone) zoneView {
 	v := zoneView{
-		Zone: z.Zone, Text: textOf(z.Level), Class: classOf(z.Level), Stale: z.Stale,
+		Zone: z.Zone, Text: l.Level(z.Level), Class: classOf(z.Level), Stale: z.Stale,
 		Since: z.Since.In(s.loc()), LastAt: z.Last.Start.In(s.loc()),
 	}
 	if z.Level != status.Up {
 		v.Reason = z.Last.Reason
 	}
 	if z.Stale {
-		v.Text, v.Reason = "No recent results", "this region's probes have gone quiet; it counts toward no status"
+		v.Text, v.Reason = l.T("component.stale"), l.T("component.stale_reason")
 	}
 	for i, p := range z.Pods {
-		v.Pods = append(v.Pods, podView{N: i + 1, Text: textOf(p.Outcome), Class: classOf(p.Outcome), Reason: p.Reason})
+		v.Pods = append(v.Pods, podView{N: i + 1, Text: l.Level(p.Outcome), Class: classOf(p.Outcome), Reason: p.Reason})
 		if p.Outcome == status.Up || p.Outcome == status.Degraded {
 			v.Healthy++
 		}

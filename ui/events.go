@@ -14,6 +14,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/ampelstatus/ampel/pkg/i18n"
 	"github.com/ampelstatus/ampel/pkg/live"
 	"github.com/ampelstatus/ampel/pkg/state"
 	"github.com/ampelstatus/ampel/pkg/status"
@@ -40,6 +41,9 @@ type liveItem struct {
 	ID    string `json:"id"`
 	Level string `json:"level"`
 	Text  string `json:"text"`
+	// Texts is Text in the other shipped languages, by language: the
+	// script shows the one of the page's <html lang>.
+	Texts map[string]string `json:"texts,omitempty"`
 }
 
 // Feed turns ingest's state changes into page updates: it versions the
@@ -129,16 +133,17 @@ func (f *Feed) resume(id string) (uint64, bool) {
 func stateEventOf(comps []state.Component, at time.Time) stateEvent {
 	ov := overallOf(comps)
 	ev := stateEvent{
-		Banner:  liveItem{ID: "banner", Level: classOf(ov.Level), Text: ov.Description},
+		Banner:  liveItem{ID: "banner", Level: classOf(ov.Level), Text: ov.Description, Texts: translated(func(l loc) string { return l.T("overall." + ov.key()) })},
 		Updated: at.UTC().Format(time.RFC3339),
 	}
-	for _, g := range groupsOf(comps, nil, 0) {
+	for _, g := range groupsOf(english, comps, nil, 0) {
 		if g.Grouped {
-			ev.Groups = append(ev.Groups, liveItem{ID: g.ID, Level: g.Class, Text: g.Text})
+			lv := groupLevel(comps, g.Name)
+			ev.Groups = append(ev.Groups, liveItem{ID: g.ID, Level: g.Class, Text: g.Text, Texts: translated(func(l loc) string { return l.Level(lv) })})
 		}
 	}
 	for _, c := range comps {
-		ev.Components = append(ev.Components, liveItem{ID: c.Slug, Level: classOf(c.Level), Text: textOf(c.Level)})
+		ev.Components = append(ev.Components, liveItem{ID: c.Slug, Level: classOf(c.Level), Text: textOf(c.Level), Texts: translated(func(l loc) string { return l.Level(c.Level) })})
 	}
 	return ev
 }
@@ -234,4 +239,24 @@ func write(rc *http.ResponseController, w io.Writer, msg string) error {
 		return err
 	}
 	return rc.Flush()
+}
+
+// translated is a text in each shipped language but English.
+func translated(text func(l loc) string) map[string]string {
+	out := make(map[string]string, len(i18n.Languages)-1)
+	for _, lang := range i18n.Languages[1:] {
+		out[lang] = text(loc{Lang: lang})
+	}
+	return out
+}
+
+// groupLevel is the worst level of a group's components.
+func groupLevel(comps []state.Component, group string) status.Level {
+	lv := status.NoData
+	for _, c := range comps {
+		if c.Group == group {
+			lv = status.Worst(lv, c.Level)
+		}
+	}
+	return lv
 }

@@ -106,13 +106,13 @@ func TestEvents(t *testing.T) {
 	f.in.Handle(result("api-health", "us", t0.Add(time.Second), time.Millisecond, status.Down))
 	// The first result makes API partial (down in one zone of two), the
 	// second down.
-	if ev := s.mustNext(t); !strings.Contains(ev.data, `{"id":"api","level":"s-partial","text":"Partial Outage"}`) {
+	if ev := s.mustNext(t); !strings.Contains(ev.data, `{"id":"api","level":"s-partial","text":"Partial Outage",`) {
 		t.Fatalf("first event %+v", ev)
 	}
 	ev := s.mustNext(t)
-	if ev.name != "state" || !strings.Contains(ev.data, `"banner":{"id":"banner","level":"s-partial","text":"Partial System Outage"}`) ||
-		!strings.Contains(ev.data, `{"id":"api","level":"s-down","text":"Major Outage"}`) ||
-		!strings.Contains(ev.data, `{"id":"group-core","level":"s-down","text":"Major Outage"}`) {
+	if ev.name != "state" || !strings.Contains(ev.data, `"banner":{"id":"banner","level":"s-partial","text":"Partial System Outage",`) ||
+		!strings.Contains(ev.data, `{"id":"api","level":"s-down","text":"Major Outage",`) ||
+		!strings.Contains(ev.data, `{"id":"group-core","level":"s-down","text":"Major Outage",`) {
 		t.Fatalf("event %+v", ev)
 	}
 	seen := ev.id
@@ -138,7 +138,7 @@ func TestEvents(t *testing.T) {
 	s = openStream(t, ts.URL+"/events", seen)
 	s.mustNext(t) // partial again: up in one zone
 	missed := s.mustNext(t)
-	if missed.name != "state" || missed.id == seen || !strings.Contains(missed.data, `{"id":"api","level":"s-up","text":"Operational"}`) {
+	if missed.name != "state" || missed.id == seen || !strings.Contains(missed.data, `{"id":"api","level":"s-up","text":"Operational",`) {
 		t.Fatalf("missed event %+v after %s", missed, seen)
 	}
 	s.resp.Body.Close()

@@ -153,6 +153,14 @@ func publicBase(publicURL string) base {
 	return base{URL: strings.TrimSuffix(publicURL, "/"), Host: u.Hostname(), Known: true}
 }
 
+// feedLang is the language of a feed or the calendar, chosen as a
+// page's is (a feed reader that sends no Accept-Language gets the site's
+// language); each language is cached apart.
+func (s *site) feedLang(c echo.Context) loc {
+	addVary(c.Response().Header(), "Accept-Language")
+	return s.langOf(c)
+}
+
 // placeholderBase stands for an unknown host in a cached build; the
 // .invalid name (RFC 2606) cannot be anyone's real address.
 var placeholderBase = base{URL: "http://unknown-host.ampel.invalid", Host: "unknown-host.ampel.invalid"}
@@ -166,7 +174,7 @@ func (b base) tag(written time.Time, what string) string {
 // feedEntries reads the latest updates of published incidents, of
 // windows and the published postmortems, newest first, at most
 // feedLimit.
-func (s *site) feedEntries(ctx context.Context, b base) ([]feedEntry, error) {
+func (s *site) feedEntries(ctx context.Context, b base, l loc) ([]feedEntry, error) {
 	if s.d.Store == nil {
 		return nil, nil
 	}
@@ -187,24 +195,24 @@ func (s *site) feedEntries(ctx context.Context, b base) ([]feedEntry, error) {
 		id := idString(e.IncidentID)
 		out = append(out, feedEntry{
 			ID:    b.tag(e.Update.Created, "incident-"+id+"-update-"+idString(e.Update.ID)),
-			Title: e.IncidentName + " — " + statusText(e.Update.Status),
-			Link:  b.URL + "/incidents/" + id, At: e.Update.At, HTML: s.feedHTML(e.Update.Body),
+			Title: e.IncidentName + " — " + l.Status(e.Update.Status),
+			Link:  l.href(b.URL + "/incidents/" + id), At: e.Update.At, HTML: s.feedHTML(e.Update.Body),
 		})
 	}
 	for _, e := range wins {
 		id := idString(e.MaintenanceID)
 		out = append(out, feedEntry{
 			ID:    b.tag(e.Update.Created, "maintenance-"+id+"-update-"+idString(e.Update.ID)),
-			Title: e.MaintenanceName + " — " + statusText(e.Update.Status),
-			Link:  b.URL + "/maintenance/" + id, At: e.Update.At, HTML: s.feedHTML(e.Update.Body),
+			Title: e.MaintenanceName + " — " + l.Status(e.Update.Status),
+			Link:  l.href(b.URL + "/maintenance/" + id), At: e.Update.At, HTML: s.feedHTML(e.Update.Body),
 		})
 	}
 	for _, inc := range pms {
 		id := idString(inc.ID)
 		out = append(out, feedEntry{
 			ID:    b.tag(inc.Created, "incident-"+id+"-postmortem"),
-			Title: inc.Name + " — Postmortem",
-			Link:  b.URL + "/incidents/" + id, At: inc.PostmortemAt, HTML: s.feedHTML(inc.Postmortem),
+			Title: inc.Name + " — " + l.Status("postmortem"),
+			Link:  l.href(b.URL + "/incidents/" + id), At: inc.PostmortemAt, HTML: s.feedHTML(inc.Postmortem),
 		})
 	}
 	slices.SortStableFunc(out, func(a, b feedEntry) int {

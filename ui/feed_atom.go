@@ -10,6 +10,7 @@ import (
 // atomFeed is an Atom 1.0 document (RFC 4287).
 type atomFeed struct {
 	XMLName xml.Name    `xml:"http://www.w3.org/2005/Atom feed"`
+	Lang    string      `xml:"xml:lang,attr"`
 	ID      string      `xml:"id"`
 	Title   string      `xml:"title"`
 	Updated string      `xml:"updated"`
@@ -48,17 +49,17 @@ type atomText struct {
 const atomType = "application/atom+xml; charset=utf-8"
 
 func (s *site) atom(c echo.Context) error {
-	b := s.baseOf(c)
-	return s.serveFor(c, b, "feed.atom", atomType, false, func(b base) ([]byte, error) {
-		es, err := s.feedEntries(c.Request().Context(), b)
+	b, l := s.baseOf(c), s.feedLang(c)
+	return s.serveFor(c, b, "feed.atom"+l.key(), atomType, false, func(b base) ([]byte, error) {
+		es, err := s.feedEntries(c.Request().Context(), b, l)
 		if err != nil {
 			return nil, err
 		}
 		f := atomFeed{
-			ID: b.URL + "/", Title: s.d.Config.Site.Title, Updated: s.feedUpdated(es).UTC().Format(time.RFC3339),
+			ID: b.URL + "/", Lang: l.Lang, Title: s.d.Config.Site.Title, Updated: s.feedUpdated(es).UTC().Format(time.RFC3339),
 			Links: []atomLink{
 				{Rel: "self", Type: "application/atom+xml", Href: b.URL + "/feed.atom"},
-				{Rel: "alternate", Type: "text/html", Href: b.URL + "/"},
+				{Rel: "alternate", Type: "text/html", Href: l.href(b.URL + "/")},
 			},
 			Author: atomPerson{Name: s.d.Config.Site.Title},
 		}

@@ -20,6 +20,7 @@ type rssChannel struct {
 	Title         string    `xml:"title"`
 	Link          string    `xml:"link"`
 	Description   string    `xml:"description"`
+	Language      string    `xml:"language"`
 	LastBuildDate string    `xml:"lastBuildDate"`
 	Self          rssSelf   `xml:"atom:link"`
 	Items         []rssItem `xml:"item"`
@@ -48,15 +49,15 @@ type rssGUID struct {
 const rssType = "application/rss+xml; charset=utf-8"
 
 func (s *site) rss(c echo.Context) error {
-	b := s.baseOf(c)
-	return s.serveFor(c, b, "feed.rss", rssType, false, func(b base) ([]byte, error) {
-		es, err := s.feedEntries(c.Request().Context(), b)
+	b, l := s.baseOf(c), s.feedLang(c)
+	return s.serveFor(c, b, "feed.rss"+l.key(), rssType, false, func(b base) ([]byte, error) {
+		es, err := s.feedEntries(c.Request().Context(), b, l)
 		if err != nil {
 			return nil, err
 		}
 		title := s.d.Config.Site.Title
 		doc := rssDoc{Version: "2.0", AtomNS: "http://www.w3.org/2005/Atom", Channel: rssChannel{
-			Title: title, Link: b.URL + "/", Description: "Incidents and maintenance of " + title,
+			Title: title, Link: l.href(b.URL + "/"), Description: l.T("feed.rss_description", "Title", title), Language: l.Lang,
 			LastBuildDate: s.feedUpdated(es).UTC().Format(time.RFC1123Z),
 			Self:          rssSelf{Href: b.URL + "/feed.rss", Rel: "self", Type: "application/rss+xml"},
 		}}

@@ -42,32 +42,33 @@ type rowView struct {
 }
 
 func (s *site) home(c echo.Context) error {
-	return s.serve(c, "home", echo.MIMETextHTMLCharsetUTF8, pageCacheControl, func() ([]byte, error) {
-		v, err := s.homeView(c.Request().Context())
+	return s.page(c, "home", func(l loc) ([]byte, error) {
+		v, err := s.homeView(c.Request().Context(), l, s.siteIn(c, l))
 		if err != nil {
 			return nil, err
 		}
-		return s.pages.render("home", v)
+		return s.pages.renderIn("home", l, v)
 	})
 }
 
-func (s *site) homeView(ctx context.Context) (homeView, error) {
+func (s *site) homeView(ctx context.Context, l loc, site siteView) (homeView, error) {
 	now := s.now()
 	comps := s.d.Engine.Components()
 	hist, err := s.history(ctx, now)
 	if err != nil {
 		return homeView{}, err
 	}
-	incs, wins, err := s.noticesOf(ctx)
+	incs, wins, err := s.noticesOf(ctx, l)
 	if err != nil {
 		return homeView{}, err
 	}
 	ov := overallOf(comps)
 	v := homeView{
-		Site: s.siteView(now), Overall: ov, Class: classOf(ov.Level),
+		Site: site, Overall: ov, Class: classOf(ov.Level),
 		Updated: s.updated(), Incidents: incs, Maintenances: wins,
 	}
-	v.Groups = groupsOf(comps, hist, s.weight())
+	v.Overall.Description = l.T("overall." + ov.key())
+	v.Groups = groupsOf(l, comps, hist, s.weight())
 	return v, nil
 }
 
@@ -82,12 +83,12 @@ func (s *site) updated() time.Time {
 
 // groupsOf lays out components in config order: a group where its first
 // member is, showing the worst status of its members.
-func groupsOf(comps []state.Component, hist map[string][]availability.Day, w float64) []groupView {
+func groupsOf(l loc, comps []state.Component, hist map[string][]availability.Day, w float64) []groupView {
 	var out []groupView
 	at := map[string]int{}
 	levels := map[string]status.Level{}
 	for _, comp := range comps {
-		row := rowOf(comp, hist[comp.Slug], w)
+		row := rowOf(l, comp, hist[comp.Slug], w)
 		if comp.Group == "" {
 			out = append(out, groupView{ID: "component-" + comp.Slug, Name: comp.Name, Text: row.Text, Class: row.Class, Rows: []rowView{row}})
 			continue
@@ -102,9 +103,9 @@ func groupsOf(comps []state.Component, hist map[string][]availability.Day, w flo
 		levels[comp.Group] = status.Worst(levels[comp.Group], comp.Level)
 	}
 	for name, i := range at {
-		l := levels[name]
-		out[i].Text, out[i].Class = textOf(l), classOf(l)
-		out[i].Open = l != status.Up
+		lv := levels[name]
+		out[i].Text, out[i].Class = l.Level(lv), classOf(lv)
+		out[i].Open = lv != status.Up
 	}
 	return out
 }

@@ -55,7 +55,7 @@ func statusText(s string) string {
 
 // noticesOf reads the open incidents and the active and upcoming windows
 // for the front page.
-func (s *site) noticesOf(ctx context.Context) ([]incidentView, []windowView, error) {
+func (s *site) noticesOf(ctx context.Context, l loc) ([]incidentView, []windowView, error) {
 	incs, err := s.unresolved(ctx)
 	if err != nil {
 		return nil, nil, err
@@ -66,31 +66,31 @@ func (s *site) noticesOf(ctx context.Context) ([]incidentView, []windowView, err
 	}
 	ivs := make([]incidentView, 0, len(incs))
 	for _, inc := range incs {
-		ivs = append(ivs, s.incidentViewOf(inc))
+		ivs = append(ivs, s.incidentViewOf(l, inc))
 	}
 	names := s.d.Config.ComponentNames()
 	wvs := make([]windowView, 0, len(active)+len(upcoming))
 	for _, m := range append(active, upcoming...) {
-		wvs = append(wvs, s.windowViewOf(m, names))
+		wvs = append(wvs, s.windowViewOf(l, m, names))
 	}
 	return ivs, wvs, nil
 }
 
-func (s *site) incidentViewOf(inc store.Incident) incidentView {
-	v := incidentView{ID: inc.ID, Name: inc.Name, Impact: inc.Impact, ImpactText: impactText(inc.Impact), Status: statusText(inc.Status)}
+func (s *site) incidentViewOf(l loc, inc store.Incident) incidentView {
+	v := incidentView{ID: inc.ID, Name: inc.Name, Impact: inc.Impact, ImpactText: l.Impact(inc.Impact), Status: l.Status(inc.Status)}
 	if !inc.ETA.IsZero() {
 		v.ETA = inc.ETA.In(s.loc())
 	}
 	ups := latestFirst(inc.Updates, func(u store.IncidentUpdate) time.Time { return u.At }, func(u store.IncidentUpdate) int64 { return u.ID })
 	for _, u := range ups {
-		v.Updates = append(v.Updates, updateView{Status: statusText(u.Status), At: u.At.In(s.loc()), Body: s.render(u.Body)})
+		v.Updates = append(v.Updates, updateView{Status: l.Status(u.Status), At: u.At.In(s.loc()), Body: s.render(u.Body)})
 	}
 	return v
 }
 
-func (s *site) windowViewOf(m store.Maintenance, names map[string]string) windowView {
+func (s *site) windowViewOf(l loc, m store.Maintenance, names map[string]string) windowView {
 	v := windowView{
-		ID: m.ID, Name: m.Name, Status: statusText(m.Status), InProgress: m.Status != incident.Scheduled,
+		ID: m.ID, Name: m.Name, Status: l.Status(m.Status), InProgress: m.Status != incident.Scheduled,
 		For: m.ScheduledFor.In(s.loc()), Until: m.ScheduledUntil.In(s.loc()),
 	}
 	for _, id := range m.ComponentIDs {
@@ -100,7 +100,7 @@ func (s *site) windowViewOf(m store.Maintenance, names map[string]string) window
 	}
 	ups := latestFirst(m.Updates, func(u store.MaintenanceUpdate) time.Time { return u.At }, func(u store.MaintenanceUpdate) int64 { return u.ID })
 	if len(ups) > 0 {
-		v.Latest = &updateView{Status: statusText(ups[0].Status), At: ups[0].At.In(s.loc()), Body: s.render(ups[0].Body)}
+		v.Latest = &updateView{Status: l.Status(ups[0].Status), At: ups[0].At.In(s.loc()), Body: s.render(ups[0].Body)}
 	}
 	return v
 }

@@ -20,8 +20,8 @@ const icsType = "text/calendar; charset=utf-8"
 // window's revision so calendars replace a rescheduled event, cancelled
 // windows marked CANCELLED.
 func (s *site) calendar(c echo.Context) error {
-	b := s.baseOf(c)
-	return s.serveFor(c, b, "maintenance.ics", icsType, false, func(b base) ([]byte, error) {
+	b, l := s.baseOf(c), s.feedLang(c)
+	return s.serveFor(c, b, "maintenance.ics"+l.key(), icsType, false, func(b base) ([]byte, error) {
 		var ms []store.Maintenance
 		if s.d.Store != nil {
 			var err error
@@ -36,16 +36,16 @@ func (s *site) calendar(c echo.Context) error {
 		w.Line("PRODID", "-//Ampel//Ampel status page//EN")
 		w.Line("CALSCALE", "GREGORIAN")
 		w.Line("METHOD", "PUBLISH")
-		w.Line("X-WR-CALNAME", ical.Text(s.d.Config.Site.Title+" maintenance"))
+		w.Line("X-WR-CALNAME", ical.Text(l.T("feed.calendar", "Title", s.d.Config.Site.Title)))
 		for _, m := range ms {
-			s.vevent(&w, b, m, names)
+			s.vevent(&w, b, l, m, names)
 		}
 		w.Line("END", "VCALENDAR")
 		return w.Bytes(), nil
 	})
 }
 
-func (s *site) vevent(w *ical.Writer, b base, m store.Maintenance, names map[string]string) {
+func (s *site) vevent(w *ical.Writer, b base, l loc, m store.Maintenance, names map[string]string) {
 	id := idString(m.ID)
 	w.Line("BEGIN", "VEVENT")
 	w.Line("UID", ical.Text("maintenance-"+id+"@"+b.Host))
@@ -56,8 +56,8 @@ func (s *site) vevent(w *ical.Writer, b base, m store.Maintenance, names map[str
 	w.Line("DTSTART", ical.UTC(m.ScheduledFor))
 	w.Line("DTEND", ical.UTC(m.ScheduledUntil))
 	w.Line("SUMMARY", ical.Text(m.Name))
-	w.Line("DESCRIPTION", ical.Text(windowText(m, names)))
-	w.Line("URL", b.URL+"/maintenance/"+id)
+	w.Line("DESCRIPTION", ical.Text(windowText(l, m, names)))
+	w.Line("URL", l.href(b.URL+"/maintenance/"+id))
 	w.Line("SEQUENCE", idString(int64(m.Revision)))
 	st := "CONFIRMED"
 	if m.Status == incident.Cancelled {
@@ -72,18 +72,18 @@ func (s *site) vevent(w *ical.Writer, b base, m store.Maintenance, names map[str
 
 // windowText is an event's description: the window's Markdown as
 // written (Markdown reads as plain text), its status and what it affects.
-func windowText(m store.Maintenance, names map[string]string) string {
+func windowText(l loc, m store.Maintenance, names map[string]string) string {
 	var parts []string
 	if d := strings.TrimSpace(m.Description); d != "" {
 		parts = append(parts, d)
 	}
-	parts = append(parts, "Status: "+statusText(m.Status))
+	parts = append(parts, l.T("feed.status", "Status", l.Status(m.Status)))
 	if len(m.ComponentIDs) > 0 {
 		affected := make([]string, 0, len(m.ComponentIDs))
 		for _, id := range m.ComponentIDs {
 			affected = append(affected, nameOf(names, id))
 		}
-		parts = append(parts, "Affects: "+strings.Join(affected, ", "))
+		parts = append(parts, l.T("feed.affects", "Components", strings.Join(affected, ", ")))
 	}
 	return strings.Join(parts, "\n\n")
 }

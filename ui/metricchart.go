@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"fmt"
 	"math"
 	"strconv"
 	"time"
@@ -21,7 +20,7 @@ type metricView struct {
 
 // metrics charts the measured values of the component's metrics checks
 // over the last 24 hours and 7 days, the hour under way included.
-func (s *site) metrics(ctx context.Context, comp state.Component, now time.Time) ([]metricView, error) {
+func (s *site) metrics(ctx context.Context, l loc, comp state.Component, now time.Time) ([]metricView, error) {
 	end := now.Truncate(time.Hour).Add(time.Hour)
 	week, day := end.Add(-7*24*time.Hour), end.Add(-24*time.Hour)
 	var out []metricView
@@ -38,8 +37,8 @@ func (s *site) metrics(ctx context.Context, comp state.Component, now time.Time)
 			}
 		}
 		out = append(out, metricView{Check: chk.Name, Condition: cfg.Metrics.Condition, Charts: []chartView{
-			valueChart("Last 24 hours", rows, day, end),
-			valueChart("Last 7 days", rows, week, end),
+			valueChart(l, l.T("chart.last_24h"), rows, day, end),
+			valueChart(l, l.T("chart.last_7d"), rows, week, end),
 		}})
 	}
 	return out, nil
@@ -47,7 +46,7 @@ func (s *site) metrics(ctx context.Context, comp state.Component, now time.Time)
 
 // valueChart draws hourly values in [from, to): the average across zones
 // and instances, with the lowest and highest value of each hour.
-func valueChart(title string, rows []store.ValueHour, from, to time.Time) chartView {
+func valueChart(l loc, title string, rows []store.ValueHour, from, to time.Time) chartView {
 	n := int(to.Sub(from) / time.Hour)
 	avg, lo, hi := gaps(n), gaps(n), gaps(n)
 	bottom, top := math.Inf(1), math.Inf(-1)
@@ -64,22 +63,22 @@ func valueChart(title string, rows []store.ValueHour, from, to time.Time) chartV
 		count += r.Count
 	}
 	c := chartView{Title: title, Width: chartW, Height: chartH, From: from, To: to,
-		Keys:      []chartLine{{Class: "p50", Text: "average"}, {Class: "p95", Text: "lowest and highest"}},
-		EmptyText: "No values in this period yet: they appear as the check runs and reads its metric."}
+		Keys:      []chartLine{{Class: "p50", Text: l.T("chart.average")}, {Class: "p95", Text: l.T("chart.low_high")}},
+		EmptyText: l.T("chart.values_empty")}
 	if count == 0 {
 		c.Empty = true
-		c.Summary = title + ": no values recorded"
+		c.Summary = l.T("chart.values_none", "Title", title)
 		return c
 	}
 	yLo, yHi := axisRange(bottom, top)
-	c.YMax, c.YMid = valueLabel(yHi), valueLabel((yLo+yHi)/2)
+	c.YMax, c.YMid = valueLabel(l, yHi), valueLabel(l, (yLo+yHi)/2)
 	c.Lines = []chartLine{
 		{Class: "p95", Points: polylines(hi, yLo, yHi)},
 		{Class: "p95", Points: polylines(lo, yLo, yHi)},
 		{Class: "p50", Points: polylines(avg, yLo, yHi)},
 	}
-	c.Summary = fmt.Sprintf("%s: average %s, lowest %s, highest %s", title,
-		valueLabel(sum/float64(count)), valueLabel(bottom), valueLabel(top))
+	c.Summary = l.T("chart.values_summary", "Title", title,
+		"Average", valueLabel(l, sum/float64(count)), "Lowest", valueLabel(l, bottom), "Highest", valueLabel(l, top))
 	return c
 }
 
@@ -98,7 +97,7 @@ func axisRange(bottom, top float64) (lo, hi float64) {
 	return lo, hi
 }
 
-func valueLabel(v float64) string { return strconv.FormatFloat(v, 'g', 3, 64) }
+func valueLabel(l loc, v float64) string { return l.decimal(strconv.FormatFloat(v, 'g', 3, 64)) }
 
 // checkConfig returns the configuration of a component's check, or nil.
 func (s *site) checkConfig(slug, name string) *config.Check {

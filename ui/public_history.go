@@ -6,6 +6,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/ampelstatus/ampel/pkg/i18n"
 	"github.com/ampelstatus/ampel/store"
 )
 
@@ -44,17 +45,17 @@ type historyEntry struct {
 func (s *site) incidentHistory(c echo.Context) error {
 	page, ok := pageParam(c)
 	if !ok || s.d.Store == nil && page > 1 {
-		return s.notFound(c, "There is no such page of the incident history.")
+		return s.notFound(c, "notfound.history")
 	}
-	err := s.serve(c, "history?page="+idString(int64(page)), echo.MIMETextHTMLCharsetUTF8, pageCacheControl, func() ([]byte, error) {
-		v, err := s.historyView(c, page)
+	err := s.page(c, "history?page="+idString(int64(page)), func(l loc) ([]byte, error) {
+		v, err := s.historyView(c, l, page)
 		if err != nil {
 			return nil, err
 		}
-		return s.pages.render("history", v)
+		return s.pages.renderIn("history", l, v)
 	})
 	if errors.Is(err, errPageNotFound) {
-		return s.notFound(c, "There is no such page of the incident history.")
+		return s.notFound(c, "notfound.history")
 	}
 	return err
 }
@@ -69,10 +70,10 @@ func monthsBetween(a, b time.Time) int {
 	return (b.Year()-a.Year())*12 + int(b.Month()) - int(a.Month())
 }
 
-func (s *site) historyView(c echo.Context, page int) (historyPage, error) {
+func (s *site) historyView(c echo.Context, l loc, page int) (historyPage, error) {
 	ctx := c.Request().Context()
 	now := s.now()
-	v := historyPage{Site: s.siteView(now)}
+	v := historyPage{Site: s.siteIn(c, l)}
 	last := 1
 	if s.d.Store != nil {
 		oldest, err := s.d.Store.OldestPublicIncident(ctx)
@@ -97,14 +98,14 @@ func (s *site) historyView(c echo.Context, page int) (historyPage, error) {
 		}
 		v.Truncated = len(incs) == historyLimit
 		for _, inc := range incs {
-			e := s.historyEntryOf(inc)
+			e := s.historyEntryOf(l, inc)
 			key := inc.Started.In(s.loc()).Format("2006-01")
 			byMonth[key] = append(byMonth[key], e)
 		}
 	}
 	for m := end.AddDate(0, -1, 0); !m.Before(start); m = m.AddDate(0, -1, 0) {
 		key := m.Format("2006-01")
-		v.Months = append(v.Months, historyMonth{Name: m.Format("January 2006"), ID: key, Incidents: byMonth[key]})
+		v.Months = append(v.Months, historyMonth{Name: i18n.MonthYear(l.Lang, m), ID: key, Incidents: byMonth[key]})
 	}
 	v.Newer, v.Older = pageLinks("/history", page, page < last)
 	return v, nil
@@ -112,11 +113,11 @@ func (s *site) historyView(c echo.Context, page int) (historyPage, error) {
 
 // historyEntryOf is an incident in the list: its facts and only its
 // latest update rendered (a page lists hundreds).
-func (s *site) historyEntryOf(inc store.Incident) historyEntry {
-	e := historyEntry{incidentFacts: s.incidentFactsOf(inc)}
+func (s *site) historyEntryOf(l loc, inc store.Incident) historyEntry {
+	e := historyEntry{incidentFacts: s.incidentFactsOf(l, inc)}
 	ups := latestFirst(inc.Updates, func(u store.IncidentUpdate) time.Time { return u.At }, func(u store.IncidentUpdate) int64 { return u.ID })
 	if len(ups) > 0 {
-		e.Latest = &timelineView{Status: statusText(ups[0].Status), At: stampIn(ups[0].At, s.loc()), Body: s.render(ups[0].Body)}
+		e.Latest = &timelineView{Status: l.Status(ups[0].Status), At: stampIn(l, ups[0].At, s.loc()), Body: s.render(ups[0].Body)}
 	}
 	return e
 }

@@ -24,9 +24,9 @@ type incidentPage struct {
 func (s *site) showIncident(c echo.Context) error {
 	id, ok := idParam(c)
 	if !ok || s.d.Store == nil {
-		return s.notFound(c, "There is no such incident.")
+		return s.notFound(c, "notfound.incident")
 	}
-	err := s.serve(c, "incident:"+idString(id), echo.MIMETextHTMLCharsetUTF8, pageCacheControl, func() ([]byte, error) {
+	err := s.page(c, "incident:"+idString(id), func(l loc) ([]byte, error) {
 		inc, err := s.d.Store.Incident(c.Request().Context(), id)
 		if errors.Is(err, store.ErrNoIncident) || err == nil && inc.Draft {
 			return nil, errPageNotFound
@@ -34,10 +34,10 @@ func (s *site) showIncident(c echo.Context) error {
 		if err != nil {
 			return nil, err
 		}
-		return s.pages.render("incident", incidentPage{Site: s.siteView(s.now()), Inc: s.incidentDetailOf(inc, s.d.Engine.Components())})
+		return s.pages.renderIn("incident", l, incidentPage{Site: s.siteIn(c, l), Inc: s.incidentDetailOf(l, inc, s.d.Engine.Components())})
 	})
 	if errors.Is(err, errPageNotFound) {
-		return s.notFound(c, "There is no such incident.")
+		return s.notFound(c, "notfound.incident")
 	}
 	return err
 }

@@ -43,18 +43,18 @@ func windowClass(st string) string {
 	return "w-done"
 }
 
-func (s *site) windowDetailOf(m store.Maintenance, names map[string]string) windowDetail {
+func (s *site) windowDetailOf(l loc, m store.Maintenance, names map[string]string) windowDetail {
 	v := windowDetail{
-		ID: m.ID, Name: m.Name, Status: statusText(m.Status), Class: windowClass(m.Status),
-		Cancelled: m.Status == incident.Cancelled, Duration: durationText(m.ScheduledUntil.Sub(m.ScheduledFor)),
+		ID: m.ID, Name: m.Name, Status: l.Status(m.Status), Class: windowClass(m.Status),
+		Cancelled: m.Status == incident.Cancelled, Duration: l.Duration(m.ScheduledUntil.Sub(m.ScheduledFor)),
 		Description: s.render(m.Description),
 	}
 	v.Open = v.Class == "w-active"
-	loc := s.loc()
-	v.For, v.Until = stampIn(m.ScheduledFor, loc), stampIn(m.ScheduledUntil, loc)
-	if own, err := time.LoadLocation(m.TimeZone); m.TimeZone != "" && err == nil && own.String() != loc.String() {
+	zone := s.loc()
+	v.For, v.Until = stampIn(l, m.ScheduledFor, zone), stampIn(l, m.ScheduledUntil, zone)
+	if own, err := time.LoadLocation(m.TimeZone); m.TimeZone != "" && err == nil && own.String() != zone.String() {
 		v.SiteFor, v.SiteUntil = v.For, v.Until
-		v.For, v.Until = stampIn(m.ScheduledFor, own), stampIn(m.ScheduledUntil, own)
+		v.For, v.Until = stampIn(l, m.ScheduledFor, own), stampIn(l, m.ScheduledUntil, own)
 		v.For.Text += " (" + own.String() + ")"
 		v.Until.Text += " (" + own.String() + ")"
 	}
@@ -63,7 +63,7 @@ func (s *site) windowDetailOf(m store.Maintenance, names map[string]string) wind
 	}
 	ups := latestFirst(m.Updates, func(u store.MaintenanceUpdate) time.Time { return u.At }, func(u store.MaintenanceUpdate) int64 { return u.ID })
 	for _, u := range ups {
-		v.Updates = append(v.Updates, timelineView{Status: statusText(u.Status), At: stampIn(u.At, loc), Body: s.render(u.Body)})
+		v.Updates = append(v.Updates, timelineView{Status: l.Status(u.Status), At: stampIn(l, u.At, zone), Body: s.render(u.Body)})
 	}
 	return v
 }

@@ -29,24 +29,24 @@ type maintenancePage struct {
 func (s *site) maintenanceIndex(c echo.Context) error {
 	page, ok := pageParam(c)
 	if !ok {
-		return s.notFound(c, "There is no such page of maintenance.")
+		return s.notFound(c, "notfound.maintenance_page")
 	}
-	err := s.serve(c, "maintenance?page="+strconv.Itoa(page), echo.MIMETextHTMLCharsetUTF8, pageCacheControl, func() ([]byte, error) {
-		v, err := s.maintenanceView(c, page)
+	err := s.page(c, "maintenance?page="+strconv.Itoa(page), func(l loc) ([]byte, error) {
+		v, err := s.maintenanceView(c, l, page)
 		if err != nil {
 			return nil, err
 		}
-		return s.pages.render("maintenance", v)
+		return s.pages.renderIn("maintenance", l, v)
 	})
 	if errors.Is(err, errPageNotFound) {
-		return s.notFound(c, "There is no such page of maintenance.")
+		return s.notFound(c, "notfound.maintenance_page")
 	}
 	return err
 }
 
-func (s *site) maintenanceView(c echo.Context, page int) (maintenancePage, error) {
+func (s *site) maintenanceView(c echo.Context, l loc, page int) (maintenancePage, error) {
 	ctx := c.Request().Context()
-	v := maintenancePage{Site: s.siteView(s.now()), First: page == 1}
+	v := maintenancePage{Site: s.siteIn(c, l), First: page == 1}
 	if s.d.Store == nil {
 		if page > 1 {
 			return v, errPageNotFound
@@ -60,10 +60,10 @@ func (s *site) maintenanceView(c echo.Context, page int) (maintenancePage, error
 			return v, err
 		}
 		for _, m := range active {
-			v.Active = append(v.Active, s.windowDetailOf(m, names))
+			v.Active = append(v.Active, s.windowDetailOf(l, m, names))
 		}
 		for _, m := range upcoming {
-			v.Upcoming = append(v.Upcoming, s.windowDetailOf(m, names))
+			v.Upcoming = append(v.Upcoming, s.windowDetailOf(l, m, names))
 		}
 	}
 	total, err := s.d.Store.CountPastMaintenances(ctx)
@@ -79,7 +79,7 @@ func (s *site) maintenanceView(c echo.Context, page int) (maintenancePage, error
 		return v, err
 	}
 	for _, m := range past {
-		v.Past = append(v.Past, s.windowDetailOf(m, names))
+		v.Past = append(v.Past, s.windowDetailOf(l, m, names))
 	}
 	v.PastTotal, v.PastFrom, v.PastUpTo = total, offset+1, offset+len(past)
 	v.Newer, v.Older = pageLinks("/maintenance", page, offset+len(past) < total)
@@ -91,9 +91,9 @@ func (s *site) maintenanceView(c echo.Context, page int) (maintenancePage, error
 func (s *site) showMaintenance(c echo.Context) error {
 	id, ok := idParam(c)
 	if !ok || s.d.Store == nil {
-		return s.notFound(c, "There is no such maintenance.")
+		return s.notFound(c, "notfound.maintenance")
 	}
-	err := s.serve(c, "maintenance:"+idString(id), echo.MIMETextHTMLCharsetUTF8, pageCacheControl, func() ([]byte, error) {
+	err := s.page(c, "maintenance:"+idString(id), func(l loc) ([]byte, error) {
 		m, err := s.d.Store.Maintenance(c.Request().Context(), id)
 		if errors.Is(err, store.ErrNoMaintenance) {
 			return nil, errPageNotFound
@@ -101,12 +101,12 @@ func (s *site) showMaintenance(c echo.Context) error {
 		if err != nil {
 			return nil, err
 		}
-		w := s.windowDetailOf(m, s.d.Config.ComponentNames())
+		w := s.windowDetailOf(l, m, s.d.Config.ComponentNames())
 		w.Open = true
-		return s.pages.render("maintenance", maintenancePage{Site: s.siteView(s.now()), Single: &w})
+		return s.pages.renderIn("maintenance", l, maintenancePage{Site: s.siteIn(c, l), Single: &w})
 	})
 	if errors.Is(err, errPageNotFound) {
-		return s.notFound(c, "There is no such maintenance.")
+		return s.notFound(c, "notfound.maintenance")
 	}
 	return err
 }

@@ -57,9 +57,9 @@ func TestIncidentPage(t *testing.T) {
 func TestDurationText(t *testing.T) {
 	for d, want := range map[time.Duration]string{
 		20 * time.Second: "under a minute", time.Minute: "1 minute", 59 * time.Minute: "59 minutes",
-		time.Hour: "1 hour", 150 * time.Minute: "2 hours 30 minutes", 49 * time.Hour: "2 days 1 hour", 72 * time.Hour: "3 days",
+		time.Hour: "1 hour", 150 * time.Minute: "2 hours and 30 minutes", 49 * time.Hour: "2 days and 1 hour", 72 * time.Hour: "3 days",
 	} {
-		if got := durationText(d); got != want {
+		if got := english.Duration(d); got != want {
 			t.Errorf("%v: %q, want %q", d, got, want)
 		}
 	}

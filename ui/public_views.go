@@ -2,7 +2,6 @@ package ui
 
 import (
 	"cmp"
-	"fmt"
 	"html/template"
 	"time"
 
@@ -18,42 +17,21 @@ type stampView struct {
 	ISO, Text string
 }
 
-// stampIn formats t in loc; the zero time gives the zero stampView.
-func stampIn(t time.Time, loc *time.Location) stampView {
+// stampIn formats t in zone; the zero time gives the zero stampView.
+func stampIn(l loc, t time.Time, zone *time.Location) stampView {
 	if t.IsZero() {
 		return stampView{}
 	}
-	t = t.In(loc)
-	return stampView{ISO: t.Format(time.RFC3339), Text: t.Format("Jan 2, 2006, 15:04 MST")}
-}
-
-// durationText says how long something lasted, to the minute.
-func durationText(d time.Duration) string {
-	mins := int(d.Round(time.Minute) / time.Minute)
-	switch {
-	case mins < 1:
-		return "under a minute"
-	case mins < 60:
-		return plural(mins, "minute")
-	case mins < 48*60:
-		if mins%60 == 0 {
-			return plural(mins/60, "hour")
-		}
-		return fmt.Sprintf("%s %s", plural(mins/60, "hour"), plural(mins%60, "minute"))
-	}
-	days, hours := mins/(24*60), mins%(24*60)/60
-	if hours == 0 {
-		return plural(days, "day")
-	}
-	return fmt.Sprintf("%s %s", plural(days, "day"), plural(hours, "hour"))
+	t = t.In(zone)
+	return stampView{ISO: t.Format(time.RFC3339), Text: l.Stamp(t)}
 }
 
 // durationOf says how long an incident lasted, or has lasted so far.
-func (s *site) durationOf(inc store.Incident) string {
+func (s *site) durationOf(l loc, inc store.Incident) string {
 	if inc.Status != incident.Resolved {
-		return durationText(s.d.Now().Sub(inc.Started)) + " so far"
+		return l.T("incident.so_far", "Duration", l.Duration(s.d.Now().Sub(inc.Started)))
 	}
-	return durationText(inc.Resolved.Sub(inc.Started))
+	return l.Duration(inc.Resolved.Sub(inc.Started))
 }
 
 // componentStatusView is a component with a Statuspage status, in words
@@ -63,12 +41,12 @@ type componentStatusView struct {
 }
 
 // componentStatus names a component status an incident sets.
-func componentStatus(name, statuspage string) componentStatusView {
-	l, err := status.ParseStatuspage(statuspage)
+func componentStatus(l loc, name, statuspage string) componentStatusView {
+	lv, err := status.ParseStatuspage(statuspage)
 	if err != nil {
-		return componentStatusView{Name: name, Text: statusText(statuspage), Class: classOf(status.NoData)}
+		return componentStatusView{Name: name, Text: l.Status(statuspage), Class: classOf(status.NoData)}
 	}
-	return componentStatusView{Name: name, Text: textOf(l), Class: classOf(l)}
+	return componentStatusView{Name: name, Text: l.Level(lv), Class: classOf(lv)}
 }
 
 // componentChange is a component status change an update made.
@@ -98,11 +76,11 @@ type incidentFacts struct {
 	Duration          string
 }
 
-func (s *site) incidentFactsOf(inc store.Incident) incidentFacts {
-	loc := s.loc()
-	return incidentFacts{ID: inc.ID, Name: inc.Name, Impact: inc.Impact, ImpactText: impactText(inc.Impact),
-		Status: statusText(inc.Status), Open: inc.Status != incident.Resolved,
-		Started: stampIn(inc.Started, loc), Resolved: stampIn(inc.Resolved, loc), Duration: s.durationOf(inc)}
+func (s *site) incidentFactsOf(l loc, inc store.Incident) incidentFacts {
+	zone := s.loc()
+	return incidentFacts{ID: inc.ID, Name: inc.Name, Impact: inc.Impact, ImpactText: l.Impact(inc.Impact),
+		Status: l.Status(inc.Status), Open: inc.Status != incident.Resolved,
+		Started: stampIn(l, inc.Started, zone), Resolved: stampIn(l, inc.Resolved, zone), Duration: s.durationOf(l, inc)}
 }
 
 // incidentDetail is everything the incident page shows.
@@ -125,20 +103,20 @@ func nameOf(names map[string]string, id string) string {
 
 // incidentDetailOf shapes an incident for its page; comps are the page's
 // components, in page order.
-func (s *site) incidentDetailOf(inc store.Incident, comps []state.Component) incidentDetail {
-	loc := s.loc()
-	v := incidentDetail{incidentFacts: s.incidentFactsOf(inc), Updates: s.timelineOf(inc, comps)}
+func (s *site) incidentDetailOf(l loc, inc store.Incident, comps []state.Component) incidentDetail {
+	zone := s.loc()
+	v := incidentDetail{incidentFacts: s.incidentFactsOf(l, inc), Updates: s.timelineOf(l, inc, comps)}
 	if v.Open {
-		v.ETA = stampIn(inc.ETA, loc)
+		v.ETA = stampIn(l, inc.ETA, zone)
 	}
 	for _, c := range comps {
 		if st, ok := inc.Components[c.Slug]; ok {
-			v.Components = append(v.Components, componentStatus(c.Name, st))
+			v.Components = append(v.Components, componentStatus(l, c.Name, st))
 		}
 	}
 	if inc.Postmortem != "" && !inc.PostmortemAt.IsZero() {
 		v.Postmortem = s.render(inc.Postmortem)
-		v.PostmortemAt = stampIn(inc.PostmortemAt, loc)
+		v.PostmortemAt = stampIn(l, inc.PostmortemAt, zone)
 	}
 	return v
 }
@@ -171,7 +149,7 @@ func statusMoves(updates []store.IncidentUpdate, comps []string) [][]statusMove 
 
 // timelineOf is an incident's updates newest first, each with the
 // component changes it made.
-func (s *site) timelineOf(inc store.Incident, comps []state.Component) []timelineView {
+func (s *site) timelineOf(l loc, inc store.Incident, comps []state.Component) []timelineView {
 	ids := make([]string, len(comps))
 	for i, c := range comps {
 		ids[i] = c.Slug
@@ -179,9 +157,9 @@ func (s *site) timelineOf(inc store.Incident, comps []state.Component) []timelin
 	moves := statusMoves(inc.Updates, ids)
 	ups := make([]timelineView, 0, len(inc.Updates))
 	for i, u := range inc.Updates {
-		tv := timelineView{Status: statusText(u.Status), At: stampIn(u.At, s.loc()), Body: s.render(u.Body)}
+		tv := timelineView{Status: l.Status(u.Status), At: stampIn(l, u.At, s.loc()), Body: s.render(u.Body)}
 		for _, m := range moves[i] {
-			tv.Changes = append(tv.Changes, componentChange{Name: comps[m.index].Name, From: componentStatus("", m.from), To: componentStatus("", m.to)})
+			tv.Changes = append(tv.Changes, componentChange{Name: comps[m.index].Name, From: componentStatus(l, "", m.from), To: componentStatus(l, "", m.to)})
 		}
 		ups = append(ups, tv)
 	}

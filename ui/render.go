@@ -11,19 +11,27 @@ import (
 	"github.com/ampelstatus/ampel/store"
 )
 
-// pages holds one template set per page, each parsed at start-up from
-// the layout, the partials and the page itself.
+// pages holds one template set per page and language variant (see
+// variants), each parsed at start-up from the layout, the partials and
+// the page itself, with the variant's functions bound: {{T "key"}} and
+// the formatters speak the reader's language in every partial.
 type pages map[string]*template.Template
 
 func parsePages(names ...string) (pages, error) {
 	ps := pages{}
 	for _, name := range names {
-		t, err := template.New(name).Funcs(funcs).ParseFS(files,
+		t, err := template.New(name).Funcs(funcs).Funcs(loc{}.funcs()).ParseFS(files,
 			"templates/layout.html", "templates/partials.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("ui: parse %s: %w", name, err)
 		}
-		ps[name] = t
+		for _, l := range variants() {
+			v, err := t.Clone()
+			if err != nil {
+				return nil, fmt.Errorf("ui: clone %s: %w", name, err)
+			}
+			ps[name+l.key()] = v.Funcs(l.funcs())
+		}
 	}
 	return ps, nil
 }
@@ -36,6 +44,11 @@ func (ps pages) render(name string, view any) ([]byte, error) {
 		return nil, fmt.Errorf("ui: render %s: %w", name, err)
 	}
 	return buf.Bytes(), nil
+}
+
+// renderIn renders a public page in l's language (see parsePages).
+func (ps pages) renderIn(name string, l loc, view any) ([]byte, error) {
+	return ps.render(name+l.key(), view)
 }
 
 // funcs only format values; views carry everything else.

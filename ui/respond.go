@@ -68,8 +68,10 @@ func (s *sendable) size() int {
 // takes it), or 304 when the client's If-None-Match names its entity tag.
 func sendCached(c echo.Context, s *sendable) error {
 	req, h := c.Request(), c.Response().Header()
-	if v, ok := h["Vary"]; ok {
-		h["Vary"] = append(v, "Accept-Encoding")
+	if v, ok := h["Vary"]; ok && len(v) > 0 {
+		// One line ("Accept-Language, Accept-Encoding"), as CDNs read
+		// it best; a new slice, never one shared by every response.
+		h["Vary"] = []string{v[0] + ", Accept-Encoding"}
 	} else {
 		h["Vary"] = hdrVaryEncoding
 	}
@@ -104,4 +106,16 @@ func firstValue(v []string) string {
 		return ""
 	}
 	return v[0]
+}
+
+// addVary adds a request header to the response's Vary, on its one line
+// ("Accept-Language, Accept-Encoding").
+func addVary(h http.Header, name string) {
+	v := h.Get("Vary")
+	switch {
+	case v == "":
+		h.Set("Vary", name)
+	case !strings.Contains(v, name):
+		h.Set("Vary", v+", "+name)
+	}
 }

@@ -128,6 +128,24 @@ func (s *site) serve(c echo.Context, key, contentType, cacheControl string, buil
 	return sendCached(c, &r.sendable)
 }
 
+// page answers a public HTML page in the reader's language (see
+// langOf) from the cache, each language under its own key. Vary tells a
+// CDN or a browser cache that the same address has one page per
+// Accept-Language.
+func (s *site) page(c echo.Context, key string, build func(l loc) ([]byte, error)) error {
+	l := s.langOf(c)
+	addVary(c.Response().Header(), "Accept-Language")
+	return s.serve(c, key+l.key(), echo.MIMETextHTMLCharsetUTF8, pageCacheControl, func() ([]byte, error) { return build(l) })
+}
+
+// siteIn is siteView for a page in l's language, with the language
+// switch linking the page the reader is on.
+func (s *site) siteIn(c echo.Context, l loc) siteView {
+	v := s.siteView(s.now())
+	v.Lang, v.Langs = l.Lang, switchLinks(c.Request().URL, l.Lang)
+	return v
+}
+
 func (s *site) siteView(now time.Time) siteView {
 	cfg := s.d.Config.Site
 	v := siteView{
@@ -171,23 +189,27 @@ func (s *site) history(ctx context.Context, now time.Time) (map[string][]availab
 }
 
 // rowOf is a component's line on a page.
-func rowOf(comp state.Component, days []availability.Day, w float64) rowView {
+func rowOf(l loc, comp state.Component, days []availability.Day, w float64) rowView {
 	return rowView{
 		Slug: comp.Slug, Name: comp.Name, Description: comp.Description,
-		Text: textOf(comp.Level), Class: classOf(comp.Level), Since: comp.Since,
-		Bar: barOf(comp.Slug, comp.Name, days, comp.Level), Uptime: uptimeText(days, w),
+		Text: l.Level(comp.Level), Class: classOf(comp.Level), Since: comp.Since,
+		Bar: barOf(l, comp.Slug, comp.Name, days, comp.Level), Uptime: uptimeText(l, days, w),
 	}
 }
 
-// notFound renders the HTML 404 page.
-func (s *site) notFound(c echo.Context, what string) error {
-	body, err := s.pages.render("notfound", struct {
+// notFound renders the HTML 404 page; what is the catalogue key of the
+// sentence saying what was not found, filled from pairs.
+func (s *site) notFound(c echo.Context, what string, pairs ...any) error {
+	l := s.langOf(c)
+	body, err := s.pages.renderIn("notfound", l, struct {
 		Site siteView
 		What string
-	}{s.siteView(s.now()), what})
+	}{s.siteIn(c, l), l.T(what, pairs...)})
 	if err != nil {
 		return err
 	}
-	c.Response().Header().Set("Cache-Control", "public, max-age=10")
+	h := c.Response().Header()
+	h.Set("Cache-Control", "public, max-age=10")
+	addVary(h, "Accept-Language")
 	return c.HTMLBlob(http.StatusNotFound, body)
 }

@@ -92,7 +92,7 @@ func (p *subscribePages) unsubscribe(c echo.Context) error {
 
 func (p *subscribePages) unsubscribed(c echo.Context, sub store.Subscriber) error {
 	lang := p.subLang(c, sub)
-	l := loc{lang}
+	l := loc{Lang: lang}
 	return p.render(c, http.StatusOK, lang, "subscribe_message", messageView{
 		Title: l.T("unsubscribe.done_title"), Body: l.T("unsubscribe.done_body", "Email", sub.Email),
 		Link: "/subscribe/manage/" + c.Param("token") + "?lang=" + lang, LinkText: l.T("manage.resubscribe")})

@@ -13,7 +13,12 @@ import (
 
 // loc translates for one page: templates call {{.L.T "key"}} or, with
 // arguments, {{.L.T "key" "Email" .Email}}.
-type loc struct{ Lang string }
+type loc struct {
+	Lang string
+	// Keep carries ?lang= on in the page's links: the reader chose the
+	// language by it (see site.langOf).
+	Keep bool
+}
 
 // T returns the text of key, filled from name/value pairs.
 func (l loc) T(key string, pairs ...any) string {
@@ -74,7 +79,7 @@ func (p *subscribePages) lang(c echo.Context, form url.Values) string {
 // refuse).
 func (p *subscribePages) render(c echo.Context, code int, lang, name string, data any) error {
 	body, err := p.pages.render(name, subPage{
-		L: loc{lang}, Site: p.site.siteView(p.site.now()), CSS: p.site.assets.url("subscribe.css"),
+		L: loc{Lang: lang}, Site: p.site.siteView(p.site.now()), CSS: p.site.assets.url("subscribe.css"),
 		Langs: langLinks(c.Request().URL, lang), Data: data,
 	})
 	if err != nil {
@@ -88,7 +93,7 @@ func (p *subscribePages) render(c echo.Context, code int, lang, name string, dat
 
 // message answers a page of a title and a text, both catalogue keys.
 func (p *subscribePages) message(c echo.Context, code int, lang, title, body string, args map[string]any) error {
-	l := loc{lang}
+	l := loc{Lang: lang}
 	v := messageView{Title: l.T(title), Body: i18n.T(lang, body, args), Link: "/", LinkText: l.T("subscribe.back")}
 	return p.render(c, code, lang, "subscribe_message", v)
 }

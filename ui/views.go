@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"math"
+	"strings"
 	"time"
 
 	"github.com/ampelstatus/ampel/pkg/availability"
@@ -98,6 +99,9 @@ type siteView struct {
 	Now    time.Time
 	// Subscribe links the subscribe form (subscriptions on, a store).
 	Subscribe bool
+	// Lang is the page's language; Langs the switch to the others.
+	Lang  string
+	Langs []langLink
 }
 
 type linkView struct{ Name, URL string }
@@ -109,14 +113,17 @@ func minutes(d time.Duration) string {
 
 // pct formats a share as a percentage with two decimals, rounding down:
 // 99.999 % is shown as 99.99 %, never as 100.00 %.
-func pct(u float64) string {
-	return fmt.Sprintf("%.2f%%", math.Floor(u*10000+1e-9)/100)
+func pct(l loc, u float64) string {
+	return l.Pct(math.Floor(u*10000+1e-9)/100, 2)
 }
 
 // uptimeText is the uptime over the days, or says there is none yet.
-func uptimeText(days []availability.Day, w float64) string {
+func uptimeText(l loc, days []availability.Day, w float64) string {
 	if u, ok := availability.Period(days, w); ok {
-		return pct(u) + " uptime"
+		return l.T("bar.period_uptime", "Pct", pct(l, u))
 	}
-	return "No uptime data yet"
+	return l.T("bar.no_uptime")
 }
+
+// key names the banner's text in the catalogue ("overall.all_systems_operational").
+func (o overall) key() string { return strings.ReplaceAll(strings.ToLower(o.Description), " ", "_") }

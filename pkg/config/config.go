@@ -72,6 +72,9 @@ type Site struct {
 	Hosts []string `toml:"hosts"`
 	// Timezone names the IANA zone whose midnights bound days and months.
 	Timezone string `toml:"timezone"`
+	// Language is the public pages' language for readers who ask for
+	// none Ampel has (by ?lang= or Accept-Language): "en", "de" or "es".
+	Language string `toml:"language"`
 	// SLO is the availability target in percent (default 99.9).
 	SLO float64 `toml:"slo"`
 	// LogoURL is shown in the page header when set.

@@ -35,14 +35,19 @@ var (
 // Match returns the shipped language that best fits an Accept-Language
 // header (or a bare tag such as "de-AT"), "en" when nothing fits or the
 // header does not parse.
-func Match(acceptLanguage string) string {
+func Match(acceptLanguage string) string { return MatchOr(acceptLanguage, Languages[0]) }
+
+// MatchOr is Match with def in place of English when nothing fits: the
+// public pages fall back to the site's configured language. q-values
+// order the wishes ("es;q=0.5, de" prefers German).
+func MatchOr(acceptLanguage, def string) string {
 	want, _, err := language.ParseAcceptLanguage(acceptLanguage)
 	if err != nil || len(want) == 0 {
-		return Languages[0]
+		return def
 	}
 	_, i, conf := matcher.Match(want...)
 	if conf == language.No {
-		return Languages[0]
+		return def
 	}
 	return Languages[i]
 }

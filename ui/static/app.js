@@ -3,10 +3,17 @@
 (function () {
   "use strict";
 
+  // The page's language (<html lang>): dates and the few words this
+  // script writes follow it, the words from the body's data-* attributes.
+  var lang = document.documentElement.lang || undefined;
+  function word(name, fallback) {
+    return (document.body && document.body.getAttribute("data-" + name)) || fallback;
+  }
+
   // Show times in the viewer's own zone; the server wrote the site's zone.
   var fmt = null;
   try {
-    fmt = new Intl.DateTimeFormat(undefined, { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", timeZoneName: "short" });
+    fmt = new Intl.DateTimeFormat(lang, { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", timeZoneName: "short" });
   } catch (e) { /* keep the server's text */ }
 
   function localTimes(root) {
@@ -18,13 +25,18 @@
       if (!isNaN(d)) { el.textContent = fmt.format(d); }
     });
     root.querySelectorAll(".tz").forEach(function (el) {
-      try { el.textContent = Intl.DateTimeFormat().resolvedOptions().timeZone + " (your time zone)"; } catch (e) { /* keep the site zone */ }
+      try { el.textContent = Intl.DateTimeFormat().resolvedOptions().timeZone + " " + word("your-zone", "(your time zone)"); } catch (e) { /* keep the site zone */ }
     });
-    root.querySelectorAll(".tz-label").forEach(function (el) { el.textContent = "Your time"; });
+    root.querySelectorAll(".tz-label").forEach(function (el) { el.textContent = word("your-time", "Your time"); });
   }
 
   function setLevel(el, level) {
     el.className = el.className.replace(/\bs-[a-z_]+/g, "").trim() + " " + level;
+  }
+
+  // textOf is an event item's text in the page's language.
+  function textOf(item) {
+    return (item.texts && lang && item.texts[lang]) || item.text;
   }
 
   function setText(el, text) {
@@ -36,19 +48,19 @@
   // cell of each bar.
   function apply(ev) {
     var banner = document.getElementById("banner");
-    if (banner) { setLevel(banner, ev.banner.level); setText(banner, ev.banner.text); }
+    if (banner) { setLevel(banner, ev.banner.level); setText(banner, textOf(ev.banner)); }
     (ev.groups || []).forEach(function (g) {
       var el = document.getElementById(g.id);
       if (!el) { return; }
       setLevel(el, g.level);
       var s = el.querySelector("summary");
-      if (s) { setText(s, g.text); }
+      if (s) { setText(s, textOf(g)); }
       if (g.level !== "s-up") { el.open = true; }
     });
     (ev.components || []).forEach(function (c) {
       document.querySelectorAll('[data-component="' + c.id + '"]').forEach(function (el) {
         setLevel(el, c.level);
-        setText(el, c.text);
+        setText(el, textOf(c));
         var today = el.querySelector(".bar .today");
         if (today) {
           today.classList.remove("now-partial", "now-down");
@@ -64,7 +76,7 @@
       updated.replaceChildren(t);
       localTimes(updated);
       var ago = updated.parentNode.querySelector(".ago");
-      if (ago) { ago.textContent = "(just now)"; }
+      if (ago) { ago.textContent = word("just-now", "(just now)"); }
     }
   }
 
@@ -118,7 +130,7 @@
     "d-high": "outage over 10% of the day", "d-maint": "maintenance", "d-none": "no data"
   };
   var dayFmt = null;
-  try { dayFmt = new Intl.DateTimeFormat(undefined, { year: "numeric", month: "short", day: "numeric", timeZone: "UTC" }); } catch (e) { /* ISO dates */ }
+  try { dayFmt = new Intl.DateTimeFormat(lang, { year: "numeric", month: "short", day: "numeric", timeZone: "UTC" }); } catch (e) { /* ISO dates */ }
   var tip = null;
 
   // dayAt is the day under the pointer: its index, date and colour.
@@ -142,7 +154,7 @@
     var d = new Date(end + "T00:00:00Z");
     if (isNaN(d)) { return null; }
     d.setUTCDate(d.getUTCDate() - (n - 1 - i));
-    return { iso: d.toISOString().slice(0, 10), text: (dayFmt ? dayFmt.format(d) : d.toISOString().slice(0, 10)) + ": " + (dayWords[cls] || cls) };
+    return { iso: d.toISOString().slice(0, 10), text: (dayFmt ? dayFmt.format(d) : d.toISOString().slice(0, 10)) + ": " + word("day-" + cls.slice(2), dayWords[cls] || cls) };
   }
 
   function showTip(link, ev) {
