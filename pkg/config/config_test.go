@@ -55,6 +55,7 @@ func TestDefaults(t *testing.T) {
 	}{
 		{"site.title", cfg.Site.Title, "Status"},
 		{"site.timezone", cfg.Site.Timezone, "UTC"},
+		{"site.language", cfg.Site.Language, "en"},
 		{"site.slo", cfg.Site.SLO, 99.9},
 		{"server.listen", cfg.Server.Listen, "127.0.0.1:8080"},
 		{"server.shutdown_timeout", cfg.Server.ShutdownTimeout.D(), 10 * time.Second},
