@@ -40,14 +40,16 @@ const measureTables = `JSON.stringify(Array.from(document.querySelectorAll("tabl
 // headless Chromium at 1,280 px and at 390 px (a phone): at 1,280 this
 // month's table fits whole; any table wider than its page scrolls in its
 // own box with a scrollbar one can see, and the page itself never scrolls
-// sideways (nothing is clipped). Screenshots are left in
+// sideways (nothing is clipped), in English and in the longer German and
+// Spanish headings. Screenshots are left in
 // testdata/screenshots.
 func TestAvailabilityTablesFit(t *testing.T) {
 	f := newFixture(t)
 	srv := httptest.NewServer(f.h)
 	defer func() { srv.CloseClientConnections(); srv.Close() }()
 	tab, _ := newTab(t)
-	pages := map[string]string{"availability": "/availability", "print": "/api/v1/availability?from=2026-01-01&to=2026-11-23&format=html"}
+	pages := map[string]string{"availability": "/availability", "print": "/api/v1/availability?from=2026-01-01&to=2026-11-23&format=html",
+		"availability-de": "/availability?lang=de", "print-es": "/api/v1/availability?from=2026-01-01&to=2026-11-23&format=html&lang=es"}
 	for _, size := range []struct {
 		name   string
 		width  int64
