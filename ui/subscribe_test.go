@@ -2,15 +2,18 @@ package ui
 
 import (
 	"bytes"
+	"context"
 	"net/http"
 	"net/url"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/ampelstatus/ampel/pkg/config"
+	"github.com/ampelstatus/ampel/pkg/state"
 	"github.com/ampelstatus/ampel/store"
 )
 
@@ -161,6 +164,19 @@ func TestSubscribeLanguage(t *testing.T) {
 			!strings.Contains(body, `<a href="/subscribe?lang=de" lang="de" hreflang="de">Deutsch</a>`) {
 			t.Errorf("%s %v: not Spanish, or no switch to German\n%s", path, header, body)
 		}
+	}
+
+	// site.language answers a reader who asks for no language Ampel has.
+	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "de.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	cfg := testConfig(t)
+	cfg.Subscriptions, cfg.Site.Language = subscriptionsOn(), "de"
+	h := New(Deps{Config: cfg, Engine: state.New(cfg), Store: st, Started: t0, Now: func() time.Time { return t0 }})
+	if body := get(h, "/subscribe", "192.0.2.1:1", map[string]string{"Accept-Language": "fr"}).Body.String(); !strings.Contains(body, `<html lang="de">`) {
+		t.Errorf("site.language de, Accept-Language fr: not German\n%.300s", body)
 	}
 }
 

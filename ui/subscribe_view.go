@@ -61,15 +61,16 @@ func newTemplate(name string, patterns ...string) (*template.Template, error) {
 }
 
 // lang picks the page's language: ?lang=, then the form's lang field,
-// then Accept-Language.
+// then Accept-Language, then site.language.
 func (p *subscribePages) lang(c echo.Context, form url.Values) string {
+	def := p.site.defaultLang()
 	if q := c.QueryParam("lang"); q != "" {
-		return i18n.Match(q)
+		return i18n.MatchOr(q, def)
 	}
 	if f := form.Get("lang"); f != "" {
-		return i18n.Match(f)
+		return i18n.MatchOr(f, def)
 	}
-	return i18n.Match(c.Request().Header.Get("Accept-Language"))
+	return i18n.MatchOr(c.Request().Header.Get("Accept-Language"), def)
 }
 
 // render answers a subscription page. Pages carry addresses and tokens:
