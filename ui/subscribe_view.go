@@ -81,7 +81,7 @@ func (p *subscribePages) lang(c echo.Context, form url.Values) string {
 func (p *subscribePages) render(c echo.Context, code int, lang, name string, data any) error {
 	body, err := p.pages.render(name, subPage{
 		L: loc{Lang: lang}, Site: p.site.siteView(p.site.now()), CSS: p.site.assets.url("subscribe.css"),
-		Langs: langLinks(c.Request().URL, lang), Data: data,
+		Langs: switchLinks(c.Request().URL, lang), Data: data,
 	})
 	if err != nil {
 		return err
@@ -97,16 +97,6 @@ func (p *subscribePages) message(c echo.Context, code int, lang, title, body str
 	l := loc{Lang: lang}
 	v := messageView{Title: l.T(title), Body: i18n.T(lang, body, args), Link: "/", LinkText: l.T("subscribe.back")}
 	return p.render(c, code, lang, "subscribe_message", v)
-}
-
-// langLinks links the page in every shipped language.
-func langLinks(u *url.URL, current string) []langLink {
-	links := make([]langLink, 0, len(i18n.Languages))
-	for _, lang := range i18n.Languages {
-		links = append(links, langLink{Lang: lang, Name: i18n.T(lang, "lang."+lang, nil),
-			URL: u.Path + "?lang=" + lang, Current: lang == current})
-	}
-	return links
 }
 
 // componentGroup is a fieldset of component checkboxes; Name is empty for
