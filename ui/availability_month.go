@@ -144,7 +144,7 @@ func (s *site) monthView(ctx context.Context, l loc, comp *config.Component, fir
 	for _, x := range tl.Excluded() {
 		ev := excludedView{
 			From: x.From.In(s.loc()), To: x.To.In(s.loc()), Length: minutesText(l, x.To.Sub(x.From)),
-			Text: l.Level(x.Level), Class: classOf(x.Level), Cause: x.Cause.Cause, Link: causeLink(x.Cause.Cause),
+			Text: l.Level(x.Level), Class: classOf(x.Level), Cause: l.Cause(x.Cause.Cause), Link: causeLink(x.Cause.Cause),
 		}
 		if !x.Known {
 			ev.Cause = l.T("avail.not_begun")
@@ -178,7 +178,7 @@ func (s *site) checkCauses(ctx context.Context, l loc, comp *config.Component, o
 }
 
 func (s *site) causeOf(l loc, ch status.Change) causeView {
-	return causeView{At: ch.At.In(s.loc()), Text: l.Level(ch.To), Class: classOf(ch.To), Subject: ch.Subject, Cause: ch.Cause, Link: causeLink(ch.Cause)}
+	return causeView{At: ch.At.In(s.loc()), Text: l.Level(ch.To), Class: classOf(ch.To), Subject: ch.Subject, Cause: l.Cause(ch.Cause), Link: causeLink(ch.Cause)}
 }
 
 // causeLink is the page of the incident or maintenance a change's cause

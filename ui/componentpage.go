@@ -166,7 +166,7 @@ func (s *site) changes(ctx context.Context, l loc, slug string, now time.Time) (
 	for _, ch := range all {
 		out = append(out, changeView{
 			At: ch.At.In(s.loc()), FromText: l.Level(ch.From), From: classOf(ch.From),
-			ToText: l.Level(ch.To), ToClass: classOf(ch.To), Cause: ch.Cause,
+			ToText: l.Level(ch.To), ToClass: classOf(ch.To), Cause: l.Cause(ch.Cause),
 		})
 	}
 	return out, nil

@@ -39,7 +39,8 @@ var englishLeaks = regexp.MustCompile(`\b(` + strings.Join([]string{
 	"No incidents", "In progress", "Upcoming", "Scheduled", "Newer", "Older", "Not found", "Back to the status page",
 	"There is no", "Error budget", "Burn rate", "This month", "Component", "Printable report", "By month",
 	"Excluded time", "Outages", "Whole period", "Generated", "Investigating", "Identified", "Monitoring",
-	"impact", "Reload", "this page updates", "minutes", "hours", "days", "just now", "Incidents and maintenance", "October",
+	"all checks up", "no check has data", "zones reporting", `of \d+ zones`, "consecutive failures", "recovered after",
+	"monitoring had not begun", "impact", "Reload", "this page updates", "minutes", "hours", "days", "just now", "Incidents and maintenance", "October",
 	`(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d`, `\d+\.\d+ ?%`,
 }, "|") + `)\b`)
 
@@ -241,6 +242,34 @@ func TestCacheKeysByLanguage(t *testing.T) {
 			if rec.Code == http.StatusNotModified {
 				t.Errorf("%s: a German reader holding the English page's ETag got 304", path)
 			}
+		}
+	}
+}
+
+// TestCauseWords: the causes Ampel writes on a state change read in the
+// reader's language, with names, reasons and titles as written; English
+// and causes of no known form are shown as stored.
+func TestCauseWords(t *testing.T) {
+	de, es := loc{Lang: "de"}, loc{Lang: "es"}
+	for _, c := range []struct {
+		l           loc
+		cause, want string
+	}{
+		{de, "all checks up", "alle Prüfungen in Ordnung"},
+		{es, "web-home: down in eu (1 of 2 zones): connection refused", "web-home: caído en eu (1 de 2 zonas): connection refused"},
+		{de, "web-home: down in eu, us (2 of 3 zones; 2 of 3 zones reporting)", "web-home: ausgefallen in eu, us (2 von 3 Zonen; 2 von 3 Zonen melden)"},
+		{de, "api-health: degraded in us (1 of 2 zones)", "api-health: eingeschränkt in us (1 von 2 Zonen)"},
+		{es, "incident 12: Web errors: part 2", "incidencia 12: Web errors: part 2"},
+		{de, "maintenance 3: Database upgrade", "Wartung 3: Database upgrade"},
+		{de, "stale: no results from zone eu since 2026-11-23T10:00:00Z", "veraltet: keine Ergebnisse aus Zone eu seit 23. Nov. 2026, 10:00 UTC"},
+		{es, "3 consecutive failures: HTTP 503", "fallos seguidos: 3 (HTTP 503)"},
+		{de, "recovered after 2 successful checks", "wieder in Ordnung (erfolgreiche Prüfungen in Folge: 2)"},
+		{de, "no check has data", "keine Prüfung hat Daten"},
+		{de, "something new and unknown", "something new and unknown"},
+		{english, "web-home: down in eu (1 of 2 zones): connection refused", "web-home: down in eu (1 of 2 zones): connection refused"},
+	} {
+		if got := c.l.Cause(c.cause); got != c.want {
+			t.Errorf("%s %q: %q, want %q", c.l.Lang, c.cause, got, c.want)
 		}
 	}
 }
