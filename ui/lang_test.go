@@ -4,11 +4,14 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/ampelstatus/ampel/pkg/config"
+	"github.com/ampelstatus/ampel/pkg/i18n"
 	"github.com/ampelstatus/ampel/pkg/state"
 )
 
@@ -243,6 +246,14 @@ func TestCacheKeysByLanguage(t *testing.T) {
 				t.Errorf("%s: a German reader holding the English page's ETag got 304", path)
 			}
 		}
+	}
+}
+
+// TestConfigKnowsTheLanguages: site.language accepts exactly the
+// languages pkg/i18n ships.
+func TestConfigKnowsTheLanguages(t *testing.T) {
+	if !slices.Equal(config.SiteLanguages, i18n.Languages) {
+		t.Fatalf("config.SiteLanguages %v, i18n.Languages %v", config.SiteLanguages, i18n.Languages)
 	}
 }
 

@@ -61,6 +61,11 @@ func (c *Config) Problem(key, msg string) Problem {
 // state. Problem names file and key alone afterwards.
 func (c *Config) ForgetLines() { c.index = nil }
 
+// SiteLanguages are the languages the public pages come in, the
+// default first: pkg/i18n's catalogues (config may import nothing of
+// Ampel's but pkg/status; a ui test checks the two lists agree).
+var SiteLanguages = []string{"en", "de", "es"}
+
 // Site describes the public status page.
 type Site struct {
 	Title     string `toml:"title"`
@@ -73,7 +78,7 @@ type Site struct {
 	// Timezone names the IANA zone whose midnights bound days and months.
 	Timezone string `toml:"timezone"`
 	// Language is the public pages' language for readers who ask for
-	// none Ampel has (by ?lang= or Accept-Language): "en", "de" or "es".
+	// none Ampel has (by ?lang= or Accept-Language): one of SiteLanguages.
 	Language string `toml:"language"`
 	// SLO is the availability target in percent (default 99.9).
 	SLO float64 `toml:"slo"`

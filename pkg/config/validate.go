@@ -11,8 +11,6 @@ import (
 	"time"
 
 	"github.com/pelletier/go-toml/v2/unstable"
-
-	"github.com/ampelstatus/ampel/pkg/i18n"
 )
 
 // checker completes and validates one decoded file, collecting every
@@ -133,8 +131,8 @@ func (v *checker) site(c *Config) {
 			v.addf(path+".url", "must be an absolute http:// or https:// URL, a mailto: address or a path starting with /")
 		}
 	}
-	if !slices.Contains(i18n.Languages, s.Language) {
-		v.addf("site.language", "unknown language %q (use one of %s)", s.Language, strings.Join(i18n.Languages, ", "))
+	if !slices.Contains(SiteLanguages, s.Language) {
+		v.addf("site.language", "unknown language %q (use one of %s)", s.Language, strings.Join(SiteLanguages, ", "))
 	}
 	loc, err := time.LoadLocation(s.Timezone)
 	if err != nil || s.Timezone == "" {
