@@ -41,11 +41,11 @@ func benchRebuildFleet(b *testing.B, n int, cold bool, build func(s *site, ctx c
 // each time.
 func BenchmarkRebuildHome1000(b *testing.B) {
 	benchRebuildFleet(b, 1000, true, func(s *site, ctx context.Context) ([]byte, error) {
-		v, err := s.homeView(ctx)
+		v, err := s.homeView(ctx, english, s.siteView(s.now()))
 		if err != nil {
 			return nil, err
 		}
-		return s.pages.render("home", v)
+		return s.pages.renderIn("home", english, v)
 	})
 }
 
@@ -55,10 +55,10 @@ func BenchmarkRebuildHome1000(b *testing.B) {
 func BenchmarkRebuildComponent1000(b *testing.B) {
 	benchRebuildFleet(b, 1000, false, func(s *site, ctx context.Context) ([]byte, error) {
 		comp, _ := s.d.Engine.Component("service-500")
-		v, err := s.componentView(ctx, comp)
+		v, err := s.componentView(ctx, english, comp)
 		if err != nil {
 			return nil, err
 		}
-		return s.pages.render("component", v)
+		return s.pages.renderIn("component", english, v)
 	})
 }
