@@ -107,7 +107,7 @@ VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING id`
 		if err != nil {
 			return fmt.Errorf("store: subscribe hook: %w", err)
 		}
-		if err := writeHookComponents(ctx, tx, id, req.Components); err != nil {
+		if err := hookComponents.write(ctx, tx, id, req.Components); err != nil {
 			return err
 		}
 		if err := addHookTokens(ctx, tx, []HookToken{{HookID: id, Purpose: PurposeManage, Secret: req.ManageSecret}}, now); err != nil {
@@ -149,20 +149,6 @@ func addHookTokens(ctx context.Context, tx *sql.Tx, tokens []HookToken, now time
 	for _, t := range tokens {
 		if _, err := tx.ExecContext(ctx, q, HashToken(t.Secret), t.HookID, t.Purpose, ms(now), nullMS(t.Expires)); err != nil {
 			return fmt.Errorf("store: add hook token: %w", err)
-		}
-	}
-	return nil
-}
-
-// writeHookComponents replaces a hook subscriber's chosen components.
-func writeHookComponents(ctx context.Context, tx *sql.Tx, id int64, comps []string) error {
-	if _, err := tx.ExecContext(ctx, `DELETE FROM hook_subscriber_components WHERE hook_id = ?1`, id); err != nil {
-		return fmt.Errorf("store: hook components: %w", err)
-	}
-	const q = `INSERT INTO hook_subscriber_components (hook_id, component) VALUES (?1, ?2) ON CONFLICT DO NOTHING`
-	for _, c := range comps {
-		if _, err := tx.ExecContext(ctx, q, id, c); err != nil {
-			return fmt.Errorf("store: hook components: %w", err)
 		}
 	}
 	return nil

@@ -54,7 +54,7 @@ func (s *Store) SetHookComponents(ctx context.Context, secret string, comps []st
 		if _, err := tx.ExecContext(ctx, q, h.ID, len(comps) == 0); err != nil {
 			return fmt.Errorf("store: set hook components: %w", err)
 		}
-		return writeHookComponents(ctx, tx, h.ID, comps)
+		return hookComponents.write(ctx, tx, h.ID, comps)
 	})
 }
 

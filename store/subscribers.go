@@ -123,7 +123,7 @@ func (s *Store) Subscribe(ctx context.Context, req SubscribeRequest, now time.Ti
 		if err != nil {
 			return err
 		}
-		if err := writeSubscriberComponents(ctx, tx, id, req.Components); err != nil {
+		if err := subscriberComponents.write(ctx, tx, id, req.Components); err != nil {
 			return err
 		}
 		out, *mailed = Enqueued, true
@@ -177,15 +177,25 @@ ON CONFLICT (event_key, subscriber_id) DO NOTHING`
 	return nil
 }
 
-// writeSubscriberComponents replaces a subscriber's chosen components.
-func writeSubscriberComponents(ctx context.Context, tx *sql.Tx, id int64, comps []string) error {
-	if _, err := tx.ExecContext(ctx, `DELETE FROM subscriber_components WHERE subscriber_id = ?1`, id); err != nil {
-		return fmt.Errorf("store: subscriber components: %w", err)
+// The tables that hold each kind of subscription's chosen components, and
+// the column naming the subscription.
+var (
+	subscriberComponents = componentList{"subscriber_components", "subscriber_id", "subscriber"}
+	hookComponents       = componentList{"hook_subscriber_components", "hook_id", "hook"}
+)
+
+// componentList is a table of (subscription, component) rows.
+type componentList struct{ table, key, what string }
+
+// write replaces subscription id's chosen components.
+func (l componentList) write(ctx context.Context, tx *sql.Tx, id int64, comps []string) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM `+l.table+` WHERE `+l.key+` = ?1`, id); err != nil {
+		return fmt.Errorf("store: %s components: %w", l.what, err)
 	}
-	const q = `INSERT INTO subscriber_components (subscriber_id, component) VALUES (?1, ?2) ON CONFLICT DO NOTHING`
+	q := `INSERT INTO ` + l.table + ` (` + l.key + `, component) VALUES (?1, ?2) ON CONFLICT DO NOTHING`
 	for _, c := range comps {
 		if _, err := tx.ExecContext(ctx, q, id, c); err != nil {
-			return fmt.Errorf("store: subscriber components: %w", err)
+			return fmt.Errorf("store: %s components: %w", l.what, err)
 		}
 	}
 	return nil

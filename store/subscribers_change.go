@@ -54,7 +54,7 @@ func (s *Store) SetSubscriberComponents(ctx context.Context, secret string, comp
 		if _, err := tx.ExecContext(ctx, q, sub.ID, len(comps) == 0); err != nil {
 			return fmt.Errorf("store: set subscriber components: %w", err)
 		}
-		return writeSubscriberComponents(ctx, tx, sub.ID, comps)
+		return subscriberComponents.write(ctx, tx, sub.ID, comps)
 	})
 }
 
