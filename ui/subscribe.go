@@ -102,6 +102,21 @@ func (p *subscribePages) readForm(c echo.Context, lang string) (url.Values, bool
 	return r.PostForm, true, nil
 }
 
+// linkForm reads the form a token link's page posts, in the reader's
+// language, and applies the Origin check. When ok is false the answer is
+// written and err is what the handler returns.
+func (p *subscribePages) linkForm(c echo.Context) (form url.Values, lang string, ok bool, err error) {
+	lang = p.lang(c, nil)
+	if form, ok, err = p.readForm(c, lang); !ok {
+		return nil, lang, false, err
+	}
+	lang = p.lang(c, form)
+	if !p.sameOrigin(c) {
+		return nil, lang, false, p.linkInvalid(c, lang)
+	}
+	return form, lang, true, nil
+}
+
 // sameOrigin applies the Origin check (see sameOrigin). A request
 // without Origin or Sec-Fetch-Site (an old browser, curl) passes: the
 // public form's CSRF token and the links' tokens do the rest.

@@ -4,6 +4,7 @@ import (
 	"math"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -63,17 +64,26 @@ func (p *subscribePages) renderBoth(c echo.Context, code int, lang string, f sub
 	return p.render(c, code, lang, "subscribe", v)
 }
 
+// allowClient applies the per-client sign-up limit; when it refuses, the
+// answer (429 with Retry-After) is written and err is what to return.
+func (p *subscribePages) allowClient(c echo.Context, lang string, now time.Time) (bool, error) {
+	ok, wait := p.limits.allow(ipKey(c.RealIP()), now)
+	if ok {
+		return true, nil
+	}
+	c.Response().Header().Set("Retry-After", strconv.Itoa(max(int(math.Ceil(wait.Seconds())), 1)))
+	return false, p.message(c, http.StatusTooManyRequests, lang, "subscribe.title", "subscribe.error.too_many",
+		map[string]any{"Wait": duration(lang, wait)})
+}
+
 // subscribe takes the form: per-client limit, body limit, CSRF, the
 // honeypot, validation; then a pending subscriber and its confirmation
 // mail in one transaction, limited per address by the store.
 func (p *subscribePages) subscribe(c echo.Context) error {
 	now := p.d.Now()
 	lang := p.lang(c, nil)
-	if ok, wait := p.limits.allow(ipKey(c.RealIP()), now); !ok {
-		secs := int(math.Ceil(wait.Seconds()))
-		c.Response().Header().Set("Retry-After", strconv.Itoa(max(secs, 1)))
-		return p.message(c, http.StatusTooManyRequests, lang, "subscribe.title", "subscribe.error.too_many",
-			map[string]any{"Wait": duration(lang, wait)})
+	if ok, err := p.allowClient(c, lang, now); !ok {
+		return err
 	}
 	form, ok, err := p.readForm(c, lang)
 	if !ok {

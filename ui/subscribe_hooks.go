@@ -3,12 +3,10 @@ package ui
 import (
 	"context"
 	"errors"
-	"math"
 	"net"
 	"net/http"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -95,10 +93,8 @@ type hookSentView struct {
 func (p *subscribePages) subscribeHook(c echo.Context) error {
 	now := p.d.Now()
 	lang := p.lang(c, nil)
-	if ok, wait := p.limits.allow(ipKey(c.RealIP()), now); !ok {
-		c.Response().Header().Set("Retry-After", strconv.Itoa(max(int(math.Ceil(wait.Seconds())), 1)))
-		return p.message(c, http.StatusTooManyRequests, lang, "subscribe.title", "subscribe.error.too_many",
-			map[string]any{"Wait": duration(lang, wait)})
+	if ok, err := p.allowClient(c, lang, now); !ok {
+		return err
 	}
 	form, ok, err := p.readForm(c, lang)
 	if !ok {

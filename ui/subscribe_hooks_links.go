@@ -52,14 +52,9 @@ func (p *subscribePages) hookConfirmPage(c echo.Context) error {
 
 // hookConfirm confirms the subscription.
 func (p *subscribePages) hookConfirm(c echo.Context) error {
-	lang := p.lang(c, nil)
-	form, ok, err := p.readForm(c, lang)
+	_, lang, ok, err := p.linkForm(c)
 	if !ok {
 		return err
-	}
-	lang = p.lang(c, form)
-	if !p.sameOrigin(c) {
-		return p.linkInvalid(c, lang)
 	}
 	h, err := p.d.Store.ConfirmHook(c.Request().Context(), c.Param("token"), p.d.Now())
 	if err != nil {
@@ -89,14 +84,9 @@ func (p *subscribePages) hookManagePage(c echo.Context) error {
 // hookManage saves the components (action=save) or ends the
 // subscription (action=unsubscribe).
 func (p *subscribePages) hookManage(c echo.Context) error {
-	lang := p.lang(c, nil)
-	form, ok, err := p.readForm(c, lang)
+	form, lang, ok, err := p.linkForm(c)
 	if !ok {
 		return err
-	}
-	lang = p.lang(c, form)
-	if !p.sameOrigin(c) {
-		return p.linkInvalid(c, lang)
 	}
 	ctx, token, now := c.Request().Context(), c.Param("token"), p.d.Now()
 	var h store.Hook

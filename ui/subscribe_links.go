@@ -37,14 +37,9 @@ func (p *subscribePages) confirmPage(c echo.Context) error {
 
 // confirm confirms the subscription.
 func (p *subscribePages) confirm(c echo.Context) error {
-	lang := p.lang(c, nil)
-	form, ok, err := p.readForm(c, lang)
+	_, lang, ok, err := p.linkForm(c)
 	if !ok {
 		return err
-	}
-	lang = p.lang(c, form)
-	if !p.sameOrigin(c) {
-		return p.linkInvalid(c, lang)
 	}
 	sub, err := p.d.Store.ConfirmSubscriber(c.Request().Context(), c.Param("token"), p.d.Now())
 	if err != nil {

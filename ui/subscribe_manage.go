@@ -34,14 +34,9 @@ func (p *subscribePages) managePage(c echo.Context) error {
 // manage saves the components (action=save), unsubscribes
 // (action=unsubscribe) or subscribes again (action=resubscribe).
 func (p *subscribePages) manage(c echo.Context) error {
-	lang := p.lang(c, nil)
-	form, ok, err := p.readForm(c, lang)
+	form, lang, ok, err := p.linkForm(c)
 	if !ok {
 		return err
-	}
-	lang = p.lang(c, form)
-	if !p.sameOrigin(c) {
-		return p.linkInvalid(c, lang)
 	}
 	ctx, token, now := c.Request().Context(), c.Param("token"), p.d.Now()
 	var sub store.Subscriber
