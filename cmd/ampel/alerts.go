@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"math"
 	"net/mail"
 	"slices"
 	"strings"
@@ -69,15 +68,9 @@ func newAlerts(cfg *config.Config, st *store.Store, m *metrics.Metrics, backups 
 	}
 	slices.Sort(names)
 	m.AlertChannels(names)
-	m.Gauge("ampel_alerts_pending", "Operator alerts waiting to be sent, due now, held by a delay or group window, or retried later.", func() float64 {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		defer cancel()
-		n, err := st.PendingAlerts(ctx)
-		if err != nil {
-			return math.NaN()
-		}
-		return float64(n)
-	})
+	pending := metrics.NewSample(st.PendingAlerts)
+	m.Gauge("ampel_alerts_pending", "Operator alerts waiting to be sent, due now, held by a delay or group window, or retried later.",
+		func() float64 { return metrics.Value(pending.Get()) })
 	d := alert.New(st, opt)
 	own, quarantined := operatorConditions(backups, engine), quarantineCondition(st)
 	w := alert.NewWatcher(st, names, func() []alert.Condition {

@@ -3,12 +3,10 @@ package main
 import (
 	"context"
 	"log/slog"
-	"math"
 	"net"
 	"net/mail"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/ampelstatus/ampel/pkg/config"
 	"github.com/ampelstatus/ampel/pkg/mailer"
@@ -47,17 +45,9 @@ func newNotify(cfg *config.Config, st *store.Store, m *metrics.Metrics, logger *
 		Site: siteForMail(cfg), From: from, Logger: logger,
 		ReminderLead: cfg.Notify.ReminderLead.D(), RetryFor: cfg.Notify.RetryFor.D(),
 	})
-	m.Gauge("ampel_outbox_pending_mails", "Notification mails waiting to be sent, due now or retried later.", func() float64 {
-		// A scrape must not hang while the database is away (a
-		// partition holds the query forever).
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		defer cancel()
-		n, err := st.PendingMail(ctx)
-		if err != nil {
-			return math.NaN() // a scrape shows the gap rather than a wrong count
-		}
-		return float64(n)
-	})
+	pending := metrics.NewSample(st.PendingMail)
+	m.Gauge("ampel_outbox_pending_mails", "Notification mails waiting to be sent, due now or retried later.",
+		func() float64 { return metrics.Value(pending.Get()) })
 	return d.Run, func() {
 		if err := sender.Close(); err != nil {
 			logger.Warn("closing the mail connection", "err", err)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"math"
 	"sync"
 	"time"
 
@@ -32,27 +31,17 @@ func hookClient(cfg *config.Config) *safehttp.Client {
 // state and the attempts by kind and outcome.
 func newSubhooks(cfg *config.Config, st *store.Store, m *metrics.Metrics, shapes ui.HookShapes, logger *slog.Logger) func(context.Context) {
 	m.HookKinds(store.HookKinds)
+	counts := metrics.NewSample(st.CountHooks)
 	for _, state := range []string{store.HookPending, store.HookConfirmed, store.HookQuarantined, store.HookUnsubscribed} {
 		m.GaugeWith("ampel_subscriber_hooks", "Subscribers' webhooks and chat channels, by state (quarantined: paused after failing deliveries, until an operator lifts it).",
 			map[string]string{"state": state}, func() float64 {
-				ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-				defer cancel()
-				n, err := st.CountHooks(ctx)
-				if err != nil {
-					return math.NaN()
-				}
-				return float64(n[state])
+				n, ok := counts.Get()
+				return metrics.Value(n[state], ok)
 			})
 	}
-	m.Gauge("ampel_subscriber_hooks_pending_deliveries", "Deliveries to subscribers' webhooks and chat channels waiting to be sent, due now or retried later.", func() float64 {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		defer cancel()
-		n, err := st.PendingHooks(ctx)
-		if err != nil {
-			return math.NaN()
-		}
-		return float64(n)
-	})
+	pending := metrics.NewSample(st.PendingHooks)
+	m.Gauge("ampel_subscriber_hooks_pending_deliveries", "Deliveries to subscribers' webhooks and chat channels waiting to be sent, due now or retried later.",
+		func() float64 { return metrics.Value(pending.Get()) })
 	s := cfg.Subscriptions
 	d := subhook.New(st, subhook.Options{
 		Client: hookClient(cfg), Title: cfg.Site.Title, URL: siteForMail(cfg).URL,
