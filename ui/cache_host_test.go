@@ -168,3 +168,38 @@ func TestUnlistedHostServedFromItsOwnCache(t *testing.T) {
 		t.Errorf("unlisted hosts changed the pages' cache: %d bytes, was %d", s.cache.used(), pages)
 	}
 }
+
+// TestUnlistedHostFollowsThePlaceholderBuild: while another request
+// rebuilds the placeholder build of summary.json, an unlisted host is
+// answered from the previous one; once the rebuild is done, the next
+// answer is filled from the new build. Filled answers used to be stamped
+// with the current version, so the stale one passed for current until
+// refreshEvery (a minute): TestServeRunsTheClockAndAutomation saw an
+// incident resolved and components.json still in major outage.
+func TestUnlistedHostFollowsThePlaceholderBuild(t *testing.T) {
+	s, req := hostSite(t)
+	const host = "203.0.113.7"
+	key := base{URL: "http://" + host, FromRequest: true}.key("summary.json")
+	req(host, "/api/v2/summary.json")
+	placeholder := s.cache.entries["summary.json|unknown-host"]
+	if placeholder == nil {
+		t.Fatal("no placeholder build of summary.json")
+	}
+	old := placeholder.r.Load()
+
+	placeholder.build.Lock() // another request is rebuilding it
+	s.d.Feed.Touch()
+	req(host, "/api/v2/summary.json")
+	placeholder.build.Unlock()
+	if filled := s.unlisted.peek(key); filled.version != old.version {
+		t.Errorf("filled from the build of version %d, stamped %d", old.version, filled.version)
+	}
+
+	req(host, "/api/v2/summary.json")
+	if now := placeholder.r.Load(); now == old || now.version != s.version() {
+		t.Fatalf("the placeholder was not rebuilt at version %d", s.version())
+	}
+	if filled := s.unlisted.peek(key); filled.version != s.version() {
+		t.Errorf("after the rebuild the unlisted answer is still of version %d, want %d", filled.version, s.version())
+	}
+}

@@ -124,17 +124,23 @@ func (s *site) serveFor(c echo.Context, b base, name, contentType string, fill b
 		return s.serve(c, b.key(name), contentType, pageCacheControl, func() ([]byte, error) { return build(b) })
 	}
 	render := func() ([]byte, error) { return build(b) }
+	version := s.version()
 	if fill {
-		r, err := s.cache.get(name+"|unknown-host", s.version(), s.d.Now(), contentType, func() ([]byte, error) { return build(placeholderBase) })
+		r, err := s.cache.get(name+"|unknown-host", version, s.d.Now(), contentType, func() ([]byte, error) { return build(placeholderBase) })
 		if err != nil {
 			return err
 		}
+		// The placeholder build may be the previous one (another request
+		// is rebuilding it, or the store is away): what is filled from it
+		// carries its version, so it is filled again once that is
+		// rebuilt, instead of passing for current until refreshEvery.
+		version = r.version
 		render = func() ([]byte, error) {
 			out := bytes.ReplaceAll(r.body, []byte(placeholderBase.URL), []byte(b.URL))
 			return bytes.ReplaceAll(out, []byte(placeholderBase.Host), []byte(b.Host)), nil
 		}
 	}
-	r, err := s.unlisted.get(b.key(name), s.version(), s.d.Now(), contentType, render)
+	r, err := s.unlisted.get(b.key(name), version, s.d.Now(), contentType, render)
 	if err != nil {
 		return err
 	}
