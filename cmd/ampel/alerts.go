@@ -15,6 +15,7 @@ import (
 	"github.com/ampelstatus/ampel/pkg/config"
 	"github.com/ampelstatus/ampel/pkg/mailer"
 	"github.com/ampelstatus/ampel/pkg/metrics"
+	"github.com/ampelstatus/ampel/pkg/notify"
 	"github.com/ampelstatus/ampel/pkg/safehttp"
 	"github.com/ampelstatus/ampel/pkg/state"
 	"github.com/ampelstatus/ampel/store"
@@ -30,7 +31,7 @@ import (
 // (the leader's lease may be gone with the database), alerts directly
 // when the store cannot be written; leading is nil without [cluster].
 func newAlerts(cfg *config.Config, st *store.Store, m *metrics.Metrics, backups func() backup.Status, engine *state.Engine, notices *alert.Notices,
-	leading func() bool, logger *slog.Logger) (run, watchStore func(context.Context), closeAlerts func(), err error) {
+	refusals *notify.Refusals, leading func() bool, logger *slog.Logger) (run, watchStore func(context.Context), closeAlerts func(), err error) {
 	if len(cfg.Alerts.Channels) == 0 {
 		wait := func(ctx context.Context) { <-ctx.Done() }
 		return wait, wait, func() {}, nil
@@ -72,7 +73,7 @@ func newAlerts(cfg *config.Config, st *store.Store, m *metrics.Metrics, backups 
 	m.Gauge("ampel_alerts_pending", "Operator alerts waiting to be sent, due now, held by a delay or group window, or retried later.",
 		func() float64 { return metrics.Value(pending.Get()) })
 	d := alert.New(st, opt)
-	own, quarantined := operatorConditions(backups, engine), quarantineCondition(st)
+	own, quarantined := operatorConditions(backups, engine, refusals), quarantineCondition(st)
 	w := alert.NewWatcher(st, names, func() []alert.Condition {
 		return append(append(own(), notices.Conditions()...), quarantined)
 	}, nil, logger)
@@ -143,12 +144,19 @@ const storeWatchEvery = 5 * time.Second
 // watchEvery is how often the operator-only conditions are looked at.
 const watchEvery = 5 * time.Second
 
+// mailRefusalsToAlert is how many subscriber mails given up within an
+// hour (and at least a tenth of the hour's mail) alert the operators.
+const mailRefusalsToAlert = 5
+
 // operatorConditions are Ampel's own problems, which the status page
-// never shows: snapshots failing (backups nil: none taken), a zone whose
-// checks all went stale (its agent silent).
-func operatorConditions(backups func() backup.Status, engine *state.Engine) func() []alert.Condition {
+// never shows: subscriber mail bouncing or refused, snapshots failing
+// (backups nil: none taken), a zone whose checks all went stale (its
+// agent silent).
+func operatorConditions(backups func() backup.Status, engine *state.Engine, refusals *notify.Refusals) func() []alert.Condition {
 	return func() []alert.Condition {
-		var out []alert.Condition
+		out := []alert.Condition{{Key: "mail-bouncing", Check: func() (bool, string) {
+			return refusals.Bouncing(time.Now(), mailRefusalsToAlert)
+		}}}
 		if backups != nil {
 			out = append(out, alert.Condition{Key: "backups", Check: func() (bool, string) {
 				s := backups()

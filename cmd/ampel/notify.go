@@ -24,7 +24,7 @@ func mailFolder(cfg *config.Config) string {
 // into .eml files when there is none. run sends the outbox until ctx
 // ends, letting the mail in flight finish and be recorded (a leader
 // duty: one node sends); closeMail closes the connection at the end.
-func newNotify(cfg *config.Config, st *store.Store, m *metrics.Metrics, logger *slog.Logger) (run func(context.Context), closeMail func(), err error) {
+func newNotify(cfg *config.Config, st *store.Store, m *metrics.Metrics, refusals *notify.Refusals, logger *slog.Logger) (run func(context.Context), closeMail func(), err error) {
 	var sender notify.Sender
 	from := (&mail.Address{Name: cfg.Site.Title, Address: "status@localhost"}).String()
 	if cfg.SMTP != nil {
@@ -44,6 +44,7 @@ func newNotify(cfg *config.Config, st *store.Store, m *metrics.Metrics, logger *
 	d := notify.New(st, sender, notify.Options{
 		Site: siteForMail(cfg), From: from, Logger: logger,
 		ReminderLead: cfg.Notify.ReminderLead.D(), RetryFor: cfg.Notify.RetryFor.D(),
+		Refusals: refusals,
 	})
 	pending := metrics.NewSample(st.PendingMail)
 	m.Gauge("ampel_outbox_pending_mails", "Notification mails waiting to be sent, due now or retried later.",

@@ -13,6 +13,7 @@ import (
 	"github.com/ampelstatus/ampel/pkg/alert"
 	"github.com/ampelstatus/ampel/pkg/config"
 	"github.com/ampelstatus/ampel/pkg/ingest"
+	"github.com/ampelstatus/ampel/pkg/notify"
 	"github.com/ampelstatus/ampel/pkg/state"
 	"github.com/ampelstatus/ampel/pkg/status"
 	"github.com/ampelstatus/ampel/probes"
@@ -90,7 +91,8 @@ func runServer(ctx context.Context, cfg *config.Config, probers map[string]probe
 		return err
 	}
 	defer stopBackups()
-	sendMail, closeMail, err := newNotify(cfg, st, m, logger)
+	refusals := &notify.Refusals{}
+	sendMail, closeMail, err := newNotify(cfg, st, m, refusals, logger)
 	if err != nil {
 		return err
 	}
@@ -108,7 +110,7 @@ func runServer(ctx context.Context, cfg *config.Config, probers map[string]probe
 	if cfg.Cluster.Enabled {
 		leading = func() bool { return lead.leading() }
 	}
-	runAlerts, watchStore, closeAlerts, err := newAlerts(cfg, st, m, backupStatus, engine, notices, leading, logger)
+	runAlerts, watchStore, closeAlerts, err := newAlerts(cfg, st, m, backupStatus, engine, notices, refusals, leading, logger)
 	if err != nil {
 		return err
 	}

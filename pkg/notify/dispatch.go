@@ -60,6 +60,7 @@ func (d *Dispatcher) prepare(ctx context.Context, rows []store.OutboxMail) ([]pr
 			reason = "the subscriber no longer gets this mail (unsubscribed, bounced, confirmed or expired)"
 		case now.Sub(row.Created) > d.opt.RetryFor:
 			reason = fmt.Sprintf("given up after %s of temporary failures", d.opt.RetryFor)
+			d.opt.Refusals.add(now, true)
 		}
 		if reason != "" {
 			if err := d.st.FailMail(ctx, row.ID, reason, false, now); err != nil {
@@ -141,15 +142,18 @@ func (d *Dispatcher) sendOne(ctx context.Context, p prepared) (bool, error) {
 	now := d.opt.Now()
 	if err == nil {
 		d.pauses = 0
+		d.opt.Refusals.add(now, false)
 		return true, d.st.MarkMailSent(keep, p.row.ID, now)
 	}
 	log := d.opt.Logger.With("outbox_id", p.row.ID, "event", p.row.EventKey, "err", err)
 	switch mailer.Classify(err) {
 	case mailer.Bounce:
 		log.Warn("mail_bounced", "subscriber_id", p.row.SubscriberID)
+		d.opt.Refusals.add(now, true)
 		return false, d.st.FailMail(keep, p.row.ID, err.Error(), true, now)
 	case mailer.Permanent:
 		log.Warn("mail_refused")
+		d.opt.Refusals.add(now, true)
 		return false, d.st.FailMail(keep, p.row.ID, err.Error(), false, now)
 	case mailer.Temporary:
 		wait := backoff.Exp(d.opt.RetryBase, d.opt.RetryMax, p.row.Attempts)

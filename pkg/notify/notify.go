@@ -52,6 +52,9 @@ type Options struct {
 	Now func() time.Time
 	// Logger gets what went wrong (default slog.Default()).
 	Logger *slog.Logger
+	// Refusals, when set, counts the mails delivered and given up, for
+	// the operators' alert on mail bouncing.
+	Refusals *Refusals
 }
 
 func (o *Options) defaults() {
