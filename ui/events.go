@@ -138,12 +138,11 @@ func stateEventOf(comps []state.Component, at time.Time) stateEvent {
 	}
 	for _, g := range groupsOf(english, comps, nil, 0) {
 		if g.Grouped {
-			lv := groupLevel(comps, g.Name)
-			ev.Groups = append(ev.Groups, liveItem{ID: g.ID, Level: g.Class, Text: g.Text, Texts: translated(func(l loc) string { return l.Level(lv) })})
+			ev.Groups = append(ev.Groups, liveItem{ID: g.ID, Level: g.Class, Text: g.Text, Texts: levelTexts(g.Level)})
 		}
 	}
 	for _, c := range comps {
-		ev.Components = append(ev.Components, liveItem{ID: c.Slug, Level: classOf(c.Level), Text: textOf(c.Level), Texts: translated(func(l loc) string { return l.Level(c.Level) })})
+		ev.Components = append(ev.Components, liveItem{ID: c.Slug, Level: classOf(c.Level), Text: textOf(c.Level), Texts: levelTexts(c.Level)})
 	}
 	return ev
 }
@@ -250,13 +249,17 @@ func translated(text func(l loc) string) map[string]string {
 	return out
 }
 
-// groupLevel is the worst level of a group's components.
-func groupLevel(comps []state.Component, group string) status.Level {
-	lv := status.NoData
-	for _, c := range comps {
-		if c.Group == group {
-			lv = status.Worst(lv, c.Level)
-		}
+// levelTextsByLevel holds, per level, its word in the other languages,
+// built once: every state event carries one for each component, on the
+// probe worker's goroutine.
+var levelTextsByLevel sync.Map // status.Level -> map[string]string
+
+// levelTexts is translated for a level's word, shared read-only by every
+// event that carries it.
+func levelTexts(lv status.Level) map[string]string {
+	if m, ok := levelTextsByLevel.Load(lv); ok {
+		return m.(map[string]string)
 	}
-	return lv
+	m, _ := levelTextsByLevel.LoadOrStore(lv, translated(func(l loc) string { return l.Level(lv) }))
+	return m.(map[string]string)
 }

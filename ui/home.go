@@ -29,6 +29,7 @@ type groupView struct {
 	ID, Name    string
 	Grouped     bool
 	Open        bool
+	Level       status.Level // a group's: the worst of its components'
 	Text, Class string
 	Rows        []rowView
 }
@@ -104,7 +105,7 @@ func groupsOf(l loc, comps []state.Component, hist map[string][]availability.Day
 	}
 	for name, i := range at {
 		lv := levels[name]
-		out[i].Text, out[i].Class = l.Level(lv), classOf(lv)
+		out[i].Level, out[i].Text, out[i].Class = lv, l.Level(lv), classOf(lv)
 		out[i].Open = lv != status.Up
 	}
 	return out
