@@ -158,20 +158,10 @@ ORDER BY o.next_attempt_at_ms, o.id LIMIT ?2`
 // NextHookAt returns when the earliest pending row is due, or the zero
 // time when none is pending.
 func (s *Store) NextHookAt(ctx context.Context) (time.Time, error) {
-	const q = `SELECT MIN(next_attempt_at_ms) FROM hook_outbox WHERE sent_at_ms IS NULL AND failed_at_ms IS NULL`
-	var next sql.NullInt64
-	if err := s.rdb.QueryRowContext(ctx, q).Scan(&next); err != nil {
-		return time.Time{}, fmt.Errorf("store: next hook: %w", err)
-	}
-	return fromNullMS(next), nil
+	return s.nextDue(ctx, "hook_outbox", "hook")
 }
 
 // PendingHooks counts the rows waiting to be sent, due now or later.
 func (s *Store) PendingHooks(ctx context.Context) (int64, error) {
-	const q = `SELECT count(*) FROM hook_outbox WHERE sent_at_ms IS NULL AND failed_at_ms IS NULL`
-	var n int64
-	if err := s.rdb.QueryRowContext(ctx, q).Scan(&n); err != nil {
-		return 0, fmt.Errorf("store: count pending hooks: %w", err)
-	}
-	return n, nil
+	return s.pendingRows(ctx, "hook_outbox", "hooks")
 }

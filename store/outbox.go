@@ -69,13 +69,31 @@ ORDER BY o.next_attempt_at_ms, o.id LIMIT ?2`
 // NextMailAt returns when the earliest pending row is due, or the zero
 // time when none is pending.
 func (s *Store) NextMailAt(ctx context.Context) (time.Time, error) {
-	const q = `SELECT MIN(next_attempt_at_ms) FROM outbox WHERE sent_at_ms IS NULL AND failed_at_ms IS NULL`
+	return s.nextDue(ctx, "outbox", "mail")
+}
+
+// nextDue is when the earliest row of an outbox table (outbox,
+// hook_outbox) still to be sent is due, or the zero time.
+func (s *Store) nextDue(ctx context.Context, table, what string) (time.Time, error) {
 	var next sql.NullInt64
-	if err := s.rdb.QueryRowContext(ctx, q).Scan(&next); err != nil {
-		return time.Time{}, fmt.Errorf("store: next mail: %w", err)
+	if err := s.rdb.QueryRowContext(ctx, `SELECT MIN(next_attempt_at_ms) FROM `+table+` WHERE `+undone).Scan(&next); err != nil {
+		return time.Time{}, fmt.Errorf("store: next %s: %w", what, err)
 	}
 	return fromNullMS(next), nil
 }
+
+// pendingRows counts the rows of an outbox table still to be sent (a
+// scan of its partial index of due rows only).
+func (s *Store) pendingRows(ctx context.Context, table, what string) (int64, error) {
+	var n int64
+	if err := s.rdb.QueryRowContext(ctx, `SELECT count(*) FROM `+table+` WHERE `+undone).Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: count pending %s: %w", what, err)
+	}
+	return n, nil
+}
+
+// undone is the condition of an outbox row neither sent nor given up.
+const undone = `sent_at_ms IS NULL AND failed_at_ms IS NULL`
 
 // MarkMailSent records that the server accepted row id. It commits before
 // it returns, so a crash after it never sends the row again.
@@ -218,12 +236,7 @@ func (s *Store) NoteMailError(ctx context.Context, id int64, reason string) erro
 // PendingMail counts the rows waiting to be sent, due now or retried
 // later (a scan of the outbox_due index only).
 func (s *Store) PendingMail(ctx context.Context) (int64, error) {
-	const q = `SELECT count(*) FROM outbox WHERE sent_at_ms IS NULL AND failed_at_ms IS NULL`
-	var n int64
-	if err := s.rdb.QueryRowContext(ctx, q).Scan(&n); err != nil {
-		return 0, fmt.Errorf("store: count pending mail: %w", err)
-	}
-	return n, nil
+	return s.pendingRows(ctx, "outbox", "mail")
 }
 
 // PruneOutbox deletes rows sent or given up before before: they have
