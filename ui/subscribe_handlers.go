@@ -3,6 +3,7 @@ package ui
 import (
 	"math"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -64,6 +65,20 @@ func (p *subscribePages) renderBoth(c echo.Context, code int, lang string, f sub
 	return p.render(c, code, lang, "subscribe", v)
 }
 
+// signUpForm applies the per-client sign-up limit and reads a sign-up
+// form in the reader's language. When ok is false the answer is written
+// and err is what the handler returns.
+func (p *subscribePages) signUpForm(c echo.Context, now time.Time) (form url.Values, lang string, ok bool, err error) {
+	lang = p.lang(c, nil)
+	if ok, err = p.allowClient(c, lang, now); !ok {
+		return nil, lang, false, err
+	}
+	if form, ok, err = p.readForm(c, lang); !ok {
+		return nil, lang, false, err
+	}
+	return form, p.lang(c, form), true, nil
+}
+
 // allowClient applies the per-client sign-up limit; when it refuses, the
 // answer (429 with Retry-After) is written and err is what to return.
 func (p *subscribePages) allowClient(c echo.Context, lang string, now time.Time) (bool, error) {
@@ -81,15 +96,10 @@ func (p *subscribePages) allowClient(c echo.Context, lang string, now time.Time)
 // mail in one transaction, limited per address by the store.
 func (p *subscribePages) subscribe(c echo.Context) error {
 	now := p.d.Now()
-	lang := p.lang(c, nil)
-	if ok, err := p.allowClient(c, lang, now); !ok {
-		return err
-	}
-	form, ok, err := p.readForm(c, lang)
+	form, lang, ok, err := p.signUpForm(c, now)
 	if !ok {
 		return err
 	}
-	lang = p.lang(c, form)
 	f := parseSubscribeForm(form, p.known)
 	if !p.formAllowed(c, form.Get(csrfField)) {
 		f.Problem = "subscribe.error.form_expired"

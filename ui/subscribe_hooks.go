@@ -92,15 +92,10 @@ type hookSentView struct {
 // transaction, limited per URL host by the store.
 func (p *subscribePages) subscribeHook(c echo.Context) error {
 	now := p.d.Now()
-	lang := p.lang(c, nil)
-	if ok, err := p.allowClient(c, lang, now); !ok {
-		return err
-	}
-	form, ok, err := p.readForm(c, lang)
+	form, lang, ok, err := p.signUpForm(c, now)
 	if !ok {
 		return err
 	}
-	lang = p.lang(c, form)
 	f := parseHookForm(form, p.known)
 	if !p.formAllowed(c, form.Get(csrfField)) {
 		f.Problem, f.Field = "subscribe.error.form_expired", ""
