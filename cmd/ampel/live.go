@@ -11,7 +11,8 @@ import (
 )
 
 // liveReplay is how many page updates /events keeps for clients that
-// reconnect.
+// reconnect, as many as fit in live.DefaultMaxBytes (8 MiB: about 78
+// whole-page updates at 1,000 components).
 const liveReplay = 1024
 
 // liveFeed returns the feed behind /events and the page cache, and an

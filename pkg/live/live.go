@@ -3,13 +3,27 @@
 // a bounded replay buffer with increasing ids, and each subscriber reads
 // from it at its own pace. A subscriber that falls further behind than the
 // buffer reaches learns so and must reload.
+//
+// The buffer is bounded twice: by a number of events and by their bytes.
+// Each state event of the status page carries the whole page's state
+// (about 67 KB at 1,000 components), so a count alone let the buffer grow
+// with the size of the page.
 package live
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 )
+
+// DefaultMaxBytes is the byte cap New gives a hub: the bytes of the kept
+// events' names, keys and data. 8 MiB keeps about 125 whole-page state
+// events at 1,000 components, and all of a count of 1,024 at up to about
+// 120 components. A subscriber seldom needs more than the last few: every
+// state event carries the whole state, and one that fell further behind
+// reloads the page.
+const DefaultMaxBytes = 8 << 20
 
 // Event is one published message.
 type Event struct {
@@ -27,26 +41,34 @@ type Event struct {
 // Hub keeps the last events and wakes waiting subscribers. It is safe for
 // concurrent use; Publish never waits for a subscriber.
 type Hub struct {
-	epoch string
-	keep  int
+	epoch    string
+	keep     int // events kept at most
+	maxBytes int // bytes of the kept events at most, but for the newest
 
 	mu     sync.Mutex
-	events []Event // the last events, ids contiguous, oldest first
+	events []Event // the kept events, ids contiguous, oldest first
+	bytes  int     // their size (see size)
 	last   uint64
 	wake   chan struct{} // closed and replaced by every Publish
 	done   chan struct{}
 	closed bool
 }
 
-// New returns a hub that keeps the last keep events for replay. epoch
-// names this run (a start time, say): ids from another epoch cannot be
-// replayed.
-func New(epoch string, keep int) *Hub {
-	if keep < 1 {
-		keep = 1
-	}
-	return &Hub{epoch: epoch, keep: keep, wake: make(chan struct{}), done: make(chan struct{})}
+// New returns a hub that keeps the last keep events for replay, within
+// DefaultMaxBytes. epoch names this run (a start time, say): ids from
+// another epoch cannot be replayed.
+func New(epoch string, keep int) *Hub { return NewSized(epoch, keep, DefaultMaxBytes) }
+
+// NewSized returns a hub that keeps the last keep events for replay, as
+// many of them as fit in maxBytes (see Kept); the newest is kept even
+// when it alone is larger.
+func NewSized(epoch string, keep, maxBytes int) *Hub {
+	return &Hub{epoch: epoch, keep: max(keep, 1), maxBytes: max(maxBytes, 0),
+		wake: make(chan struct{}), done: make(chan struct{})}
 }
+
+// size is what an event counts against the byte cap.
+func size(ev Event) int { return len(ev.Name) + len(ev.Key) + len(ev.Data) }
 
 // Publish appends an event and wakes every subscriber. It returns the
 // event's id.
@@ -57,11 +79,17 @@ func (h *Hub) PublishKeyed(name, key string, data []byte) uint64 {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.last++
-	if len(h.events) >= 2*h.keep {
-		// Drop in halves so appends stay amortised O(1).
-		h.events = append(h.events[:0], h.events[len(h.events)-h.keep+1:]...)
+	ev := Event{ID: h.last, Key: key, Name: name, Data: data}
+	h.events = append(h.events, ev)
+	h.bytes += size(ev)
+	for len(h.events) > h.keep || (h.bytes > h.maxBytes && len(h.events) > 1) {
+		// The oldest goes, and its data with it: the slot is cleared
+		// (Since hands out copies), and append moves the kept events
+		// to a new array once the old one is used up.
+		h.bytes -= size(h.events[0])
+		h.events[0] = Event{}
+		h.events = h.events[1:]
 	}
-	h.events = append(h.events, Event{ID: h.last, Key: key, Name: name, Data: data})
 	close(h.wake)
 	h.wake = make(chan struct{})
 	return h.last
@@ -69,19 +97,26 @@ func (h *Hub) PublishKeyed(name, key string, data []byte) uint64 {
 
 // Since returns the events after id after, a channel closed when the next
 // event is published, and false if some events after after are no longer
-// kept (the subscriber must start over).
+// kept (the subscriber must start over). The events are the caller's:
+// evicting them later does not change them.
 func (h *Hub) Since(after uint64) ([]Event, <-chan struct{}, bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if after >= h.last {
 		return nil, h.wake, after == h.last
 	}
-	first := h.last - uint64(min(len(h.events), h.keep)) + 1
-	if after+1 < first {
+	if after+1 < h.events[0].ID {
 		return nil, h.wake, false
 	}
-	i := len(h.events) - int(h.last-after)
-	return h.events[i:len(h.events):len(h.events)], h.wake, true
+	return slices.Clone(h.events[len(h.events)-int(h.last-after):]), h.wake, true
+}
+
+// Kept returns the number of events kept for replay and their bytes: the
+// lengths of their names, keys and data.
+func (h *Hub) Kept() (events, bytes int) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.events), h.bytes
 }
 
 // Last returns the id of the newest event, 0 before the first.
@@ -129,10 +164,9 @@ func (h *Hub) Find(wire string) (uint64, bool) {
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	kept := h.events[len(h.events)-min(len(h.events), h.keep):]
-	for i := len(kept) - 1; i >= 0; i-- {
-		if kept[i].Key == key {
-			return kept[i].ID, true
+	for i := len(h.events) - 1; i >= 0; i-- {
+		if h.events[i].Key == key {
+			return h.events[i].ID, true
 		}
 	}
 	return 0, false
