@@ -8,6 +8,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -48,17 +49,28 @@ type liveItem struct {
 
 // Feed turns ingest's state changes into page updates: it versions the
 // page cache and publishes the page's state to the hub whenever a
-// component changes. It never blocks: the hub keeps events and each
-// stream reads at its own pace.
+// component changes. It never blocks: Observe runs on the probes'
+// workers, so the page's state is built on a goroutine of its own, and a
+// burst of changes (every component's first verdict after a start, an
+// outage of many at once) is folded into a few events rather than one
+// whole-page build per change; the hub keeps events and each stream
+// reads at its own pace.
 type Feed struct {
 	engine *state.Engine
 	hub    *live.Hub
-	// mu orders snapshots: ingest calls observers concurrently, and
-	// reading the state and publishing it under one lock makes the last
-	// event the newest state.
-	mu  sync.Mutex
-	rev atomic.Uint64
+	rev    atomic.Uint64
+
+	// mu guards what Observe hands to the publishing goroutine.
+	mu         sync.Mutex
+	dirty      bool      // a component changed since the last build began
+	publishing bool      // the goroutine runs; it ends once nothing is dirty
+	at         time.Time // the newest change's time, the event's "updated"
 }
+
+// fold is how long the publisher waits after an event before it builds
+// the next, so a burst costs at most a few builds a second however many
+// changes it holds; a lone change is published at once.
+const fold = 100 * time.Millisecond
 
 // NewFeed returns a Feed publishing engine's state to hub.
 func NewFeed(engine *state.Engine, hub *live.Hub) *Feed {
@@ -82,17 +94,44 @@ func (f *Feed) Observe(_ status.Result, changes []status.Change) {
 		return
 	}
 	f.rev.Add(1)
-	for _, ch := range changes {
-		if ch.Kind == status.Component {
-			f.mu.Lock()
-			defer f.mu.Unlock()
-			ev := stateEventOf(f.engine.Summaries(), ch.At)
-			data, err := json.Marshal(ev)
-			if err == nil {
-				f.hub.PublishKeyed("state", ev.key(), data)
-			}
+	i := slices.IndexFunc(changes, func(ch status.Change) bool { return ch.Kind == status.Component })
+	if i < 0 {
+		return
+	}
+	f.mu.Lock()
+	f.dirty = true
+	if at := changes[i].At; at.After(f.at) {
+		f.at = at
+	}
+	start := !f.publishing
+	f.publishing = true
+	f.mu.Unlock()
+	if start {
+		go f.publish()
+	}
+}
+
+// publish builds and publishes the page's state until no change is left
+// unpublished. Only one runs at a time, so the last event is the newest
+// state: a change after a build began marks the feed dirty again.
+func (f *Feed) publish() {
+	for {
+		f.mu.Lock()
+		f.dirty = false
+		at := f.at
+		f.mu.Unlock()
+		ev := stateEventOf(f.engine.Summaries(), at)
+		if data, err := json.Marshal(ev); err == nil {
+			f.hub.PublishKeyed("state", ev.key(), data)
+		}
+		time.Sleep(fold)
+		f.mu.Lock()
+		if !f.dirty {
+			f.publishing = false
+			f.mu.Unlock()
 			return
 		}
+		f.mu.Unlock()
 	}
 }
 

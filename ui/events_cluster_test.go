@@ -47,8 +47,8 @@ func TestEventsResumeOnAnotherNode(t *testing.T) {
 	b, urlB := eventNode(t, "node-b")
 	both := func(r status.Result) {
 		// B mirrors what A does (in a cluster, through the store).
-		a.in.Handle(r)
-		b.in.Handle(r)
+		a.handleSettled(t, r)
+		b.handleSettled(t, r)
 	}
 
 	// The page from A names the state it shows; B, showing the same,

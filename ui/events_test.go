@@ -88,6 +88,32 @@ func (s *stream) mustNext(t *testing.T) sseEvent {
 	return ev
 }
 
+// handleSettled feeds r through ingest and waits until the feed has
+// published the state it leads to: the feed folds changes that come
+// within a fold of each other into one event, and these tests follow
+// every state.
+func (f *fixture) handleSettled(t *testing.T, r status.Result) {
+	t.Helper()
+	before := f.feed.CurrentID()
+	f.in.Handle(r)
+	want := f.feed.CurrentID()
+	if want == before {
+		return
+	}
+	deadline := time.After(10 * time.Second)
+	for {
+		evs, wake, _ := f.hub.Since(max(f.hub.Last(), 1) - 1)
+		if n := len(evs); n > 0 && f.hub.WireID(evs[n-1]) == want {
+			return
+		}
+		select {
+		case <-wake:
+		case <-deadline:
+			t.Fatalf("the feed did not publish the state %s", want)
+		}
+	}
+}
+
 func TestEvents(t *testing.T) {
 	f := newFixture(t)
 	h := New(Deps{
@@ -102,8 +128,8 @@ func TestEvents(t *testing.T) {
 
 	// A page names the last event it includes; the stream starts there.
 	s := openStream(t, ts.URL+"/events?since="+f.hub.FormatID(f.hub.Last()), "")
-	f.in.Handle(result("api-health", "eu", t0.Add(time.Second), time.Millisecond, status.Down))
-	f.in.Handle(result("api-health", "us", t0.Add(time.Second), time.Millisecond, status.Down))
+	f.handleSettled(t, result("api-health", "eu", t0.Add(time.Second), time.Millisecond, status.Down))
+	f.handleSettled(t, result("api-health", "us", t0.Add(time.Second), time.Millisecond, status.Down))
 	// The first result makes API partial (down in one zone of two), the
 	// second down.
 	if ev := s.mustNext(t); !strings.Contains(ev.data, `{"id":"api","level":"s-partial","text":"Partial Outage",`) {
@@ -133,8 +159,8 @@ func TestEvents(t *testing.T) {
 	s.resp.Body.Close()
 
 	// While away, API recovers; reconnecting with the last id replays it.
-	f.in.Handle(result("api-health", "eu", t0.Add(3*time.Second), time.Millisecond, status.Up))
-	f.in.Handle(result("api-health", "us", t0.Add(3*time.Second), time.Millisecond, status.Up))
+	f.handleSettled(t, result("api-health", "eu", t0.Add(3*time.Second), time.Millisecond, status.Up))
+	f.handleSettled(t, result("api-health", "us", t0.Add(3*time.Second), time.Millisecond, status.Up))
 	s = openStream(t, ts.URL+"/events", seen)
 	s.mustNext(t) // partial again: up in one zone
 	missed := s.mustNext(t)
