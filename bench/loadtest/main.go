@@ -3,7 +3,7 @@
 // doing the same checks (same interval, same fresh connection per run,
 // see floor.go) in a process of its own. It reports whether every check
 // ran within one interval of start-up, how late runs start (scheduler
-// lag), skipped runs, CPU per 1,000 checks for Ampel (probe, state, store
+// lag, for the start-up and the steady state apart), skipped runs, CPU per 1,000 checks for Ampel (probe, state, store
 // and metrics together, from /proc) and for the floor, their ratio, peak
 // RSS and live heap per check, and bytes on disk per stored result.
 //
@@ -199,8 +199,14 @@ func runAmpel(o options, dir, bin string, targets []string, rep *report) error {
 	var t1, t2 time.Time
 	var cpu1 float64
 	profiled := make(chan error, 1)
+	var atSteady error
 	steady(o, func(end bool) {
 		if !end {
+			// The lag so far is the start-up's: every check's first run
+			// and first state change.
+			var early scraped
+			early, atSteady = scrape(c.base)
+			rep.startLag = early.lag
 			t1, cpu1 = time.Now(), cpuSeconds(c.cmd.Process.Pid)
 			go func() { profiled <- cpuProfile(o, pprofAddr, time.Until(start.Add(o.duration))) }()
 			return
@@ -211,6 +217,9 @@ func runAmpel(o options, dir, bin string, targets []string, rep *report) error {
 	rep.rss = peakRSS(c.cmd.Process.Pid)
 	if err := <-profiled; err != nil {
 		return err
+	}
+	if atSteady != nil {
+		return atSteady
 	}
 	if o.profile != "" {
 		// ?gc=1 collects first: the in-use figures are live memory.

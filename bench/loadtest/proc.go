@@ -72,6 +72,25 @@ func (s lagStats) p99() string {
 	return "> largest bucket"
 }
 
+// since is the histogram of the runs after earlier, a scrape of the same
+// process taken before this one.
+func (s lagStats) since(earlier lagStats) lagStats {
+	d := lagStats{count: s.count - earlier.count, under100ms: s.under100ms - earlier.under100ms}
+	for i, b := range s.buckets {
+		n := b.GetCumulativeCount()
+		if i < len(earlier.buckets) {
+			n -= earlier.buckets[i].GetCumulativeCount()
+		}
+		d.buckets = append(d.buckets, &dto.Bucket{UpperBound: b.UpperBound, CumulativeCount: &n})
+	}
+	return d
+}
+
+// line describes the histogram in a report line.
+func (s lagStats) line() string {
+	return fmt.Sprintf("%d runs, %.3f%% started within 100ms, p99 %s", s.count, 100*float64(s.under100ms)/float64(max(s.count, 1)), s.p99())
+}
+
 // scraped is what the harness reads from Ampel's /metrics.
 type scraped struct {
 	lag       lagStats

@@ -33,13 +33,15 @@ type report struct {
 	cpu            float64
 	rss            int64
 	metrics        scraped
-	dbBytes        int64
-	resultBytes    int64 // the results table alone
-	rollupBytes    int64 // rollups_daily alone, and its rows
-	rollupRows     int64
-	load           [2]string
-	startup        time.Duration // from exec to the "serving" line
-	exitErr        string        // how ampel failed to stop cleanly, if it did
+	// startLag is the lag histogram when the steady state began.
+	startLag    lagStats
+	dbBytes     int64
+	resultBytes int64 // the results table alone
+	rollupBytes int64 // rollups_daily alone, and its rows
+	rollupRows  int64
+	load        [2]string
+	startup     time.Duration // from exec to the "serving" line
+	exitErr     string        // how ampel failed to stop cleanly, if it did
 }
 
 func analyse(db *sql.DB, rep *report, start, t1, t2 time.Time, o options) error {
@@ -140,8 +142,9 @@ func (r *report) print(w io.Writer, o options) {
 	fmt.Fprintf(w, "checks that ran:              %d (latest first run %.1fs after start; %d later than one interval)\n",
 		r.ranChecks, r.firstRunLatest.Seconds(), r.late)
 	fmt.Fprintf(w, "results stored:               %d (fewest runs of one check: %d)\n", r.totalResults, r.minRuns)
-	fmt.Fprintf(w, "scheduler lag:                %d runs, %.3f%% started within 100ms, p99 %s; %.0f skipped\n",
-		m.lag.count, 100*float64(m.lag.under100ms)/float64(max(m.lag.count, 1)), m.lag.p99(), m.skipped)
+	fmt.Fprintf(w, "scheduler lag:                %s; %.0f skipped\n", m.lag.line(), m.skipped)
+	fmt.Fprintf(w, "  first 1.5 intervals:        %s\n", r.startLag.line())
+	fmt.Fprintf(w, "  steady state after them:    %s\n", m.lag.since(r.startLag).line())
 	fmt.Fprintf(w, "CPU (steady state):           %.1fs for %d checks = %.3f CPU-s per 1,000 checks (load %s -> %s)\n",
 		r.cpu, r.steadyResults, perK, r.load[0], r.load[1])
 	if f := r.floor; f != nil {
