@@ -3,9 +3,10 @@
 // doing the same checks (same interval, same fresh connection per run,
 // see floor.go) in a process of its own. It reports whether every check
 // ran within one interval of start-up, how late runs start (scheduler
-// lag, for the start-up and the steady state apart), skipped runs, CPU per 1,000 checks for Ampel (probe, state, store
-// and metrics together, from /proc) and for the floor, their ratio, peak
-// RSS and live heap per check, and bytes on disk per stored result.
+// lag, for the start-up and the steady state apart), skipped runs, CPU
+// per 1,000 checks for Ampel (probe, state, store and metrics together,
+// from /proc) and for the floor, their ratio, peak RSS and live heap per
+// check, and bytes on disk per stored result.
 //
 //	go run ./bench/loadtest -checks 100000 -interval 60s -duration 3m -profile /tmp/prof
 //
