@@ -58,10 +58,14 @@ func startTarget(ports int) (*target, error) {
 }
 
 // config has checks-1 healthy checks in components of per, and the flip
-// check, probed every second and down at its first failure.
-func config(checks, per int, interval time.Duration, t *target) string {
+// check, probed every second and down at its first failure; concurrent
+// is scheduler.max_concurrent, 0 for Ampel's default.
+func config(checks, per, concurrent int, interval time.Duration, t *target) string {
 	var b strings.Builder
 	b.WriteString("[site]\ntitle = \"Load Status\"\n\n[server]\nlisten = \"127.0.0.1:0\"\n\n[storage]\npath = \"data/ampel.db\"\n\n[[zones]]\nname = \"local\"\nkind = \"local\"\n")
+	if concurrent > 0 {
+		fmt.Fprintf(&b, "\n[scheduler]\nmax_concurrent = %d\n", concurrent)
+	}
 	fmt.Fprintf(&b, "\n[[components]]\nslug = %q\nname = \"Flip\"\ngroup = \"Bench\"\n  [[components.checks]]\n  name = \"flip\"\n  kind = \"http\"\n  target = %q\n  interval = \"1s\"\n  timeout = \"1s\"\n  failures_to_down = 1\n", flipSlug, t.flipURL)
 	for i := range checks - 1 {
 		if i%per == 0 {

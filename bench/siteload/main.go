@@ -28,6 +28,7 @@ func main() {
 	flag.IntVar(&o.checks, "checks", 1000, "number of HTTP checks ampel runs (one of them the flip check)")
 	flag.DurationVar(&o.interval, "interval", 10*time.Second, "check interval")
 	flag.IntVar(&o.perComponent, "per-component", 20, "checks per component (components come in groups of 10)")
+	flag.IntVar(&o.maxConcurrent, "max-concurrent", 0, "scheduler.max_concurrent (0: Ampel's default)")
 	flag.DurationVar(&o.each, "each", 15*time.Second, "how long each load measurement runs against each server")
 	flag.IntVar(&o.rounds, "rounds", 3, "rounds each measurement is split into, alternating ampel and the ceiling")
 	flag.StringVar(&o.conns, "conns", "50,1000", "connection counts to measure")
@@ -55,16 +56,17 @@ func main() {
 }
 
 type options struct {
-	checks       int
-	interval     time.Duration
-	perComponent int
-	each         time.Duration
-	rounds       int
-	conns        string
-	subscribers  int
-	generators   string
-	keep         bool
-	bin          string
+	checks        int
+	interval      time.Duration
+	maxConcurrent int
+	perComponent  int
+	each          time.Duration
+	rounds        int
+	conns         string
+	subscribers   int
+	generators    string
+	keep          bool
+	bin           string
 }
 
 // generatorNames parses -generator.
