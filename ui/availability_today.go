@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/ampelstatus/ampel/pkg/availability"
+	"github.com/ampelstatus/ampel/pkg/state"
 	"github.com/ampelstatus/ampel/pkg/status"
 	"github.com/ampelstatus/ampel/store"
 )
@@ -26,32 +27,59 @@ type todayTail struct {
 // row ends (midnight when it has none) to now: through its stored
 // changes, then in its current level.
 func (s *site) openTail(ctx context.Context, now time.Time) (todayTail, error) {
-	loc := s.loc()
-	y, m, d := now.In(loc).Date()
+	day, _ := dayOf(now, s.loc())
+	if s.d.Store == nil {
+		return todayTail{day: day, tail: map[string]store.SpanRollup{}}, nil
+	}
+	rows, err := s.d.Store.DailyRollups(ctx, status.Component, day, day)
+	if err != nil {
+		return todayTail{day: day}, err
+	}
+	return s.tailAfter(ctx, now, rows, s.d.Engine.Summaries())
+}
+
+// dayOf is the day of t in loc as 'YYYY-MM-DD', and its midnight.
+func dayOf(t time.Time, loc *time.Location) (string, time.Time) {
+	y, m, d := t.In(loc).Date()
 	midnight := availability.DayStart(y, m, d, loc)
-	t := todayTail{day: midnight.Format(time.DateOnly), tail: map[string]store.SpanRollup{}}
+	return midnight.Format(time.DateOnly), midnight
+}
+
+// tailAfter extends each of comps from where its row of today (among
+// rows, the rows of today read at one instant) ends, or from midnight
+// when it has none, to now: through its stored changes, then in its
+// current level. Rows of other days are passed over. One component's
+// changes are read alone; the fleet's in one read.
+func (s *site) tailAfter(ctx context.Context, now time.Time, rows []store.DayRollup, comps []state.Component) (todayTail, error) {
+	day, midnight := dayOf(now, s.loc())
+	t := todayTail{day: day, tail: map[string]store.SpanRollup{}}
 	if s.d.Store == nil {
 		return t, nil
-	}
-	rows, err := s.d.Store.DailyRollups(ctx, status.Component, t.day, t.day)
-	if err != nil {
-		return t, err
 	}
 	// Every row of today was written by one build at one instant, so a
 	// row's durations end where that build stopped.
 	built := map[string]time.Time{}
 	from := now
 	for _, r := range rows {
+		if r.Day != day {
+			continue
+		}
 		at := midnight.Add(r.Up + r.Degraded + r.Partial + r.Down + r.Maintenance + r.NoData)
 		built[r.Subject] = at
-		if at.Before(from) {
-			from = at
+		from = minTime(from, at)
+	}
+	for _, comp := range comps {
+		if _, ok := built[comp.Slug]; !ok {
+			from = midnight
 		}
 	}
-	if len(rows) == 0 {
-		from = midnight
+	var changes []status.Change
+	var err error
+	if len(comps) == 1 {
+		changes, err = s.d.Store.Changes(ctx, status.Component, comps[0].Slug, from, now.Add(time.Millisecond))
+	} else {
+		changes, err = s.d.Store.KindChanges(ctx, status.Component, from, now.Add(time.Millisecond))
 	}
-	changes, err := s.d.Store.KindChanges(ctx, status.Component, from, now.Add(time.Millisecond))
 	if err != nil {
 		return t, err
 	}
@@ -59,7 +87,7 @@ func (s *site) openTail(ctx context.Context, now time.Time) (todayTail, error) {
 	for _, c := range changes {
 		bySlug[c.Subject] = append(bySlug[c.Subject], c)
 	}
-	for _, comp := range s.d.Engine.Components() {
+	for _, comp := range comps {
 		start, ok := built[comp.Slug]
 		if !ok {
 			start = midnight
@@ -67,6 +95,13 @@ func (s *site) openTail(ctx context.Context, now time.Time) (todayTail, error) {
 		t.tail[comp.Slug] = tailOf(start, now, comp.Level, bySlug[comp.Slug])
 	}
 	return t, nil
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
 }
 
 // tailOf is the time from start to now by level, given the component's

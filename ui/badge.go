@@ -11,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/ampelstatus/ampel/pkg/availability"
+	"github.com/ampelstatus/ampel/pkg/state"
 	"github.com/ampelstatus/ampel/pkg/status"
 )
 
@@ -32,7 +33,7 @@ const badgeCSP = "default-src 'none'; frame-ancestors *"
 // ?metric=uptime its 90-day uptime.
 func (s *site) badge(c echo.Context) error {
 	slug, ok := strings.CutSuffix(c.Param("file"), ".svg")
-	comp, found := s.d.Engine.Component(slug)
+	comp, found := s.d.Engine.Summary(slug)
 	if !ok || !found {
 		return echo.NewHTTPError(http.StatusNotFound, "no such component")
 	}
@@ -45,7 +46,7 @@ func (s *site) badge(c echo.Context) error {
 		value, color := strings.ToLower(textOf(comp.Level)), badgeColor[comp.Level]
 		if metric == "uptime" {
 			now := s.now()
-			hist, err := s.history(c.Request().Context(), now)
+			hist, err := s.history(c.Request().Context(), now, []state.Component{comp})
 			if err != nil {
 				return nil, err
 			}

@@ -21,16 +21,43 @@ const pageCacheControl = "public, max-age=10, stale-while-revalidate=30, stale-i
 // changes, for its relative times and today's bar.
 const refreshEvery = time.Minute
 
+// Costly builds settle in a large fleet (issue 18): at 100,000 checks
+// the state changes many times a second, and / at 1,000 components costs
+// a fifth of a second of CPU to build, so rebuilding it at every state
+// version keeps a core busy for each page a crowd reads. On a site of
+// settleComponents or more, a response whose build took settleFrom or
+// more is built for a newer state only once settleTimes its cost (at
+// most maxSettle) has passed since, the previous build answering
+// meanwhile: its rebuilds take at most a fifth of a core, and the page
+// lags the state by at most that (the live events move the banner and
+// the rows at once). Cheaper builds, and every build of a smaller site
+// (whose cost is no more than the machine's load makes it), are made at
+// every state; an operator's edit shows at once.
+const (
+	settleComponents = 100
+	settleFrom       = 100 * time.Millisecond
+	settleTimes      = 4
+	maxSettle        = 10 * time.Second
+)
+
+// stamp is what a response is built from: the state's revision, which
+// moves with every observed change, and the operators' edits.
+type stamp struct{ state, edits uint64 }
+
 // rendered is a response body built once and served many times.
 type rendered struct {
 	sendable
-	version uint64 // state version it was built from
-	built   time.Time
+	version stamp     // what it was built from
+	built   time.Time // by the site's clock
+	// cost is how long the build took, and done when it ended, by the
+	// machine's clock: what settles a costly build (see settleFrom).
+	cost time.Duration
+	done time.Time
 }
 
 // cache holds rendered responses by key. A key is rebuilt when the state
-// version differs from its build's or the build is older than
-// refreshEvery. One request rebuilds; meanwhile the others get the
+// version differs from its build's (once a costly build has settled, see
+// settleFrom) or the build is older than refreshEvery. One request rebuilds; meanwhile the others get the
 // previous build at once rather than waiting or rendering too (only the
 // very first build is waited for). It holds at most maxBytes of
 // responses, evicting the least recently used (see cache_lru.go).
@@ -39,6 +66,11 @@ type cache struct {
 	entries  map[string]*cacheEntry // guarded by mu
 	order    cacheOrder             // guarded by mu
 	maxBytes int64
+	// settles: costly builds settle (see settleComponents). Set before
+	// use.
+	settles bool
+	// builds counts the responses built, for benchmarks and tests.
+	builds atomic.Uint64
 }
 
 type cacheEntry struct {
@@ -66,13 +98,24 @@ const (
 	unlistedCacheBytes = 4 << 20
 )
 
-func (r *rendered) fresh(version uint64, now time.Time) bool {
-	return r != nil && r.version == version && now.Sub(r.built) < refreshEvery && !now.Before(r.built)
+// fresh reports whether r may answer at version and now; settles says
+// whether a costly build settles (see settleComponents).
+func (r *rendered) fresh(version stamp, now time.Time, settles bool) bool {
+	if r == nil || r.version.edits != version.edits || now.Sub(r.built) >= refreshEvery || now.Before(r.built) {
+		return false
+	}
+	return r.version.state == version.state || settles && r.settling()
+}
+
+// settling reports whether the build was costly and too recent to be
+// made again for a newer state (see settleFrom).
+func (r *rendered) settling() bool {
+	return r.cost >= settleFrom && time.Since(r.done) < min(settleTimes*r.cost, maxSettle)
 }
 
 // get returns the cached response for key, rebuilding it with build when
 // stale.
-func (c *cache) get(key string, version uint64, now time.Time, contentType string, build func() ([]byte, error)) (*rendered, error) {
+func (c *cache) get(key string, version stamp, now time.Time, contentType string, build func() ([]byte, error)) (*rendered, error) {
 	c.mu.Lock()
 	e, ok := c.entries[key]
 	if ok {
@@ -84,7 +127,7 @@ func (c *cache) get(key string, version uint64, now time.Time, contentType strin
 	}
 	c.mu.Unlock()
 
-	if r := e.r.Load(); r.fresh(version, now) {
+	if r := e.r.Load(); r.fresh(version, now, c.settles) {
 		return r, nil
 	}
 	if !e.build.TryLock() {
@@ -94,9 +137,10 @@ func (c *cache) get(key string, version uint64, now time.Time, contentType strin
 		e.build.Lock()
 	}
 	defer e.build.Unlock()
-	if r := e.r.Load(); r.fresh(version, now) {
+	if r := e.r.Load(); r.fresh(version, now, c.settles) {
 		return r, nil
 	}
+	c.builds.Add(1)
 	r, err := renderNow(version, now, contentType, build)
 	if err != nil {
 		// While the store is away (a database failover, say) the page
@@ -122,16 +166,20 @@ func (c *cache) get(key string, version uint64, now time.Time, contentType strin
 }
 
 // renderNow builds a response without caching it.
-func renderNow(version uint64, now time.Time, contentType string, build func() ([]byte, error)) (*rendered, error) {
+func renderNow(version stamp, now time.Time, contentType string, build func() ([]byte, error)) (*rendered, error) {
+	began := time.Now()
 	body, err := build()
 	if err != nil {
 		return nil, err
 	}
 	sum := sha256.Sum256(body)
-	return &rendered{
+	r := &rendered{
 		sendable: newSendable(body, gzipBytes(body), contentType, `"`+hex.EncodeToString(sum[:12])+`"`),
 		version:  version, built: now,
-	}, nil
+	}
+	r.done = time.Now()
+	r.cost = r.done.Sub(began)
+	return r, nil
 }
 
 func acceptsGzip(ae string) bool {

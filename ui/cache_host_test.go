@@ -80,13 +80,13 @@ func TestCacheBoundedByBytes(t *testing.T) {
 	var homeBuilds int
 	home := func() ([]byte, error) { homeBuilds++; return noise(0, 8<<10), nil }
 	for range 2 { // read twice: a page people keep reading
-		if _, err := c.get("home", 1, t0, "text/html", home); err != nil {
+		if _, err := c.get("home", stamp{state: 1}, t0, "text/html", home); err != nil {
 			t.Fatal(err)
 		}
 	}
 	for i := range 300 {
 		key := fmt.Sprintf("incident:%d", i)
-		if _, err := c.get(key, 1, t0, "text/html", func() ([]byte, error) { return noise(i+1, 1<<10), nil }); err != nil {
+		if _, err := c.get(key, stamp{state: 1}, t0, "text/html", func() ([]byte, error) { return noise(i+1, 1<<10), nil }); err != nil {
 			t.Fatal(err)
 		}
 		if used := c.used(); used > bound {
@@ -109,7 +109,7 @@ func TestCacheBoundedByBytes(t *testing.T) {
 		t.Fatalf("%d entries left: the cache was cleared, not evicted one at a time", n)
 	}
 	// A response larger than the bound is served, not kept.
-	r, err := c.get("huge", 1, t0, "text/html", func() ([]byte, error) { return noise(-1, bound), nil })
+	r, err := c.get("huge", stamp{state: 1}, t0, "text/html", func() ([]byte, error) { return noise(-1, bound), nil })
 	if err != nil || len(r.body) != bound || c.peek("huge") != nil || c.peek("home") == nil {
 		t.Fatalf("huge response: %v, kept %v, home kept %v", err, c.peek("huge") != nil, c.peek("home") != nil)
 	}
@@ -192,14 +192,14 @@ func TestUnlistedHostFollowsThePlaceholderBuild(t *testing.T) {
 	req(host, "/api/v2/summary.json")
 	placeholder.build.Unlock()
 	if filled := s.unlisted.peek(key); filled.version != old.version {
-		t.Errorf("filled from the build of version %d, stamped %d", old.version, filled.version)
+		t.Errorf("filled from the build of version %v, stamped %v", old.version, filled.version)
 	}
 
 	req(host, "/api/v2/summary.json")
 	if now := placeholder.r.Load(); now == old || now.version != s.version() {
-		t.Fatalf("the placeholder was not rebuilt at version %d", s.version())
+		t.Fatalf("the placeholder was not rebuilt at version %v", s.version())
 	}
 	if filled := s.unlisted.peek(key); filled.version != s.version() {
-		t.Errorf("after the rebuild the unlisted answer is still of version %d, want %d", filled.version, s.version())
+		t.Errorf("after the rebuild the unlisted answer is still of version %v, want %v", filled.version, s.version())
 	}
 }

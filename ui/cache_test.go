@@ -26,7 +26,7 @@ func TestCacheBuildsOncePerVersion(t *testing.T) {
 			return []byte(body), nil
 		}
 	}
-	crowd := func(version uint64, body string) []string {
+	crowd := func(version stamp, body string) []string {
 		var wg sync.WaitGroup
 		got := make([]string, 50)
 		for i := range got {
@@ -43,7 +43,7 @@ func TestCacheBuildsOncePerVersion(t *testing.T) {
 		}
 		return func() []string { close(release); wg.Wait(); return got }()
 	}
-	for _, b := range crowd(1, "v1") {
+	for _, b := range crowd(stamp{state: 1}, "v1") {
 		if b != "v1" {
 			t.Fatalf("first crowd got %q", b)
 		}
@@ -57,26 +57,26 @@ func TestCacheBuildsOncePerVersion(t *testing.T) {
 	release = make(chan struct{})
 	done := make(chan string)
 	go func() {
-		r, _ := c.get("home", 2, t0, "text/html", build("v2"))
+		r, _ := c.get("home", stamp{state: 2}, t0, "text/html", build("v2"))
 		done <- string(r.body)
 	}()
 	for builds.Load() != 2 {
 		runtime.Gosched()
 	}
-	if r, _ := c.get("home", 2, t0, "text/html", build("never")); string(r.body) != "v1" {
+	if r, _ := c.get("home", stamp{state: 2}, t0, "text/html", build("never")); string(r.body) != "v1" {
 		t.Fatalf("during a rebuild got %q, want the previous build", r.body)
 	}
 	close(release)
 	if b := <-done; b != "v2" {
 		t.Fatalf("rebuild returned %q", b)
 	}
-	if r, _ := c.get("home", 2, t0.Add(30*time.Second), "text/html", build("never")); string(r.body) != "v2" {
+	if r, _ := c.get("home", stamp{state: 2}, t0.Add(30*time.Second), "text/html", build("never")); string(r.body) != "v2" {
 		t.Fatalf("after the rebuild got %q", r.body)
 	}
 	// A minute later the same version is rebuilt (relative times).
 	release = make(chan struct{})
 	close(release)
-	if r, _ := c.get("home", 2, t0.Add(refreshEvery), "text/html", build("v2b")); string(r.body) != "v2b" {
+	if r, _ := c.get("home", stamp{state: 2}, t0.Add(refreshEvery), "text/html", build("v2b")); string(r.body) != "v2b" {
 		t.Fatalf("after a minute got %q", r.body)
 	}
 }
@@ -99,16 +99,16 @@ func TestCacheForgetsFailedKeys(t *testing.T) {
 	c := newCache(pagesCacheBytes)
 	var homeBuilds int
 	home := func() ([]byte, error) { homeBuilds++; return []byte("home"), nil }
-	if _, err := c.get("home", 1, t0, "text/html", home); err != nil {
+	if _, err := c.get("home", stamp{state: 1}, t0, "text/html", home); err != nil {
 		t.Fatal(err)
 	}
 	missing := errors.New("no such incident")
 	for i := range 10000 {
-		if _, err := c.get(fmt.Sprintf("incident:%d", i), 1, t0, "text/html", func() ([]byte, error) { return nil, missing }); !errors.Is(err, missing) {
+		if _, err := c.get(fmt.Sprintf("incident:%d", i), stamp{state: 1}, t0, "text/html", func() ([]byte, error) { return nil, missing }); !errors.Is(err, missing) {
 			t.Fatalf("build error lost: %v", err)
 		}
 	}
-	if _, err := c.get("home", 1, t0, "text/html", home); err != nil {
+	if _, err := c.get("home", stamp{state: 1}, t0, "text/html", home); err != nil {
 		t.Fatal(err)
 	}
 	c.mu.Lock()
@@ -116,5 +116,80 @@ func TestCacheForgetsFailedKeys(t *testing.T) {
 	c.mu.Unlock()
 	if homeBuilds != 1 || n != 1 {
 		t.Errorf("home built %d times, %d entries kept; want 1 and 1", homeBuilds, n)
+	}
+}
+
+// TestCacheSettlesCostlyBuilds: while the state keeps changing, on a
+// site of settleComponents or more, a response that took settleFrom or
+// more to build is built again for a newer state only once settleTimes
+// its cost has passed (the previous build answers meanwhile), so its
+// rebuilds take at most a fifth of a core; a cheap one is built at every
+// state, an operator's edit shows at once either way, and a smaller
+// site's pages never settle.
+func TestCacheSettlesCostlyBuilds(t *testing.T) {
+	c := newCache(pagesCacheBytes)
+	c.settles = true
+	get := func(key string, v stamp, body string) string {
+		t.Helper()
+		r, err := c.get(key, v, t0, "text/html", func() ([]byte, error) { return []byte(body), nil })
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(r.body)
+	}
+	costly := func(key string, cost time.Duration, ago time.Duration) {
+		r := c.peek(key)
+		r.cost, r.done = cost, time.Now().Add(-ago)
+	}
+
+	get("home", stamp{state: 1}, "v1")
+	costly("home", 2*settleFrom, 0)
+	if got := get("home", stamp{state: 2}, "v2"); got != "v1" {
+		t.Errorf("a new state right after a costly build: %q, want the previous build", got)
+	}
+	costly("home", 2*settleFrom, settleTimes*2*settleFrom)
+	if got := get("home", stamp{state: 3}, "v3"); got != "v3" {
+		t.Errorf("a new state %d times its cost after a costly build: %q, want it built", settleTimes, got)
+	}
+	costly("home", maxSettle, maxSettle)
+	if got := get("home", stamp{state: 4}, "v4"); got != "v4" {
+		t.Errorf("a new state %s after the slowest build: %q, want it built", maxSettle, got)
+	}
+	costly("home", 2*settleFrom, 0)
+	if got := get("home", stamp{state: 5, edits: 1}, "edited"); got != "edited" {
+		t.Errorf("an operator's edit after a costly build: %q, want it shown at once", got)
+	}
+
+	get("cheap", stamp{state: 1}, "c1")
+	costly("cheap", settleFrom/2, 0)
+	if got := get("cheap", stamp{state: 2}, "c2"); got != "c2" {
+		t.Errorf("a new state after a cheap build: %q, want it built", got)
+	}
+
+	c.settles = false // a smaller site
+	get("small", stamp{state: 1}, "s1")
+	costly("small", 2*settleFrom, 0)
+	if got := get("small", stamp{state: 2}, "s2"); got != "s2" {
+		t.Errorf("a smaller site's new state after a costly build: %q, want it built", got)
+	}
+}
+
+// TestLargeSitesSettle: a site's caches settle costly builds from
+// settleComponents components on, not below.
+func TestLargeSitesSettle(t *testing.T) {
+	for _, n := range []int{3, settleComponents - 1, settleComponents} {
+		cfg := siteConfig(t)
+		for len(cfg.Components) < n {
+			cfg.Components = append(cfg.Components, cfg.Components[0])
+		}
+		cfg.Components = cfg.Components[:n]
+		s, err := newSite(Deps{Config: cfg})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := n >= settleComponents
+		if s.cache.settles != want || s.reports.settles != want || s.unlisted.settles != want {
+			t.Errorf("%d components: caches settle %t, %t, %t, want %t", n, s.cache.settles, s.reports.settles, s.unlisted.settles, want)
+		}
 	}
 }

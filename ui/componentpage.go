@@ -92,7 +92,7 @@ func (s *site) component(c echo.Context) error {
 
 func (s *site) componentView(ctx context.Context, l loc, comp state.Component) (componentView, error) {
 	now := s.now()
-	hist, err := s.history(ctx, now)
+	hist, err := s.history(ctx, now, []state.Component{comp})
 	if err != nil {
 		return componentView{}, err
 	}

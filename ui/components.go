@@ -90,7 +90,7 @@ type componentsBody struct {
 
 func (s *site) componentsJSON(c echo.Context) error {
 	return s.serveJSON(c, "components.json", func(b base) (any, error) {
-		return componentsBodyOf(s.d, b, s.d.Engine.Components()), nil
+		return componentsBodyOf(s.d, b, s.d.Engine.Summaries()), nil
 	})
 }
 

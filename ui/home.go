@@ -54,8 +54,8 @@ func (s *site) home(c echo.Context) error {
 
 func (s *site) homeView(ctx context.Context, l loc, site siteView) (homeView, error) {
 	now := s.now()
-	comps := s.d.Engine.Components()
-	hist, err := s.history(ctx, now)
+	comps := s.d.Engine.Summaries() // the page shows no check
+	hist, err := s.history(ctx, now, comps)
 	if err != nil {
 		return homeView{}, err
 	}

@@ -46,17 +46,40 @@ func fleetStart(cfg *config.Config) time.Time {
 // fleet is the config, state and store of fleetSite.
 func fleet(t testing.TB, n int) (*config.Config, *state.Engine, *store.Store) {
 	t.Helper()
+	f := fleetWith(t, n, 1)
+	return f.cfg, f.engine, f.st
+}
+
+// fleetParts is fleet's config, state and store, and the ingest that fed
+// them, which hands what it takes in after the history to feed once set.
+type fleetParts struct {
+	cfg    *config.Config
+	engine *state.Engine
+	st     *store.Store
+	in     *ingest.Ingest
+	feed   *Feed
+}
+
+// fleetWith is fleet with checks checks a component: the first carries
+// the history, the others are up from an hour before t0 on.
+func fleetWith(t testing.TB, n, checks int) *fleetParts {
+	t.Helper()
 	ctx := context.Background()
 	cfg := siteConfig(t)
 	cfg.Zones = cfg.Zones[:1]
 	cfg.Components = nil
 	for i := range n {
-		cfg.Components = append(cfg.Components, config.Component{
+		comp := config.Component{
 			Slug: fmt.Sprintf("service-%03d", i), Name: fmt.Sprintf("Service %03d", i),
 			Group: fmt.Sprintf("Region %02d", i/10), GroupWeight: 1,
 			Checks: []config.Check{{Name: fmt.Sprintf("check-%03d", i), Kind: "http", Target: secretTarget,
 				Zones: []string{"eu"}, FailuresToDown: 1, SuccessesToUp: 1}},
-		})
+		}
+		for j := 1; j < checks; j++ {
+			comp.Checks = append(comp.Checks, config.Check{Name: fmt.Sprintf("check-%03d-%02d", i, j), Kind: "http", Target: secretTarget,
+				Zones: []string{"eu"}, FailuresToDown: 1, SuccessesToUp: 1})
+		}
+		cfg.Components = append(cfg.Components, comp)
 	}
 	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "ampel.db"))
 	if err != nil {
@@ -66,7 +89,13 @@ func fleet(t testing.TB, n int) (*config.Config, *state.Engine, *store.Store) {
 	w := st.StartWriter(store.WriterOptions{})
 	t.Cleanup(func() { _ = w.Close(context.Background()) })
 	engine := state.New(cfg)
-	in := ingest.New(engine, w, nil)
+	f := &fleetParts{cfg: cfg, engine: engine, st: st}
+	in := ingest.New(engine, w, func(r status.Result, changes []status.Change) {
+		if f.feed != nil {
+			f.feed.Observe(r, changes)
+		}
+	})
+	f.in = in
 	first := fleetStart(cfg)
 	outage := []time.Duration{5 * time.Minute, time.Hour, 6 * time.Hour}
 	for d := 0; d < 90; d++ {
@@ -87,13 +116,21 @@ func fleet(t testing.TB, n int) (*config.Config, *state.Engine, *store.Store) {
 			}
 		}
 	}
+	// The other checks start an hour before t0, so that the rollups of
+	// 90 days of the fleet's 100,000 checks are not built for a page
+	// that reads its components' only.
+	for i := range n {
+		for j := 1; j < checks; j++ {
+			in.Handle(status.Result{Check: fmt.Sprintf("check-%03d-%02d", i, j), Zone: "eu", Start: t0.Add(-time.Hour), Duration: time.Millisecond, Outcome: status.Up})
+		}
+	}
 	if err := w.Flush(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if err := st.BuildRollups(ctx, cfg.Location, t0); err != nil {
 		t.Fatal(err)
 	}
-	return cfg, engine, st
+	return f
 }
 
 // TestHomeBytesPerComponent: the uncompressed home page stays within 2 KB

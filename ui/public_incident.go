@@ -34,7 +34,7 @@ func (s *site) showIncident(c echo.Context) error {
 		if err != nil {
 			return nil, err
 		}
-		return s.pages.renderIn("incident", l, incidentPage{Site: s.siteIn(c, l), Inc: s.incidentDetailOf(l, inc, s.d.Engine.Components())})
+		return s.pages.renderIn("incident", l, incidentPage{Site: s.siteIn(c, l), Inc: s.incidentDetailOf(l, inc, s.d.Engine.Summaries())})
 	})
 	if errors.Is(err, errPageNotFound) {
 		return s.notFound(c, "notfound.incident")

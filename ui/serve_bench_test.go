@@ -18,11 +18,12 @@ import (
 type nullWriter struct {
 	h    http.Header
 	code int
+	n    int // bytes written
 }
 
 func (w *nullWriter) Header() http.Header         { return w.h }
 func (w *nullWriter) WriteHeader(code int)        { w.code = code }
-func (w *nullWriter) Write(b []byte) (int, error) { return len(b), nil }
+func (w *nullWriter) Write(b []byte) (int, error) { w.n += len(b); return len(b), nil }
 
 // benchServe serves path from the page cache as a browser asks for it
 // (gzip), the per-request work under an outage crowd.

@@ -63,6 +63,8 @@ func newSite(d Deps) (*site, error) {
 		unlisted: newCache(unlistedCacheBytes),
 		streams:  newStreamLimits(d.MaxStreams, d.StreamsPerClient), md: newMDCache(d.Logger)}
 	if d.Config != nil {
+		large := len(d.Config.Components) >= settleComponents
+		s.cache.settles, s.reports.settles, s.unlisted.settles = large, large, large
 		if u, err := url.Parse(d.Config.Site.PublicURL); err == nil {
 			s.publicHost = u.Host
 		}
@@ -110,12 +112,12 @@ func (s *site) loc() *time.Location { return locOf(s.d) }
 func (s *site) now() time.Time { return s.d.Now().In(s.loc()) }
 
 // version changes whenever anything's state changes or an operator
-// edits something. Both parts only grow, so their sum changes with either.
-func (s *site) version() uint64 {
+// edits something.
+func (s *site) version() stamp {
 	if s.d.Feed != nil {
-		return s.d.Feed.Revision() + s.edits.Load()
+		return stamp{state: s.d.Feed.Revision(), edits: s.edits.Load()}
 	}
-	return uint64(s.d.Engine.UpdatedAt().UnixNano()) + s.edits.Load()
+	return stamp{state: uint64(s.d.Engine.UpdatedAt().UnixNano()), edits: s.edits.Load()}
 }
 
 // serve answers from the cache, building with build on a miss.
@@ -163,13 +165,14 @@ func (s *site) siteView(now time.Time) siteView {
 	return v
 }
 
-// history returns the last historyDays of every component, by slug,
-// today up to now (see todayTail).
-func (s *site) history(ctx context.Context, now time.Time) (map[string][]availability.Day, error) {
+// history returns the last historyDays of each of comps, by slug,
+// today up to now (see tailAfter).
+func (s *site) history(ctx context.Context, now time.Time, comps []state.Component) (map[string][]availability.Day, error) {
 	rows := map[string][]store.DayRollup{}
 	if s.d.Store != nil {
+		day, _ := dayOf(now, s.loc())
 		var err error
-		if rows, err = s.days.get(s.version(), now, func() (map[string][]store.DayRollup, error) {
+		if rows, err = s.days.get(day, now, func() (map[string][]store.DayRollup, error) {
 			return s.last.days.read(func() (map[string][]store.DayRollup, error) {
 				return s.d.Store.ComponentDays(ctx, s.loc(), now, historyDays)
 			})
@@ -177,12 +180,19 @@ func (s *site) history(ctx context.Context, now time.Time) (map[string][]availab
 			return nil, err
 		}
 	}
-	tail, err := s.last.tail.read(func() (todayTail, error) { return s.openTail(ctx, now) })
+	// Each component's row of today, if it has one, is its last.
+	today := make([]store.DayRollup, 0, len(comps))
+	for _, comp := range comps {
+		if r := rows[comp.Slug]; len(r) > 0 {
+			today = append(today, r[len(r)-1])
+		}
+	}
+	tail, err := s.last.tail.read(func() (todayTail, error) { return s.tailAfter(ctx, now, today, comps) })
 	if err != nil {
 		return nil, err
 	}
-	out := map[string][]availability.Day{}
-	for _, comp := range s.d.Config.Components {
+	out := make(map[string][]availability.Day, len(comps))
+	for _, comp := range comps {
 		out[comp.Slug] = availability.Days(tail.addToDay(comp.Slug, rows[comp.Slug]), s.loc(), now, historyDays)
 	}
 	return out, nil

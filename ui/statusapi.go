@@ -68,7 +68,7 @@ func (s *site) summary(c echo.Context) error {
 		if err != nil {
 			return nil, err
 		}
-		comps := s.d.Engine.Components()
+		comps := s.d.Engine.Summaries()
 		cb := componentsBodyOf(s.d, b, comps)
 		j := s.shaperOf(b, cb.Components)
 		return summaryBody{
@@ -92,7 +92,7 @@ func (s *site) statusJSON(c echo.Context) error {
 		if err != nil {
 			return nil, err
 		}
-		return statusBody{Page: pageOf(s.d, b), Status: pageStatus(s.d.Engine.Components(), active, incs)}, nil
+		return statusBody{Page: pageOf(s.d, b), Status: pageStatus(s.d.Engine.Summaries(), active, incs)}, nil
 	})
 }
 

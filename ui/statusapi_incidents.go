@@ -67,7 +67,7 @@ type jsonShaper struct {
 }
 
 func (s *site) shaper(b base) jsonShaper {
-	return s.shaperOf(b, componentsBodyOf(s.d, b, s.d.Engine.Components()).Components)
+	return s.shaperOf(b, componentsBodyOf(s.d, b, s.d.Engine.Summaries()).Components)
 }
 
 // shaperOf is shaper over components the caller has shaped already.
