@@ -122,10 +122,11 @@ type Server struct {
 
 // MetricsOpts shape Ampel's own /metrics.
 type MetricsOpts struct {
-	// PerCheck labels the probe latency histogram and the failure counter
-	// by check and zone; false keeps one of each per zone. nil (absent)
-	// chooses: per check up to PerCheckLimit check-zone pairs, per zone
-	// above. ampel_check_up stays per check and zone either way.
+	// PerCheck labels ampel_check_up, the probe latency histogram and the
+	// failure counter by check and zone; false keeps one of each per zone
+	// (the checks up and down counted in ampel_checks_up and
+	// ampel_checks_down). nil (absent) chooses: per check up to
+	// PerCheckLimit check-zone pairs, per zone above.
 	PerCheck *bool `toml:"per_check"`
 }
 

@@ -18,9 +18,11 @@ import (
 type Metrics struct {
 	Registry *prometheus.Registry
 
-	// perZone: probeLatency and probeErrors are labelled by zone only.
+	// perZone: probeLatency and probeErrors are labelled by zone only,
+	// and checksByZone counts checks up and down in place of checkUp.
 	perZone        bool
 	checkUp        *prometheus.GaugeVec
+	checksByZone   *checksByZone
 	probeLatency   *prometheus.HistogramVec
 	probeErrors    *prometheus.CounterVec
 	componentLevel *prometheus.GaugeVec
@@ -39,9 +41,13 @@ type Options struct {
 	// PerZone keeps the probe latency histogram and the failure counter
 	// per zone instead of per check and zone: at 100,000 checks the
 	// per-check histograms alone take about 100 MB and 1.3 million series
-	// a scrape. ampel_check_up stays per check and zone either way, so an
-	// alert on one check still works; its latency then shows only in the
-	// store (the component pages' charts) and in its zone's histogram.
+	// a scrape. It counts the checks up and down in each zone
+	// (ampel_checks_up, ampel_checks_down) instead of ampel_check_up per
+	// check and zone, which alone is 100,000 series and 5 MB a scrape
+	// there: an alert then says that checks are down in a zone, and the
+	// component gauges, the console and the pages say which. A check's
+	// latency shows only in the store (the component pages' charts) and
+	// in its zone's histogram.
 	PerZone bool
 }
 
@@ -100,10 +106,15 @@ func NewWith(opts Options) *Metrics {
 			Help: "Failed store commits (the batch is kept and retried).",
 		}),
 	}
+	up := prometheus.Collector(m.checkUp)
+	if opts.PerZone {
+		m.checksByZone = newChecksByZone()
+		up = m.checksByZone
+	}
 	m.Registry.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		m.checkUp, m.probeLatency, m.probeErrors, m.componentLevel,
+		up, m.probeLatency, m.probeErrors, m.componentLevel,
 		m.schedLag, m.schedSkipped, m.batchResults, m.commitSeconds, m.commitErrors,
 	)
 	m.registerAgents()
@@ -124,7 +135,11 @@ func (m *Metrics) ObserveResult(r status.Result, changes []status.Change) {
 		up = 0
 		m.probeErrors.WithLabelValues(m.probeLabels(r.Check, r.Zone)...).Inc()
 	}
-	m.checkUp.WithLabelValues(r.Check, r.Zone).Set(up)
+	if m.checksByZone != nil {
+		m.checksByZone.observe(r.Check, r.Zone, up == 1)
+	} else {
+		m.checkUp.WithLabelValues(r.Check, r.Zone).Set(up)
+	}
 	m.probeLatency.WithLabelValues(m.probeLabels(r.Check, r.Zone)...).Observe(r.Duration.Seconds())
 	m.observeChanges(changes)
 }
@@ -145,6 +160,9 @@ func (m *Metrics) KnownChecks(zones map[string][]string) {
 	for check, zs := range zones {
 		for _, z := range zs {
 			m.probeErrors.WithLabelValues(m.probeLabels(check, z)...)
+			if m.checksByZone != nil {
+				m.checksByZone.known(z)
+			}
 		}
 	}
 }
