@@ -102,7 +102,11 @@ func (s *Store) eachMonth(ctx context.Context, what string, kind status.Kind, fr
 
 // eachMonthIn is eachMonth's reading in the transaction tx.
 func eachMonthIn(ctx context.Context, tx *sql.Tx, kind status.Kind, first, last day, fn func(month string, rows []SpanRollup)) error {
-	whole, err := wholeMonths(ctx, tx, kind, first, last)
+	built, _, err := metaInt(ctx, tx, metaRollupBuilt)
+	if err != nil {
+		return err
+	}
+	whole, err := wholeMonths(ctx, tx, kind, built, first, last)
 	if err != nil {
 		return err
 	}
@@ -114,7 +118,7 @@ func eachMonthIn(ctx context.Context, tx *sql.Tx, kind status.Kind, first, last 
 			fn(month, whole[month])
 			continue
 		}
-		rows, err := monthSums(ctx, tx, kind, m, end, lo, hi)
+		rows, err := monthSums(ctx, tx, kind, built, m, end, lo, hi)
 		if err != nil {
 			return err
 		}
@@ -123,9 +127,9 @@ func eachMonthIn(ctx context.Context, tx *sql.Tx, kind status.Kind, first, last 
 	return nil
 }
 
-// wholeMonths reads, in one query, the sums of the months that the days
-// first through last cover whole, by month.
-func wholeMonths(ctx context.Context, tx *sql.Tx, kind status.Kind, first, last day) (map[string][]SpanRollup, error) {
+// wholeMonths reads, in one query and one for today's open rows, the sums
+// of the months that the days first through last cover whole, by month.
+func wholeMonths(ctx context.Context, tx *sql.Tx, kind status.Kind, built int64, first, last day) (map[string][]SpanRollup, error) {
 	from := day{first.y, first.m, 1}
 	if from != first {
 		from = (day{first.y, first.m + 1, 1}).add(0)
@@ -158,6 +162,9 @@ ORDER BY month, subject`
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("months %s to %s: %w", from, to, err)
+	}
+	if err := addOpen(ctx, tx, kind, built, from, to, out); err != nil {
+		return nil, err
 	}
 	return out, nil
 }

@@ -13,10 +13,14 @@ import (
 // Keys of the meta table.
 const (
 	// metaRollupFrom is the daily rollups' watermark, an instant in Unix
-	// ms: every day before the day that contains it is complete and up to
-	// date. BuildRollups sets it to a midnight; the writer lowers it to the
-	// time of a change committed before it.
+	// ms: every change before it is in the rollups. BuildRollups sets it
+	// to the now it built to (a midnight for a completed day); the writer
+	// lowers it to the time of a change committed before it.
 	metaRollupFrom = "rollup_from_ms"
+	// metaRollupBuilt is the now of the last BuildRollups step (Unix ms):
+	// the rows of its day that are open (rollups_daily.open_ms set) end
+	// there, and readers add the time from open_ms to it.
+	metaRollupBuilt = "rollup_built_ms"
 	// metaRollupZone is the name of the time zone the daily rollups were
 	// built in; another zone rebuilds them all.
 	metaRollupZone = "rollup_zone"

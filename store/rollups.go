@@ -32,14 +32,17 @@ type subjectKey struct{ kind, subject, zone string }
 // BuildRollups brings the daily rollups and the hourly latency aggregates
 // up to date, incrementally.
 //
-// Daily: it recomputes, for every subject, the days from its watermark
-// through today (today's row covers midnight to now) and advances the
-// watermark to today's midnight. A subject's level from one change until
-// the next is that change's To; before its first change it is NoData,
-// after its last it holds until now. Days before a subject's first change,
-// and days spent entirely in NoData, have no row. Changes committed later
-// with an earlier time lower the watermark, so their days are recomputed
-// by the next call. Another loc than the previous call's rebuilds all days.
+// Daily: a subject's level from one change until the next is that
+// change's To; before its first change it is NoData, after its last it
+// holds until now. Days before a subject's first change, and days spent
+// entirely in NoData, have no row. A build rewrites only the rows of the
+// subjects with a change since the last build's now (the watermark;
+// changes committed later with an earlier time lower it), from their day
+// on; every other subject's row of today stays as it is, its sums ending
+// where its last change left it, and readers add the time from there to
+// the last build's now. A day's end closes its rows and starts the next
+// day's from their last levels: the one build a day that writes a row of
+// every subject. Another loc than the previous call's rebuilds all days.
 //
 // Hourly: it aggregates the completed UTC hours of raw results since its
 // watermark (see LatencyHours).
@@ -66,20 +69,20 @@ func (s *Store) BuildRollups(ctx context.Context, loc *time.Location, now time.T
 	return nil
 }
 
+// incrementalMax is the most subjects changed since the last build that a
+// build rewrites one by one; beyond it, it rewrites the whole day, which
+// is cheaper per subject.
+const incrementalMax = 20_000
+
 // dailyBuild is one BuildRollups pass over the days.
 type dailyBuild struct {
 	s     *Store
 	loc   *time.Location
 	nowMS int64
-	// carry holds the levels at carryAt (ms) of every subject with a row
-	// the day before, as computed by the previous step; valid while the
-	// watermark is still where that step left it.
-	carry   map[subjectKey]status.Level
-	carryAt int64
 }
 
-// step recomputes the day the watermark is in, in one transaction, and
-// reports whether it was the last day to do.
+// step brings the day the watermark is in up to date, in one transaction,
+// and reports whether it was the last day to do.
 func (b *dailyBuild) step(ctx context.Context) (done bool, err error) {
 	tx, err := b.s.beginWrite(ctx)
 	if err != nil {
@@ -90,7 +93,19 @@ func (b *dailyBuild) step(ctx context.Context) (done bool, err error) {
 	if err := b.checkZone(ctx, tx); err != nil {
 		return false, err
 	}
+	if b.s.d == postgresDialect {
+		// A writer lowering the watermark waits for this step, so its
+		// change is either read here or found by the next build.
+		const lock = `SELECT value FROM meta WHERE key = ?1 FOR UPDATE`
+		if _, err := tx.ExecContext(ctx, lock, metaRollupFrom); err != nil {
+			return false, fmt.Errorf("lock %s: %w", metaRollupFrom, err)
+		}
+	}
 	from, ok, err := metaInt(ctx, tx, metaRollupFrom)
+	if err != nil {
+		return false, err
+	}
+	built, hasBuilt, err := metaInt(ctx, tx, metaRollupBuilt)
 	if err != nil {
 		return false, err
 	}
@@ -104,46 +119,89 @@ func (b *dailyBuild) step(ctx context.Context) (done bool, err error) {
 		if !first.Valid {
 			return true, nil
 		}
-		from = first.Int64
+		from, hasBuilt = first.Int64, false
 	}
 	d := dayOf(fromMS(from), b.loc)
 	start, next := ms(d.start(b.loc)), ms(d.add(1).start(b.loc))
 	if start > b.nowMS {
 		return true, nil
 	}
+	// A complete day takes the changes before the next midnight; today
+	// those up to now, which last no time but set the level at now.
+	span := daySpan{d: d, start: start, end: next, last: next - 1}
+	if b.nowMS < next {
+		span.end, span.last, span.open = b.nowMS, b.nowMS, true
+	}
 
-	levels := b.carry
-	if levels == nil || b.carryAt != start {
-		if levels, err = startLevels(ctx, tx, d, start); err != nil {
+	// The rows of d are up to date but for the subjects changed since
+	// the watermark, unless nothing was built yet, or built was after
+	// now (a clock set back), or on an earlier day.
+	var changed []subjectKey
+	full := !hasBuilt || built > b.nowMS || dayOf(fromMS(built), b.loc).before(d)
+	if !full {
+		if changed, full, err = changedSince(ctx, tx, from); err != nil {
 			return false, err
 		}
 	}
-	// A complete day takes the changes before the next midnight; today
-	// those up to now, which last no time but set the level at now.
-	end, last := next, next-1
-	if b.nowMS < next {
-		end, last = b.nowMS, b.nowMS
+	if full {
+		err = b.rebuildDay(ctx, tx, span)
+	} else {
+		err = rebuildSubjects(ctx, tx, span, changed)
 	}
-	rows, ends, err := b.computeDay(ctx, tx, d, start, end, last, levels)
 	if err != nil {
 		return false, err
 	}
-	if err := replaceDay(ctx, tx, d, rows); err != nil {
-		return false, err
-	}
-	complete := next <= b.nowMS
-	wm := start
-	if complete {
+	wm, done := b.nowMS, span.open
+	switch {
+	case b.nowMS == next:
+		// Now is the next midnight: the new day has no time yet, and
+		// no row. The next build starts it.
+		if err := closeDay(ctx, tx, d, next); err != nil {
+			return false, err
+		}
+		wm, done = next-1, true
+	case !span.open:
+		if err := closeDay(ctx, tx, d, next); err != nil {
+			return false, err
+		}
+		if err := carryDay(ctx, tx, d, next); err != nil {
+			return false, err
+		}
 		wm = next
 	}
 	if err := b.s.d.setMeta(ctx, tx, metaRollupFrom, wm); err != nil {
 		return false, err
 	}
+	if err := b.s.d.setMeta(ctx, tx, metaRollupBuilt, wm); err != nil {
+		return false, err
+	}
 	if err := tx.Commit(); err != nil {
 		return false, fmt.Errorf("commit %s: %w", d, err)
 	}
-	b.carry, b.carryAt = ends, next
-	return !complete, nil
+	return done, nil
+}
+
+// daySpan is the part of day d one step computes: [start, end), taking
+// the changes from start through last; open for today (end is now).
+type daySpan struct {
+	d                day
+	start, end, last int64
+	open             bool
+}
+
+// rebuildDay recomputes every subject's row of the day from the last
+// levels of the day before and the day's changes, and replaces the day's
+// rows with them.
+func (b *dailyBuild) rebuildDay(ctx context.Context, tx *sql.Tx, span daySpan) error {
+	levels, err := lastLevels(ctx, tx, span.d.add(-1))
+	if err != nil {
+		return err
+	}
+	rows, err := computeDay(ctx, tx, span, levels)
+	if err != nil {
+		return err
+	}
+	return replaceDay(ctx, tx, span.d, rows)
 }
 
 // checkZone starts over when the rollups were built in another zone:
@@ -164,75 +222,98 @@ func (b *dailyBuild) checkZone(ctx context.Context, tx *sql.Tx) error {
 	if _, err := tx.ExecContext(ctx, clearMonths); err != nil {
 		return fmt.Errorf("clear rollups: %w", err)
 	}
-	const clearFrom = `DELETE FROM meta WHERE key = ?1`
-	if _, err := tx.ExecContext(ctx, clearFrom, metaRollupFrom); err != nil {
+	const clearFrom = `DELETE FROM meta WHERE key IN (?1, ?2)`
+	if _, err := tx.ExecContext(ctx, clearFrom, metaRollupFrom, metaRollupBuilt); err != nil {
 		return fmt.Errorf("clear rollups: %w", err)
 	}
-	b.carry = nil
 	return b.s.d.setMeta(ctx, tx, metaRollupZone, b.loc.String())
 }
 
-// startLevels returns the level at the start of day d of every subject
-// that had a change before it: those are the subjects with a row the day
-// before (a subject's rows run without a gap from its first change, bar
-// days wholly in NoData, which start the next day in NoData as well).
-func startLevels(ctx context.Context, tx *sql.Tx, d day, start int64) (map[subjectKey]status.Level, error) {
+// lastLevels returns the level at the end of day d of every subject with
+// a row that day: the level it starts the next day in. A subject without
+// a row spent the day in NoData, and starts the next in it.
+func lastLevels(ctx context.Context, tx *sql.Tx, d day) (map[subjectKey]status.Level, error) {
 	const q = `
-SELECT r.kind, r.subject, r.zone, (
-	SELECT c.to_level FROM state_changes AS c
-	WHERE c.kind = r.kind AND c.subject = r.subject AND c.zone = r.zone AND c.at_ms < ?2
-	ORDER BY c.at_ms DESC, c.id DESC
-	LIMIT 1)
-FROM rollups_daily AS r
-WHERE r.kind IN ('check_zone', 'check', 'component') AND r.day = ?1`
-	rows, err := tx.QueryContext(ctx, q, d.add(-1).String(), start)
+SELECT kind, subject, zone, last_level
+FROM rollups_daily
+WHERE kind IN ('check_zone', 'check', 'component') AND day = ?1`
+	rows, err := tx.QueryContext(ctx, q, d.String())
 	if err != nil {
-		return nil, fmt.Errorf("levels at %s: %w", d, err)
+		return nil, fmt.Errorf("levels at the end of %s: %w", d, err)
 	}
 	defer rows.Close()
 	levels := map[subjectKey]status.Level{}
 	for rows.Next() {
 		var k subjectKey
-		var to sql.NullString
-		if err := rows.Scan(&k.kind, &k.subject, &k.zone, &to); err != nil {
-			return nil, fmt.Errorf("levels at %s: %w", d, err)
+		var last string
+		if err := rows.Scan(&k.kind, &k.subject, &k.zone, &last); err != nil {
+			return nil, fmt.Errorf("levels at the end of %s: %w", d, err)
 		}
-		l, err := status.ParseLevel(to.String)
-		if err != nil && to.Valid {
-			return nil, fmt.Errorf("levels at %s: %w", d, err)
+		if levels[k], err = status.ParseLevel(last); err != nil {
+			return nil, fmt.Errorf("levels at the end of %s: %w", d, err)
 		}
-		levels[k] = l
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("levels at %s: %w", d, err)
+		return nil, fmt.Errorf("levels at the end of %s: %w", d, err)
 	}
 	return levels, nil
 }
 
 // rollupRow is one row of rollups_daily; ms holds the milliseconds spent
-// in each level, indexed by status.Level.
+// in each level, indexed by status.Level, up to openMS when open (today's
+// row), and last is the level at the row's end.
 type rollupRow struct {
-	key subjectKey
-	day string
-	ms  [status.Maintenance + 1]int64
+	key    subjectKey
+	day    string
+	ms     [status.Maintenance + 1]int64
+	last   status.Level
+	open   bool
+	openMS int64
 }
 
-// computeDay folds the changes from start through last of day d into a
-// row per subject covering [start, end), starting from levels. It returns
-// the rows, and the level at end of each subject that has a row: the
-// subjects startLevels finds for the next day.
-func (b *dailyBuild) computeDay(ctx context.Context, tx *sql.Tx, d day, start, end, last int64, levels map[subjectKey]status.Level) ([]*rollupRow, map[subjectKey]status.Level, error) {
-	type timeline struct {
-		row    *rollupRow
-		level  status.Level
-		cursor int64
+// timeline folds one subject's changes of a day into its row.
+type timeline struct {
+	row    *rollupRow
+	cursor int64
+}
+
+func newTimeline(k subjectKey, span daySpan, level status.Level) *timeline {
+	return &timeline{row: &rollupRow{key: k, day: span.d.String(), last: level}, cursor: span.start}
+}
+
+// change moves the subject to level l at at.
+func (tl *timeline) change(at int64, l status.Level) {
+	tl.row.ms[tl.row.last] += at - tl.cursor
+	tl.row.last, tl.cursor = l, at
+}
+
+// finish ends the row at span.end (open from the last change when the
+// span is open) and reports whether it has a row: whether the span had
+// any time with data.
+func (tl *timeline) finish(span daySpan) (*rollupRow, bool) {
+	r := tl.row
+	if span.open {
+		r.open, r.openMS = true, tl.cursor
+	} else {
+		r.ms[r.last] += span.end - tl.cursor
 	}
+	nodata := r.ms[status.NoData]
+	if r.open && r.last == status.NoData {
+		nodata += span.end - tl.cursor
+	}
+	return r, nodata < span.end-span.start
+}
+
+// computeDay folds the changes of the span into a row per subject,
+// starting from levels, and returns the rows of the subjects with any
+// time with data.
+func computeDay(ctx context.Context, tx *sql.Tx, span daySpan, levels map[subjectKey]status.Level) ([]*rollupRow, error) {
 	lines := make(map[subjectKey]*timeline, len(levels))
 	var order []*timeline
 	line := func(k subjectKey) *timeline {
 		tl := lines[k]
 		if tl == nil {
-			tl = &timeline{row: &rollupRow{key: k, day: d.String()}, level: levels[k], cursor: start}
+			tl = newTimeline(k, span, levels[k])
 			lines[k] = tl
 			order = append(order, tl)
 		}
@@ -247,9 +328,9 @@ SELECT kind, subject, zone, at_ms, to_level
 FROM state_changes
 WHERE at_ms >= ?1 AND at_ms <= ?2
 ORDER BY at_ms, id`
-	rows, err := tx.QueryContext(ctx, q, start, last)
+	rows, err := tx.QueryContext(ctx, q, span.start, span.last)
 	if err != nil {
-		return nil, nil, fmt.Errorf("changes of %s: %w", d, err)
+		return nil, fmt.Errorf("changes of %s: %w", span.d, err)
 	}
 	defer rows.Close()
 	for rows.Next() {
@@ -257,28 +338,23 @@ ORDER BY at_ms, id`
 		var at int64
 		var to string
 		if err := rows.Scan(&k.kind, &k.subject, &k.zone, &at, &to); err != nil {
-			return nil, nil, fmt.Errorf("changes of %s: %w", d, err)
+			return nil, fmt.Errorf("changes of %s: %w", span.d, err)
 		}
 		l, err := status.ParseLevel(to)
 		if err != nil {
-			return nil, nil, fmt.Errorf("changes of %s: %w", d, err)
+			return nil, fmt.Errorf("changes of %s: %w", span.d, err)
 		}
-		tl := line(k)
-		tl.row.ms[tl.level] += at - tl.cursor
-		tl.level, tl.cursor = l, at
+		line(k).change(at, l)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, nil, fmt.Errorf("changes of %s: %w", d, err)
+		return nil, fmt.Errorf("changes of %s: %w", span.d, err)
 	}
 
 	var out []*rollupRow
-	ends := make(map[subjectKey]status.Level, len(order))
 	for _, tl := range order {
-		tl.row.ms[tl.level] += end - tl.cursor
-		if tl.row.ms[status.NoData] < end-start {
-			out = append(out, tl.row)
-			ends[tl.row.key] = tl.level
+		if r, ok := tl.finish(span); ok {
+			out = append(out, r)
 		}
 	}
-	return out, ends, nil
+	return out, nil
 }

@@ -27,21 +27,28 @@ WHERE kind IN ('check_zone', 'check', 'component') AND day = ?1`
 		return nil
 	}
 	const ins = `
-INSERT INTO rollups_daily (kind, subject, zone, day, up_ms, degraded_ms, partial_ms, down_ms, maintenance_ms, nodata_ms)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)`
+INSERT INTO rollups_daily (kind, subject, zone, day, up_ms, degraded_ms, partial_ms, down_ms, maintenance_ms, nodata_ms,
+	last_level, open_ms)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)`
 	stmt, err := tx.PrepareContext(ctx, ins)
 	if err != nil {
 		return fmt.Errorf("replace rollups of %s: %w", d, err)
 	}
 	defer stmt.Close()
 	for _, r := range rows {
-		if _, err := stmt.ExecContext(ctx, r.key.kind, r.key.subject, r.key.zone, r.day,
-			r.ms[status.Up], r.ms[status.Degraded], r.ms[status.Partial], r.ms[status.Down],
-			r.ms[status.Maintenance], r.ms[status.NoData]); err != nil {
+		if _, err := stmt.ExecContext(ctx, r.args()...); err != nil {
 			return fmt.Errorf("replace rollups of %s: %w", d, err)
 		}
 	}
 	return addMonthly(ctx, tx, d, 1)
+}
+
+// args are r's columns in rollups_daily's order.
+func (r *rollupRow) args() []any {
+	open := sql.NullInt64{Int64: r.openMS, Valid: r.open}
+	return []any{r.key.kind, r.key.subject, r.key.zone, r.day,
+		r.ms[status.Up], r.ms[status.Degraded], r.ms[status.Partial], r.ms[status.Down],
+		r.ms[status.Maintenance], r.ms[status.NoData], r.last.String(), open}
 }
 
 // DailyRollups returns the rollups of all subjects of a kind for the days
@@ -55,14 +62,29 @@ func (s *Store) DailyRollups(ctx context.Context, kind status.Kind, from, to str
 	if _, err := parseDay(to); err != nil {
 		return nil, fmt.Errorf("store: daily rollups: %w", err)
 	}
-	const q = `
-SELECT subject, zone, day, up_ms, degraded_ms, partial_ms, down_ms, maintenance_ms, nodata_ms
+	return readTx(ctx, s, "daily rollups", func(tx *sql.Tx) ([]DayRollup, error) {
+		return dailyRollups(ctx, tx, kind, from, to)
+	})
+}
+
+// dailyRollups is DailyRollups's reading in the transaction tx; open rows
+// end at the last build's now.
+func dailyRollups(ctx context.Context, tx *sql.Tx, kind status.Kind, from, to string) ([]DayRollup, error) {
+	built, _, err := metaInt(ctx, tx, metaRollupBuilt)
+	if err != nil {
+		return nil, err
+	}
+	o := openSums("?4")
+	q := `
+SELECT subject, zone, day, up_ms + ` + o[status.Up] + `, degraded_ms + ` + o[status.Degraded] + `,
+	partial_ms + ` + o[status.Partial] + `, down_ms + ` + o[status.Down] + `,
+	maintenance_ms + ` + o[status.Maintenance] + `, nodata_ms + ` + o[status.NoData] + `
 FROM rollups_daily
 WHERE kind = ?1 AND day >= ?2 AND day <= ?3
 ORDER BY subject, zone, day`
-	rows, err := s.rdb.QueryContext(ctx, q, kind.String(), from, to)
+	rows, err := tx.QueryContext(ctx, q, kind.String(), from, to, built)
 	if err != nil {
-		return nil, fmt.Errorf("store: daily rollups: %w", err)
+		return nil, err
 	}
 	defer rows.Close()
 	var out []DayRollup
@@ -70,7 +92,7 @@ ORDER BY subject, zone, day`
 		r := DayRollup{Kind: kind}
 		var up, degraded, partial, down, maint, nodata int64
 		if err := rows.Scan(&r.Subject, &r.Zone, &r.Day, &up, &degraded, &partial, &down, &maint, &nodata); err != nil {
-			return nil, fmt.Errorf("store: daily rollups: %w", err)
+			return nil, err
 		}
 		r.Up = time.Duration(up) * time.Millisecond
 		r.Degraded = time.Duration(degraded) * time.Millisecond
@@ -81,7 +103,7 @@ ORDER BY subject, zone, day`
 		out = append(out, r)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: daily rollups: %w", err)
+		return nil, err
 	}
 	return out, nil
 }
