@@ -183,32 +183,41 @@ func (s *Store) insertRows(ctx context.Context, table string, cols []string, row
 	if s.d == postgresDialect {
 		return s.copyRows(ctx, table, cols, rows)
 	}
-	per := max(1, maxParams/len(cols))
 	return s.writeTx(ctx, "copy into "+table, func(tx *sql.Tx) error {
-		for len(rows) > 0 {
-			n := min(per, len(rows))
-			var b strings.Builder
-			b.WriteString("INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES ")
-			args := make([]any, 0, n*len(cols))
-			for i, r := range rows[:n] {
-				if i > 0 {
-					b.WriteString(", ")
-				}
-				b.WriteByte('(')
-				for j := range r {
-					if j > 0 {
-						b.WriteString(", ")
-					}
-					fmt.Fprintf(&b, "?%d", len(args)+1)
-					args = append(args, r[j])
-				}
-				b.WriteByte(')')
-			}
-			if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
-				return fmt.Errorf("store: copy into %s: %w", table, err)
-			}
-			rows = rows[n:]
+		if err := insertValues(ctx, tx, table, cols, rows); err != nil {
+			return fmt.Errorf("store: copy into %s: %w", table, err)
 		}
 		return nil
 	})
+}
+
+// insertValues writes rows into table in tx with as few multi-row
+// INSERTs as the parameter limit allows.
+func insertValues(ctx context.Context, tx *sql.Tx, table string, cols []string, rows [][]any) error {
+	per := max(1, maxParams/len(cols))
+	for len(rows) > 0 {
+		n := min(per, len(rows))
+		var b strings.Builder
+		b.WriteString("INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES ")
+		args := make([]any, 0, n*len(cols))
+		for i, r := range rows[:n] {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteByte('(')
+			for j := range r {
+				if j > 0 {
+					b.WriteString(", ")
+				}
+				fmt.Fprintf(&b, "?%d", len(args)+1)
+				args = append(args, r[j])
+			}
+			b.WriteByte(')')
+		}
+		if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
+			return err
+		}
+		rows = rows[n:]
+	}
+	return nil
 }

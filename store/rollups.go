@@ -133,33 +133,42 @@ func (b *dailyBuild) step(ctx context.Context) (done bool, err error) {
 		span.end, span.last, span.open = b.nowMS, b.nowMS, true
 	}
 
-	// The rows of d are up to date but for the subjects changed since
-	// the watermark, unless nothing was built yet, or built was after
-	// now (a clock set back), or on an earlier day.
-	var changed []subjectKey
+	// The rows of d are up to date but for the changes since the
+	// watermark, unless nothing was built yet, or built was after now (a
+	// clock set back), or on an earlier day. A build at a midnight left
+	// the new day to the next build (see below): start it now.
+	if hasBuilt && built == start-1 {
+		if err := carryDay(ctx, tx, d.add(-1), start); err != nil {
+			return false, err
+		}
+		built = start
+	}
+	var refold []subjectKey
 	full := !hasBuilt || built > b.nowMS || dayOf(fromMS(built), b.loc).before(d)
 	if !full {
-		if changed, full, err = changedSince(ctx, tx, from); err != nil {
+		if refold, full, err = unfoldable(ctx, tx, span, from); err != nil {
 			return false, err
 		}
 	}
 	if full {
 		err = b.rebuildDay(ctx, tx, span)
-	} else {
-		err = rebuildSubjects(ctx, tx, span, changed)
+	} else if err = foldChanges(ctx, tx, span, from); err == nil {
+		err = rebuildSubjects(ctx, tx, span, refold)
 	}
 	if err != nil {
 		return false, err
 	}
-	wm, done := b.nowMS, span.open
+	// The watermark is the first instant whose changes are not folded in.
+	wm, builtTo, done := span.last+1, b.nowMS, span.open
 	switch {
 	case b.nowMS == next:
 		// Now is the next midnight: the new day has no time yet, and
-		// no row. The next build starts it.
+		// no row. The next build starts it (built one before it says
+		// so).
 		if err := closeDay(ctx, tx, d, next); err != nil {
 			return false, err
 		}
-		wm, done = next-1, true
+		builtTo, done = next-1, true
 	case !span.open:
 		if err := closeDay(ctx, tx, d, next); err != nil {
 			return false, err
@@ -167,12 +176,12 @@ func (b *dailyBuild) step(ctx context.Context) (done bool, err error) {
 		if err := carryDay(ctx, tx, d, next); err != nil {
 			return false, err
 		}
-		wm = next
+		builtTo = next
 	}
 	if err := b.s.d.setMeta(ctx, tx, metaRollupFrom, wm); err != nil {
 		return false, err
 	}
-	if err := b.s.d.setMeta(ctx, tx, metaRollupBuilt, wm); err != nil {
+	if err := b.s.d.setMeta(ctx, tx, metaRollupBuilt, builtTo); err != nil {
 		return false, err
 	}
 	if err := tx.Commit(); err != nil {

@@ -9,11 +9,26 @@ import (
 	"github.com/ampelstatus/ampel/pkg/status"
 )
 
-// changedSince returns the subjects with a change at or after from, or
-// full when there are more than incrementalMax of them.
-func changedSince(ctx context.Context, tx *sql.Tx, from int64) (keys []subjectKey, full bool, err error) {
-	const q = `SELECT DISTINCT kind, subject, zone FROM state_changes WHERE at_ms >= ?1 LIMIT ?2`
-	rows, err := tx.QueryContext(ctx, q, from, incrementalMax+1)
+// foldMax is the most changes since the last build a subject's row takes
+// by folding; a subject with more is recomputed on its own.
+const foldMax = 4
+
+// unfoldable returns the subjects with changes in [from, span.last] that
+// cannot be folded into their row of the span's day (see foldChanges):
+// those without an open row that day, with a change at or before where
+// the row is open from (stored late), or with more than foldMax changes.
+// full is set when there are more than incrementalMax of them.
+func unfoldable(ctx context.Context, tx *sql.Tx, span daySpan, from int64) (keys []subjectKey, full bool, err error) {
+	const q = `
+SELECT c.kind, c.subject, c.zone
+FROM state_changes AS c
+LEFT JOIN rollups_daily AS r
+	ON r.kind = c.kind AND r.subject = c.subject AND r.zone = c.zone AND r.day = ?1 AND r.open_ms IS NOT NULL
+WHERE c.at_ms >= ?2 AND c.at_ms <= ?3
+GROUP BY c.kind, c.subject, c.zone
+HAVING max(r.open_ms) IS NULL OR min(c.at_ms) <= max(r.open_ms) OR count(*) > ?4
+LIMIT ?5`
+	rows, err := tx.QueryContext(ctx, q, span.d.String(), from, span.last, foldMax, incrementalMax+1)
 	if err != nil {
 		return nil, false, fmt.Errorf("subjects changed: %w", err)
 	}
@@ -29,6 +44,73 @@ func changedSince(ctx context.Context, tx *sql.Tx, from int64) (keys []subjectKe
 		return nil, false, fmt.Errorf("subjects changed: %w", err)
 	}
 	return keys, len(keys) > incrementalMax, nil
+}
+
+// foldChanges moves the open rows of the span's day forward through the
+// changes in [from, span.last], in set-based statements, one round per
+// change of a subject (the n-th change of every subject in round n): the
+// time from open_ms to the change goes to last_level's sum and the
+// month's, and the row is open from the change in its level. Only rows
+// open before every change they take are right after it; unfoldable
+// lists the others, which rebuildSubjects then recomputes.
+func foldChanges(ctx context.Context, tx *sql.Tx, span daySpan, from int64) error {
+	const nth = `(
+	SELECT kind, subject, zone, at_ms, to_level FROM (
+		SELECT kind, subject, zone, at_ms, to_level,
+			row_number() OVER (PARTITION BY kind, subject, zone ORDER BY at_ms, id) AS n
+		FROM state_changes
+		WHERE at_ms >= ?2 AND at_ms <= ?3) AS numbered
+	WHERE n = ?4) AS c`
+	var o [status.Maintenance + 1]string
+	for l := range o {
+		o[l] = fmt.Sprintf("CASE WHEN r.last_level = '%s' THEN c.at_ms - r.open_ms ELSE 0 END", status.Level(l))
+	}
+	month := `
+INSERT INTO rollups_monthly (kind, subject, zone, month, days, up_ms, degraded_ms, partial_ms, down_ms, maintenance_ms, nodata_ms)
+SELECT r.kind, r.subject, r.zone, substr(r.day, 1, 7), 0, ` + o[status.Up] + `, ` + o[status.Degraded] + `, ` + o[status.Partial] + `,
+	` + o[status.Down] + `, ` + o[status.Maintenance] + `, ` + o[status.NoData] + `
+FROM rollups_daily AS r JOIN ` + nth + ` ON r.kind = c.kind AND r.subject = c.subject AND r.zone = c.zone
+WHERE r.day = ?1 AND r.open_ms IS NOT NULL AND r.open_ms <= c.at_ms
+ON CONFLICT (kind, month, subject, zone) DO UPDATE SET
+	up_ms = rollups_monthly.up_ms + excluded.up_ms,
+	degraded_ms = rollups_monthly.degraded_ms + excluded.degraded_ms,
+	partial_ms = rollups_monthly.partial_ms + excluded.partial_ms,
+	down_ms = rollups_monthly.down_ms + excluded.down_ms,
+	maintenance_ms = rollups_monthly.maintenance_ms + excluded.maintenance_ms,
+	nodata_ms = rollups_monthly.nodata_ms + excluded.nodata_ms`
+	// The same sums, with the target's own columns unqualified as
+	// UPDATE wants them.
+	var u [status.Maintenance + 1]string
+	for l := range u {
+		u[l] = fmt.Sprintf("CASE WHEN last_level = '%s' THEN c.at_ms - open_ms ELSE 0 END", status.Level(l))
+	}
+	rows := `
+UPDATE rollups_daily SET
+	up_ms = up_ms + ` + u[status.Up] + `,
+	degraded_ms = degraded_ms + ` + u[status.Degraded] + `,
+	partial_ms = partial_ms + ` + u[status.Partial] + `,
+	down_ms = down_ms + ` + u[status.Down] + `,
+	maintenance_ms = maintenance_ms + ` + u[status.Maintenance] + `,
+	nodata_ms = nodata_ms + ` + u[status.NoData] + `,
+	last_level = c.to_level, open_ms = c.at_ms
+FROM ` + nth + `
+WHERE rollups_daily.kind = c.kind AND rollups_daily.subject = c.subject AND rollups_daily.zone = c.zone
+	AND rollups_daily.day = ?1 AND rollups_daily.open_ms IS NOT NULL AND rollups_daily.open_ms <= c.at_ms`
+	for n := 1; n <= foldMax; n++ {
+		if _, err := tx.ExecContext(ctx, month, span.d.String(), from, span.last, n); err != nil {
+			return fmt.Errorf("fold changes into %s: %w", span.d, err)
+		}
+		res, err := tx.ExecContext(ctx, rows, span.d.String(), from, span.last, n)
+		if err != nil {
+			return fmt.Errorf("fold changes into %s: %w", span.d, err)
+		}
+		if done, err := res.RowsAffected(); err != nil {
+			return fmt.Errorf("fold changes into %s: %w", span.d, err)
+		} else if done == 0 {
+			return nil
+		}
+	}
+	return nil
 }
 
 // rebuildSubjects recomputes the rows of day span.d of the subjects keys

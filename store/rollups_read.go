@@ -26,24 +26,24 @@ WHERE kind IN ('check_zone', 'check', 'component') AND day = ?1`
 	if len(rows) == 0 {
 		return nil
 	}
-	const ins = `
-INSERT INTO rollups_daily (kind, subject, zone, day, up_ms, degraded_ms, partial_ms, down_ms, maintenance_ms, nodata_ms,
-	last_level, open_ms)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)`
-	stmt, err := tx.PrepareContext(ctx, ins)
-	if err != nil {
-		return fmt.Errorf("replace rollups of %s: %w", d, err)
+	// Many rows a statement: PostgreSQL takes 201,001 rows in 81
+	// statements instead of a round trip each.
+	values := make([][]any, len(rows))
+	for i, r := range rows {
+		values[i] = r.args()
 	}
-	defer stmt.Close()
-	for _, r := range rows {
-		if _, err := stmt.ExecContext(ctx, r.args()...); err != nil {
-			return fmt.Errorf("replace rollups of %s: %w", d, err)
-		}
+	if err := insertValues(ctx, tx, "rollups_daily", rollupColumns, values); err != nil {
+		return fmt.Errorf("replace rollups of %s: %w", d, err)
 	}
 	return addMonthly(ctx, tx, d, 1)
 }
 
-// args are r's columns in rollups_daily's order.
+// rollupColumns are the columns of rollups_daily, in rollupRow.args's
+// order.
+var rollupColumns = []string{"kind", "subject", "zone", "day", "up_ms", "degraded_ms", "partial_ms", "down_ms",
+	"maintenance_ms", "nodata_ms", "last_level", "open_ms"}
+
+// args are r's columns in rollupColumns's order.
 func (r *rollupRow) args() []any {
 	open := sql.NullInt64{Int64: r.openMS, Valid: r.open}
 	return []any{r.key.kind, r.key.subject, r.key.zone, r.day,

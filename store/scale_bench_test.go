@@ -111,17 +111,26 @@ func BenchmarkScaleRollups(b *testing.B) {
 				minute(b)
 			}
 		})
-		// full: the whole day rewritten, as every build did before it was
-		// incremental (and as a build still does after a restart from an
-		// older version); the ceiling for the two above.
-		b.Run("full", func(b *testing.B) {
+		// stop: a clean stop moves every subject to no data at one
+		// instant, and ampel serve builds once more before it exits.
+		b.Run("stop", func(b *testing.B) {
+			all := func(from, to status.Level, at time.Time) []status.Change {
+				cs := make([]status.Change, len(changes))
+				for i, c := range changes {
+					c.At, c.From, c.To = at, from, to
+					cs[i] = c
+				}
+				return cs
+			}
 			for b.Loop() {
 				b.StopTimer()
-				if _, err := s.wdb.Exec(`DELETE FROM meta WHERE key = ?1`, metaRollupBuilt); err != nil {
-					b.Fatal(err)
-				}
+				writeAll(b, s, nil, all(status.Up, status.NoData, now.Add(30*time.Second)))
 				b.StartTimer()
 				minute(b)
+				b.StopTimer()
+				writeAll(b, s, nil, all(status.NoData, status.Up, now.Add(30*time.Second)))
+				minute(b)
+				b.StartTimer()
 			}
 		})
 		// midnight: the first build of a day, which closes every
@@ -134,6 +143,19 @@ func BenchmarkScaleRollups(b *testing.B) {
 				if err := s.BuildRollups(ctx, time.UTC, now); err != nil {
 					b.Fatal(err)
 				}
+			}
+		})
+		// full: the whole day rewritten, as every build did before it was
+		// incremental (and as a build still does after a restart from an
+		// older version); the ceiling for the two above.
+		b.Run("full", func(b *testing.B) {
+			for b.Loop() {
+				b.StopTimer()
+				if _, err := s.wdb.Exec(`DELETE FROM meta WHERE key = ?1`, metaRollupBuilt); err != nil {
+					b.Fatal(err)
+				}
+				b.StartTimer()
+				minute(b)
 			}
 		})
 	})
