@@ -204,3 +204,28 @@ func TestPruneChunkSize(t *testing.T) {
 		t.Fatalf("second chunk: %d deleted, %d checks left, %v", n, len(rest), err)
 	}
 }
+
+// TestPruneChunkChecks: a transaction visits at most pruneChecks checks,
+// however few results each has.
+func TestPruneChunkChecks(t *testing.T) {
+	s := openTest(t)
+	w := startWriter(t, s, WriterOptions{})
+	ctx := context.Background()
+	for i := range pruneChecks + 20 {
+		w.Write(numbered(fmt.Sprintf("c%d", i), t0, 0, 1), nil)
+	}
+	flush(t, w)
+	ids, err := s.checkIDs(ctx)
+	if err != nil || len(ids) != pruneChecks+20 {
+		t.Fatalf("checkIDs = %d, %v", len(ids), err)
+	}
+	cut := ms(t0.Add(time.Hour))
+	n, rest, err := s.pruneChunk(ctx, ids, cut)
+	if err != nil || n != int64(pruneChecks) || len(rest) != 20 {
+		t.Fatalf("first chunk: %d deleted, %d checks left, %v; want %d and 20", n, len(rest), err, pruneChecks)
+	}
+	n, rest, err = s.pruneChunk(ctx, rest, cut)
+	if err != nil || n != 20 || len(rest) != 0 {
+		t.Fatalf("second chunk: %d deleted, %d checks left, %v", n, len(rest), err)
+	}
+}

@@ -12,14 +12,18 @@ import (
 // The background work of a 100,000-check fleet (1,000 components of 100
 // checks, one zone), on each database:
 //
-//	go test ./store -run '^$' -bench 'Scale' -benchtime 3x
+//	go test ./store -run '^$' -bench 'Scale' -benchtime 2x
 //
 // BenchmarkScaleRollups is the BuildRollups that ampel serve runs every
 // minute (every subject up since yesterday): one op is one minute's
-// build, on a quiet minute, with 1 % of the subjects changed, rewriting
-// the whole day (the ceiling), and the first build after midnight. BenchmarkScalePrune is retention's pruning: one op
-// deletes one minute of results of every check (100,000 rows); the hourly
-// pass of a 60 s fleet deletes 60 of them.
+// build, on a quiet minute, with 1 % of the subjects changed, after a
+// clean stop (every subject to no data), the first build after midnight,
+// and rewriting the whole day (the ceiling: every build before it was
+// incremental).
+//
+// BenchmarkScalePrune is retention's pruning: one op deletes one minute of results of every check (100,000 rows; the hourly
+// pass of a 60 s fleet deletes 60 of them), with transactions bounded by
+// rows alone and by rows and checks.
 
 const scaleChecks, scalePerComponent = 100000, 100
 
@@ -163,7 +167,7 @@ func BenchmarkScaleRollups(b *testing.B) {
 
 func BenchmarkScalePrune(b *testing.B) {
 	scaleStores(b, func(b *testing.B, s *Store) {
-		const minutes = 4
+		const minutes = 5
 		start := time.Date(2026, 12, 6, 0, 0, 0, 0, time.UTC)
 		results := make([]status.Result, 0, minutes*scaleChecks)
 		for m := range minutes {
@@ -176,40 +180,51 @@ func BenchmarkScalePrune(b *testing.B) {
 		writeAll(b, s, results, nil)
 		ctx := context.Background()
 		cut := start
-		var deleted int64
-		var longest time.Duration
-		b.ResetTimer()
-		for i := 0; i < b.N; i++ {
-			if i >= minutes-1 {
-				b.Fatalf("only %d minutes seeded: run with -benchtime %dx or less", minutes, minutes-1)
+		// Transactions bounded by rows alone (as before pruneChecks),
+		// then by rows and checks.
+		for _, perTx := range []int{1 << 30, pruneChecks} {
+			name := fmt.Sprintf("checks-per-tx=%d", perTx)
+			if perTx == 1<<30 {
+				name = "checks-per-tx=any"
 			}
-			cut = cut.Add(time.Minute)
-			// PruneResults's own steps, each transaction timed: the
-			// longest is how long the store writer may wait.
-			if err := s.notePruned(ctx, ms(cut)); err != nil {
-				b.Fatal(err)
-			}
-			ids, err := s.checkIDs(ctx)
-			if err != nil {
-				b.Fatal(err)
-			}
-			var n int64
-			for len(ids) > 0 {
-				t0 := time.Now()
-				var m int64
-				m, ids, err = s.pruneChunk(ctx, ids, ms(cut))
-				if err != nil {
-					b.Fatal(err)
+			b.Run(name, func(b *testing.B) {
+				defer func(v int) { pruneChecks = v }(pruneChecks)
+				pruneChecks = perTx
+				var deleted int64
+				var longest time.Duration
+				for b.Loop() {
+					if cut.Sub(start) >= (minutes-1)*time.Minute {
+						b.Fatalf("only %d minutes seeded: run with -benchtime 2x", minutes)
+					}
+					cut = cut.Add(time.Minute)
+					// PruneResults's own steps, each transaction timed:
+					// the longest is how long the store writer may wait.
+					if err := s.notePruned(ctx, ms(cut)); err != nil {
+						b.Fatal(err)
+					}
+					ids, err := s.checkIDs(ctx)
+					if err != nil {
+						b.Fatal(err)
+					}
+					var n int64
+					for len(ids) > 0 {
+						t0 := time.Now()
+						var m int64
+						m, ids, err = s.pruneChunk(ctx, ids, ms(cut))
+						if err != nil {
+							b.Fatal(err)
+						}
+						longest = max(longest, time.Since(t0))
+						n += m
+					}
+					if n != scaleChecks {
+						b.Fatalf("pruned %d results, want %d", n, scaleChecks)
+					}
+					deleted += n
 				}
-				longest = max(longest, time.Since(t0))
-				n += m
-			}
-			if n != scaleChecks {
-				b.Fatalf("pruned %d results, want %d", n, scaleChecks)
-			}
-			deleted += n
+				b.ReportMetric(float64(deleted)/b.Elapsed().Seconds(), "results/s")
+				b.ReportMetric(float64(longest.Microseconds())/1000, "longest-tx-ms")
+			})
 		}
-		b.ReportMetric(float64(deleted)/b.Elapsed().Seconds(), "results/s")
-		b.ReportMetric(float64(longest.Milliseconds()), "longest-tx-ms")
 	})
 }

@@ -263,7 +263,10 @@ func housekeep(ctx context.Context, st *store.Store, cfg *config.Config, logger 
 	}
 	rollup()
 	prune()
-	minute, hour := time.NewTicker(rollupEvery(checkZonePairs(cfg))), time.NewTicker(time.Hour)
+	// A build rewrites only the subjects changed since the last one
+	// (docs/performance.md: 16-50 ms on a quiet minute, under a second
+	// with 1 % of 100,000 checks changed), so every minute at any size.
+	minute, hour := time.NewTicker(time.Minute), time.NewTicker(time.Hour)
 	defer minute.Stop()
 	defer hour.Stop()
 	for {
@@ -276,18 +279,6 @@ func housekeep(ctx context.Context, st *store.Store, cfg *config.Config, logger 
 			prune()
 		}
 	}
-}
-
-// rollupEvery is how often today's rollups are rebuilt for a fleet of
-// pairs checks-in-zones: every minute up to 10,000, one minute more for
-// each 10,000 beyond, at most 15. A build rewrites today's row of every
-// subject (BenchmarkScaleRollups: 5.7 s on SQLite, 55 s on PostgreSQL at
-// 100,000 checks on a loaded 2-core machine), so at a fixed minute it
-// would keep the database busy. Pages extend components' rows of today
-// to now through the stored changes (ui's todayTail), so only checks'
-// rows of today lag, by up to that period.
-func rollupEvery(pairs int) time.Duration {
-	return time.Duration(min(max(1, pairs/10000), 15)) * time.Minute
 }
 
 // componentsSeen records the components this config shows and returns
