@@ -184,7 +184,7 @@ func (s *Store) insertRows(ctx context.Context, table string, cols []string, row
 		return s.copyRows(ctx, table, cols, rows)
 	}
 	return s.writeTx(ctx, "copy into "+table, func(tx *sql.Tx) error {
-		if err := insertValues(ctx, tx, table, cols, rows); err != nil {
+		if err := insertValues(ctx, tx, table, cols, rows, ""); err != nil {
 			return fmt.Errorf("store: copy into %s: %w", table, err)
 		}
 		return nil
@@ -192,8 +192,9 @@ func (s *Store) insertRows(ctx context.Context, table string, cols []string, row
 }
 
 // insertValues writes rows into table in tx with as few multi-row
-// INSERTs as the parameter limit allows.
-func insertValues(ctx context.Context, tx *sql.Tx, table string, cols []string, rows [][]any) error {
+// INSERTs as the parameter limit allows, each followed by then (an ON
+// CONFLICT clause, or "").
+func insertValues(ctx context.Context, tx *sql.Tx, table string, cols []string, rows [][]any, then string) error {
 	per := max(1, maxParams/len(cols))
 	for len(rows) > 0 {
 		n := min(per, len(rows))
@@ -214,6 +215,7 @@ func insertValues(ctx context.Context, tx *sql.Tx, table string, cols []string, 
 			}
 			b.WriteByte(')')
 		}
+		b.WriteString(then)
 		if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
 			return err
 		}

@@ -143,17 +143,19 @@ func (b *dailyBuild) step(ctx context.Context) (done bool, err error) {
 		}
 		built = start
 	}
-	var refold []subjectKey
 	full := !hasBuilt || built > b.nowMS || dayOf(fromMS(built), b.loc).before(d)
 	if !full {
-		if refold, full, err = unfoldable(ctx, tx, span, from); err != nil {
+		var refold []subjectKey
+		if refold, err = foldChanges(ctx, tx, span, from); err != nil {
 			return false, err
+		}
+		// Past incrementalMax, one rewrite of the day is cheaper.
+		if full = len(refold) > incrementalMax; !full {
+			err = rebuildSubjects(ctx, tx, span, refold)
 		}
 	}
 	if full {
 		err = b.rebuildDay(ctx, tx, span)
-	} else if err = foldChanges(ctx, tx, span, from); err == nil {
-		err = rebuildSubjects(ctx, tx, span, refold)
 	}
 	if err != nil {
 		return false, err

@@ -9,108 +9,168 @@ import (
 	"github.com/ampelstatus/ampel/pkg/status"
 )
 
-// foldMax is the most changes since the last build a subject's row takes
-// by folding; a subject with more is recomputed on its own.
-const foldMax = 4
-
-// unfoldable returns the subjects with changes in [from, span.last] that
-// cannot be folded into their row of the span's day (see foldChanges):
-// those without an open row that day, with a change at or before where
-// the row is open from (stored late), or with more than foldMax changes.
-// full is set when there are more than incrementalMax of them.
-func unfoldable(ctx context.Context, tx *sql.Tx, span daySpan, from int64) (keys []subjectKey, full bool, err error) {
-	const q = `
-SELECT c.kind, c.subject, c.zone
-FROM state_changes AS c
-LEFT JOIN rollups_daily AS r
-	ON r.kind = c.kind AND r.subject = c.subject AND r.zone = c.zone AND r.day = ?1 AND r.open_ms IS NOT NULL
-WHERE c.at_ms >= ?2 AND c.at_ms <= ?3
-GROUP BY c.kind, c.subject, c.zone
-HAVING max(r.open_ms) IS NULL OR min(c.at_ms) <= max(r.open_ms) OR count(*) > ?4
-LIMIT ?5`
-	rows, err := tx.QueryContext(ctx, q, span.d.String(), from, span.last, foldMax, incrementalMax+1)
-	if err != nil {
-		return nil, false, fmt.Errorf("subjects changed: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var k subjectKey
-		if err := rows.Scan(&k.kind, &k.subject, &k.zone); err != nil {
-			return nil, false, fmt.Errorf("subjects changed: %w", err)
-		}
-		keys = append(keys, k)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, false, fmt.Errorf("subjects changed: %w", err)
-	}
-	return keys, len(keys) > incrementalMax, nil
-}
+// lookupMax is the most subjects whose rows foldChanges reads one by one;
+// for more it reads every row of the day.
+const lookupMax = 5_000
 
 // foldChanges moves the open rows of the span's day forward through the
-// changes in [from, span.last], in set-based statements, one round per
-// change of a subject (the n-th change of every subject in round n): the
-// time from open_ms to the change goes to last_level's sum and the
-// month's, and the row is open from the change in its level. Only rows
-// open before every change they take are right after it; unfoldable
-// lists the others, which rebuildSubjects then recomputes.
-func foldChanges(ctx context.Context, tx *sql.Tx, span daySpan, from int64) error {
-	const nth = `(
-	SELECT kind, subject, zone, at_ms, to_level FROM (
-		SELECT kind, subject, zone, at_ms, to_level,
-			row_number() OVER (PARTITION BY kind, subject, zone ORDER BY at_ms, id) AS n
-		FROM state_changes
-		WHERE at_ms >= ?2 AND at_ms <= ?3) AS numbered
-	WHERE n = ?4) AS c`
-	var o [status.Maintenance + 1]string
-	for l := range o {
-		o[l] = fmt.Sprintf("CASE WHEN r.last_level = '%s' THEN c.at_ms - r.open_ms ELSE 0 END", status.Level(l))
+// changes in [from, span.last]: the time from open_ms to each change
+// goes to last_level's sum and the month's, and the row is open from the
+// change in its level. It computes in Go and writes many rows a
+// statement, so a clean stop's change of every subject costs a few
+// hundred statements. It returns the subjects it cannot fold, which
+// rebuildSubjects recomputes: those without an open row that day, and
+// those with a change at or before where their row is open from (stored
+// late, or sharing the instant of the change the row took last).
+func foldChanges(ctx context.Context, tx *sql.Tx, span daySpan, from int64) ([]subjectKey, error) {
+	changes, order, err := changesIn(ctx, tx, from, span.last)
+	if err != nil || len(order) == 0 {
+		return nil, err
 	}
-	month := `
-INSERT INTO rollups_monthly (kind, subject, zone, month, days, up_ms, degraded_ms, partial_ms, down_ms, maintenance_ms, nodata_ms)
-SELECT r.kind, r.subject, r.zone, substr(r.day, 1, 7), 0, ` + o[status.Up] + `, ` + o[status.Degraded] + `, ` + o[status.Partial] + `,
-	` + o[status.Down] + `, ` + o[status.Maintenance] + `, ` + o[status.NoData] + `
-FROM rollups_daily AS r JOIN ` + nth + ` ON r.kind = c.kind AND r.subject = c.subject AND r.zone = c.zone
-WHERE r.day = ?1 AND r.open_ms IS NOT NULL AND r.open_ms <= c.at_ms
-ON CONFLICT (kind, month, subject, zone) DO UPDATE SET
+	rows, err := openRows(ctx, tx, span.d, order)
+	if err != nil {
+		return nil, err
+	}
+	var refold []subjectKey
+	var daily, monthly [][]any
+	month := span.d.String()[:7]
+	for _, k := range order {
+		r, cs := rows[k], changes[k]
+		if r == nil || cs[0].at <= r.openMS {
+			refold = append(refold, k)
+			continue
+		}
+		var delta [status.Maintenance + 1]int64
+		for _, c := range cs {
+			delta[r.last] += c.at - r.openMS
+			r.ms[r.last] += c.at - r.openMS
+			r.last, r.openMS = c.to, c.at
+		}
+		daily = append(daily, r.args())
+		monthly = append(monthly, []any{k.kind, k.subject, k.zone, month, 0,
+			delta[status.Up], delta[status.Degraded], delta[status.Partial], delta[status.Down],
+			delta[status.Maintenance], delta[status.NoData]})
+	}
+	const setRows = ` ON CONFLICT (kind, subject, zone, day) DO UPDATE SET
+	up_ms = excluded.up_ms, degraded_ms = excluded.degraded_ms, partial_ms = excluded.partial_ms,
+	down_ms = excluded.down_ms, maintenance_ms = excluded.maintenance_ms, nodata_ms = excluded.nodata_ms,
+	last_level = excluded.last_level, open_ms = excluded.open_ms`
+	if err := insertValues(ctx, tx, "rollups_daily", rollupColumns, daily, setRows); err != nil {
+		return nil, fmt.Errorf("fold changes into %s: %w", span.d, err)
+	}
+	if err := insertValues(ctx, tx, "rollups_monthly", monthColumns, monthly, addToMonth); err != nil {
+		return nil, fmt.Errorf("fold changes into %s: %w", span.d, err)
+	}
+	return refold, nil
+}
+
+// monthColumns are the columns of rollups_monthly, and addToMonth the
+// upsert that adds a row of them to the month's sums.
+var monthColumns = []string{"kind", "subject", "zone", "month", "days", "up_ms", "degraded_ms", "partial_ms",
+	"down_ms", "maintenance_ms", "nodata_ms"}
+
+const addToMonth = ` ON CONFLICT (kind, month, subject, zone) DO UPDATE SET
+	days = rollups_monthly.days + excluded.days,
 	up_ms = rollups_monthly.up_ms + excluded.up_ms,
 	degraded_ms = rollups_monthly.degraded_ms + excluded.degraded_ms,
 	partial_ms = rollups_monthly.partial_ms + excluded.partial_ms,
 	down_ms = rollups_monthly.down_ms + excluded.down_ms,
 	maintenance_ms = rollups_monthly.maintenance_ms + excluded.maintenance_ms,
 	nodata_ms = rollups_monthly.nodata_ms + excluded.nodata_ms`
-	// The same sums, with the target's own columns unqualified as
-	// UPDATE wants them.
-	var u [status.Maintenance + 1]string
-	for l := range u {
-		u[l] = fmt.Sprintf("CASE WHEN last_level = '%s' THEN c.at_ms - open_ms ELSE 0 END", status.Level(l))
+
+// levelChange is one stored change of a subject: at, to.
+type levelChange struct {
+	at int64
+	to status.Level
+}
+
+// changesIn returns the changes in [from, last] by subject, each in
+// order, and the subjects in the order of their first change.
+func changesIn(ctx context.Context, tx *sql.Tx, from, last int64) (map[subjectKey][]levelChange, []subjectKey, error) {
+	const q = `
+SELECT kind, subject, zone, at_ms, to_level FROM state_changes
+WHERE at_ms >= ?1 AND at_ms <= ?2
+ORDER BY at_ms, id`
+	rows, err := tx.QueryContext(ctx, q, from, last)
+	if err != nil {
+		return nil, nil, fmt.Errorf("changes since %d: %w", from, err)
 	}
-	rows := `
-UPDATE rollups_daily SET
-	up_ms = up_ms + ` + u[status.Up] + `,
-	degraded_ms = degraded_ms + ` + u[status.Degraded] + `,
-	partial_ms = partial_ms + ` + u[status.Partial] + `,
-	down_ms = down_ms + ` + u[status.Down] + `,
-	maintenance_ms = maintenance_ms + ` + u[status.Maintenance] + `,
-	nodata_ms = nodata_ms + ` + u[status.NoData] + `,
-	last_level = c.to_level, open_ms = c.at_ms
-FROM ` + nth + `
-WHERE rollups_daily.kind = c.kind AND rollups_daily.subject = c.subject AND rollups_daily.zone = c.zone
-	AND rollups_daily.day = ?1 AND rollups_daily.open_ms IS NOT NULL AND rollups_daily.open_ms <= c.at_ms`
-	for n := 1; n <= foldMax; n++ {
-		if _, err := tx.ExecContext(ctx, month, span.d.String(), from, span.last, n); err != nil {
-			return fmt.Errorf("fold changes into %s: %w", span.d, err)
+	defer rows.Close()
+	out := map[subjectKey][]levelChange{}
+	var order []subjectKey
+	for rows.Next() {
+		var k subjectKey
+		var c levelChange
+		var to string
+		if err := rows.Scan(&k.kind, &k.subject, &k.zone, &c.at, &to); err != nil {
+			return nil, nil, fmt.Errorf("changes since %d: %w", from, err)
 		}
-		res, err := tx.ExecContext(ctx, rows, span.d.String(), from, span.last, n)
+		if c.to, err = status.ParseLevel(to); err != nil {
+			return nil, nil, fmt.Errorf("changes since %d: %w", from, err)
+		}
+		if _, ok := out[k]; !ok {
+			order = append(order, k)
+		}
+		out[k] = append(out[k], c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, fmt.Errorf("changes since %d: %w", from, err)
+	}
+	return out, order, nil
+}
+
+// openRows returns the open rows of day d of the subjects keys: one by
+// one for a few, all of the day's for many.
+func openRows(ctx context.Context, tx *sql.Tx, d day, keys []subjectKey) (map[subjectKey]*rollupRow, error) {
+	const cols = `kind, subject, zone, up_ms, degraded_ms, partial_ms, down_ms, maintenance_ms, nodata_ms, last_level, open_ms`
+	out := map[subjectKey]*rollupRow{}
+	scan := func(rows *sql.Rows) error {
+		defer rows.Close()
+		for rows.Next() {
+			r := &rollupRow{day: d.String(), open: true}
+			var last string
+			if err := rows.Scan(&r.key.kind, &r.key.subject, &r.key.zone, &r.ms[status.Up], &r.ms[status.Degraded],
+				&r.ms[status.Partial], &r.ms[status.Down], &r.ms[status.Maintenance], &r.ms[status.NoData],
+				&last, &r.openMS); err != nil {
+				return err
+			}
+			var err error
+			if r.last, err = status.ParseLevel(last); err != nil {
+				return err
+			}
+			out[r.key] = r
+		}
+		return rows.Err()
+	}
+	if len(keys) > lookupMax {
+		const q = `SELECT ` + cols + ` FROM rollups_daily
+WHERE kind IN ('check_zone', 'check', 'component') AND day = ?1 AND open_ms IS NOT NULL`
+		rows, err := tx.QueryContext(ctx, q, d.String())
+		if err == nil {
+			err = scan(rows)
+		}
 		if err != nil {
-			return fmt.Errorf("fold changes into %s: %w", span.d, err)
+			return nil, fmt.Errorf("open rows of %s: %w", d, err)
 		}
-		if done, err := res.RowsAffected(); err != nil {
-			return fmt.Errorf("fold changes into %s: %w", span.d, err)
-		} else if done == 0 {
-			return nil
+		return out, nil
+	}
+	const q = `SELECT ` + cols + ` FROM rollups_daily
+WHERE kind = ?1 AND subject = ?2 AND zone = ?3 AND day = ?4 AND open_ms IS NOT NULL`
+	stmt, err := tx.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("open rows of %s: %w", d, err)
+	}
+	defer stmt.Close()
+	for _, k := range keys {
+		rows, err := stmt.QueryContext(ctx, k.kind, k.subject, k.zone, d.String())
+		if err == nil {
+			err = scan(rows)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("open rows of %s: %w", d, err)
 		}
 	}
-	return nil
+	return out, nil
 }
 
 // rebuildSubjects recomputes the rows of day span.d of the subjects keys

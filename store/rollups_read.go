@@ -32,7 +32,7 @@ WHERE kind IN ('check_zone', 'check', 'component') AND day = ?1`
 	for i, r := range rows {
 		values[i] = r.args()
 	}
-	if err := insertValues(ctx, tx, "rollups_daily", rollupColumns, values); err != nil {
+	if err := insertValues(ctx, tx, "rollups_daily", rollupColumns, values, ""); err != nil {
 		return fmt.Errorf("replace rollups of %s: %w", d, err)
 	}
 	return addMonthly(ctx, tx, d, 1)
