@@ -17,7 +17,7 @@ import (
 func openReopenable(t *testing.T) (*Store, func(*Store) *Store) {
 	t.Helper()
 	ctx := context.Background()
-	open := func() *Store { return nil }
+	var open func() *Store
 	if testDialect == postgresDialect {
 		dsn := pgtest.DBFrom(t, migratedTemplate(t), migrateTemplate)
 		open = func() *Store {
