@@ -17,15 +17,7 @@ INSERT INTO rollups_monthly (kind, subject, zone, month, days, up_ms, degraded_m
 SELECT kind, subject, zone, substr(day, 1, 7), ?2, ?2 * up_ms, ?2 * degraded_ms, ?2 * partial_ms,
 	?2 * down_ms, ?2 * maintenance_ms, ?2 * nodata_ms
 FROM rollups_daily
-WHERE kind IN ('check_zone', 'check', 'component') AND day = ?1
-ON CONFLICT (kind, month, subject, zone) DO UPDATE SET -- PostgreSQL wants the table named
-	days = rollups_monthly.days + excluded.days,
-	up_ms = rollups_monthly.up_ms + excluded.up_ms,
-	degraded_ms = rollups_monthly.degraded_ms + excluded.degraded_ms,
-	partial_ms = rollups_monthly.partial_ms + excluded.partial_ms,
-	down_ms = rollups_monthly.down_ms + excluded.down_ms,
-	maintenance_ms = rollups_monthly.maintenance_ms + excluded.maintenance_ms,
-	nodata_ms = rollups_monthly.nodata_ms + excluded.nodata_ms`
+WHERE kind IN ('check_zone', 'check', 'component') AND day = ?1` + addToMonth
 	if _, err := tx.ExecContext(ctx, q, d.String(), sign); err != nil {
 		return fmt.Errorf("monthly rollups of %s: %w", d, err)
 	}
