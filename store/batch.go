@@ -113,7 +113,7 @@ func (s *Store) writeBatch(ctx context.Context, ids *nameIDs, items []*item, rou
 		}
 	}
 	if len(changes) > 0 {
-		earliest, err := insertChanges(ctx, tx, changes)
+		earliest, err := insertChanges(ctx, s.d, tx, changes)
 		if err != nil {
 			return fmt.Errorf("store: write batch: %w", err)
 		}

@@ -135,28 +135,68 @@ func scanChanges(rows *sql.Rows) ([]status.Change, error) {
 	return out, nil
 }
 
-// insertChanges stores changes inside the writer's transaction and returns
-// the earliest At among them, in Unix ms. A change already stored (the
-// same subject, instant and levels) is the retry of a batch whose commit
-// went through while its answer was lost: it is kept once.
-func insertChanges(ctx context.Context, tx *sql.Tx, changes []status.Change) (earliest int64, err error) {
+// insertChanges stores changes inside the writer's transaction, in their
+// order, and returns the earliest At among them, in Unix ms. A change
+// already stored (the same subject, instant and levels) is the retry of a
+// batch whose commit went through while its answer was lost: it is kept
+// once. On SQLite each change is one execution of a statement prepared
+// once; on PostgreSQL, where each statement is a round trip, they go in
+// one statement from arrays: a clean stop at 100,000 checks closes
+// 201,000 subjects in one batch (BenchmarkCloseAll).
+func insertChanges(ctx context.Context, d dialect, tx *sql.Tx, changes []status.Change) (earliest int64, err error) {
+	for i, c := range changes {
+		if at := ms(c.At); i == 0 || at < earliest {
+			earliest = at
+		}
+	}
+	if d == postgresDialect {
+		err = insertChangeArrays(ctx, tx, changes)
+	} else {
+		err = insertChangeRows(ctx, tx, changes)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("insert changes: %w", err)
+	}
+	return earliest, nil
+}
+
+func insertChangeRows(ctx context.Context, tx *sql.Tx, changes []status.Change) error {
 	const q = `
 INSERT INTO state_changes (kind, subject, zone, at_ms, from_level, to_level, cause)
 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
 ON CONFLICT DO NOTHING`
 	stmt, err := tx.PrepareContext(ctx, q)
 	if err != nil {
-		return 0, fmt.Errorf("insert changes: %w", err)
+		return err
 	}
 	defer stmt.Close()
-	for i, c := range changes {
-		at := ms(c.At)
-		if i == 0 || at < earliest {
-			earliest = at
-		}
-		if _, err := stmt.ExecContext(ctx, c.Kind.String(), c.Subject, changeZone(c), at, c.From.String(), c.To.String(), c.Cause); err != nil {
-			return 0, fmt.Errorf("insert changes: %w", err)
+	for _, c := range changes {
+		if _, err := stmt.ExecContext(ctx, c.Kind.String(), c.Subject, changeZone(c), ms(c.At), c.From.String(), c.To.String(), c.Cause); err != nil {
+			return err
 		}
 	}
-	return earliest, nil
+	return nil
+}
+
+// insertChangeArrays inserts the changes from one array per column, in
+// the arrays' order (ids grow with it: the latest stored change of a
+// subject is its state, see LatestChanges).
+func insertChangeArrays(ctx context.Context, tx *sql.Tx, changes []status.Change) error {
+	n := len(changes)
+	kind, subject, zone, from, to, cause := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	at := make([]int64, n)
+	for i, c := range changes {
+		kind[i], subject[i], zone[i], at[i] = c.Kind.String(), c.Subject, changeZone(c), ms(c.At)
+		from[i], to[i], cause[i] = c.From.String(), c.To.String(), c.Cause
+	}
+	const q = `
+INSERT INTO state_changes (kind, subject, zone, at_ms, from_level, to_level, cause)
+SELECT kind, subject, zone, at_ms, from_level, to_level, cause
+FROM unnest(CAST(?1 AS TEXT[]), CAST(?2 AS TEXT[]), CAST(?3 AS TEXT[]), CAST(?4 AS BIGINT[]),
+	CAST(?5 AS TEXT[]), CAST(?6 AS TEXT[]), CAST(?7 AS TEXT[]))
+	WITH ORDINALITY AS c (kind, subject, zone, at_ms, from_level, to_level, cause, n)
+ORDER BY n
+ON CONFLICT DO NOTHING`
+	_, err := tx.ExecContext(ctx, q, kind, subject, zone, at, from, to, cause)
+	return err
 }

@@ -169,6 +169,9 @@ func (s *Store) StartWriter(opts WriterOptions) *Writer {
 // nothing and counts the results as dropped.
 func (w *Writer) Write(results []status.Result, changes []status.Change) {
 	it := &item{arrived: time.Now(), results: slices.Clone(results), fence: w.fence.Load()}
+	if len(changes) > 0 {
+		it.changes = make([]status.Change, 0, len(changes))
+	}
 	for _, c := range changes {
 		if err := validChange(c); err != nil {
 			w.log.Error("store: invalid state change not stored", "err", err,

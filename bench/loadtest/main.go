@@ -233,8 +233,12 @@ func runAmpel(o options, dir, bin string, targets []string, rep *report) error {
 	if rep.metrics, err = scrape(c.base); err != nil {
 		return err
 	}
+	rep.load[2] = loadAvg()
+	stopping := time.Now()
 	c.cmd.Process.Signal(syscall.SIGTERM)
-	if err := c.cmd.Wait(); err != nil {
+	err = c.cmd.Wait()
+	rep.stop = time.Since(stopping)
+	if err != nil {
 		// Reported, not fatal: what it committed is still measured (a
 		// writer that fell behind is a finding, not a harness failure).
 		logText, _ := os.ReadFile(filepath.Join(dir, "ampel.log"))

@@ -39,13 +39,19 @@ type report struct {
 	resultBytes int64 // the results table alone
 	rollupBytes int64 // rollups_daily alone, and its rows
 	rollupRows  int64
-	load        [2]string
+	load        [3]string     // load average at the start, the end of the steady state and the stop
 	startup     time.Duration // from exec to the "serving" line
 	exitErr     string        // how ampel failed to stop cleanly, if it did
+	stop        time.Duration // from SIGTERM to exit
+	closed      int64         // subjects the stop closed (changes caused "Ampel stopped")
 }
 
 func analyse(db *sql.DB, rep *report, start, t1, t2 time.Time, o options) error {
 	ctx := context.Background()
+	// The stop's closes, as pkg/state.CauseStopped names them.
+	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM state_changes WHERE cause = 'Ampel stopped'`).Scan(&rep.closed); err != nil {
+		return fmt.Errorf("closes: %w", err)
+	}
 	rows, err := db.QueryContext(ctx, `SELECT check_id, MIN(started_at_ms), COUNT(*) FROM results GROUP BY check_id`)
 	if err != nil {
 		return fmt.Errorf("first runs: %w", err)
@@ -160,6 +166,7 @@ func (r *report) print(w io.Writer, o options) {
 		float64(r.dbBytes)/(1<<20), float64(r.dbBytes)/float64(max(r.totalResults, 1)))
 	fmt.Fprintf(w, "results table alone:          %.1f MiB = %.1f bytes per stored result (VACUUM INTO a copy, other tables dropped)\n",
 		float64(r.resultBytes)/(1<<20), float64(r.resultBytes)/float64(max(r.totalResults, 1)))
+	fmt.Fprintf(w, "clean stop:                   %.1fs from SIGTERM to exit, %d subjects closed (load %s)\n", r.stop.Seconds(), r.closed, r.load[2])
 	if r.exitErr != "" {
 		fmt.Fprintf(w, "ampel did not stop cleanly:   %s\n", r.exitErr)
 	}

@@ -146,7 +146,9 @@ func (c *componentState) view() Component {
 func (e *Engine) Stop(at time.Time, cause string) []status.Change {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	var changes []status.Change
+	// At most a change per subject: every check in one zone or more, and
+	// its component.
+	changes := make([]status.Change, 0, len(e.components)+2*len(e.checks))
 	for _, comp := range e.order {
 		for _, cs := range comp.checks {
 			for _, name := range cs.zoneOrder {
