@@ -122,6 +122,9 @@ func (s *Store) writeBatch(ctx context.Context, ids *nameIDs, items []*item, rou
 			return fmt.Errorf("store: write batch: %w", err)
 		}
 	}
+	if err := s.recordStops(ctx, tx, items); err != nil {
+		return fmt.Errorf("store: write batch: %w", err)
+	}
 	alerted := false
 	if route != nil && len(changes) > 0 {
 		if alerted, err = enqueueAlerts(ctx, tx, route, changes, time.Now()); err != nil {

@@ -71,6 +71,9 @@ type Writer struct {
 	// inflightResults and inflightChanges count the batch being committed
 	// or retried. Guarded by mu.
 	inflightResults, inflightChanges int
+	// inflightCloses is set while that batch is a stop's closes (see
+	// WriteStop). Guarded by mu.
+	inflightCloses bool
 	// lastSeq numbers Write calls; committedSeq is the highest number
 	// whose item and every earlier one committed (or lost all it had to
 	// the MaxQueue bound); flushSeq is what a Flush waits for. Guarded by
@@ -114,6 +117,14 @@ type item struct {
 	results []status.Result
 	changes []status.Change
 	fence   *Fence // the term it was written for; nil: unfenced
+	// stoppedAt, when not 0, records that a clean stop ended
+	// observation then (Unix ms; see WriteStop); clearStop removes the
+	// record, in the transaction that stores the closes.
+	stoppedAt int64
+	clearStop bool
+	// closes marks the closing changes of a stop: they commit in a batch
+	// of their own, and Close may leave them to the next start.
+	closes bool
 }
 
 // StartWriter starts the store's one writer goroutine. Calling it again
@@ -168,7 +179,41 @@ func (s *Store) StartWriter(opts WriterOptions) *Writer {
 // unknown kind or level are logged and left out. After Close, Write stores
 // nothing and counts the results as dropped.
 func (w *Writer) Write(results []status.Result, changes []status.Change) {
-	it := &item{arrived: time.Now(), results: slices.Clone(results), fence: w.fence.Load()}
+	it := w.newItem(changes)
+	it.results = slices.Clone(results)
+	if len(it.results) == 0 && len(it.changes) == 0 {
+		return
+	}
+	w.queue(it)
+}
+
+// WriteStop queues what a clean stop records: first, in a transaction
+// that commits at once, that observation ended at at; then closes, the
+// changes that close every open subject at at, in a transaction of their
+// own. When Close cannot commit the closes in time (201,000 rows at
+// 100,000 checks), it leaves them: the next start writes the same closes
+// (see StoppedAt and WriteRecovery).
+func (w *Writer) WriteStop(at time.Time, closes []status.Change) {
+	mark := w.newItem(nil)
+	mark.stoppedAt = ms(at)
+	w.queue(mark)
+	it := w.newItem(closes)
+	it.clearStop, it.closes = true, true
+	w.queue(it)
+}
+
+// WriteRecovery queues the changes a start writes to close what an
+// earlier run left open, and removes the record of a clean stop (see
+// WriteStop) in the same transaction.
+func (w *Writer) WriteRecovery(closes []status.Change) {
+	it := w.newItem(closes)
+	it.clearStop = true
+	w.queue(it)
+}
+
+// newItem returns an item of the valid changes, stamped with the fence.
+func (w *Writer) newItem(changes []status.Change) *item {
+	it := &item{arrived: time.Now(), fence: w.fence.Load()}
 	if len(changes) > 0 {
 		it.changes = make([]status.Change, 0, len(changes))
 	}
@@ -180,10 +225,11 @@ func (w *Writer) Write(results []status.Result, changes []status.Change) {
 		}
 		it.changes = append(it.changes, c)
 	}
-	if len(it.results) == 0 && len(it.changes) == 0 {
-		return
-	}
+	return it
+}
 
+// queue adds it to the queue and wakes the writer.
+func (w *Writer) queue(it *item) {
 	w.mu.Lock()
 	if w.closing {
 		first := !w.closedWrite
@@ -223,6 +269,8 @@ func (w *Writer) dropOldest() {
 			next := w.pending[1]
 			next.changes = append(it.changes, next.changes...)
 			next.arrived = it.arrived
+			next.stoppedAt = max(next.stoppedAt, it.stoppedAt)
+			next.clearStop = next.clearStop || it.clearStop
 			w.pending[0] = nil
 			w.pending = w.pending[1:]
 		}
@@ -312,19 +360,24 @@ func (w *Writer) Close(ctx context.Context) error {
 		w.s.writer = nil
 	}
 	w.s.mu.Unlock()
+	w.mu.Lock()
+	results, changes, closes := w.uncommitted()
+	w.mu.Unlock()
+	if closes > 0 && results == 0 && changes == closes {
+		w.log.Warn("store: the stop's closing changes are left to the next start", "changes", closes)
+	}
 	return w.err()
 }
 
-// err describes what the stopped writer left uncommitted, or nil.
+// err describes what the stopped writer left uncommitted, or nil. A
+// stop's closes left behind once everything before them committed are
+// not an error: the stop's record committed, and the next start writes
+// them (see WriteStop).
 func (w *Writer) err() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	results := w.pendingResults + w.inflightResults
-	changes := w.inflightChanges
-	for _, it := range w.pending {
-		changes += len(it.changes)
-	}
-	if results == 0 && changes == 0 {
+	results, changes, left := w.uncommitted()
+	if results == 0 && changes == left {
 		return nil
 	}
 	cause := w.lastErr
@@ -332,6 +385,24 @@ func (w *Writer) err() error {
 		cause = errors.New("stopped before committing")
 	}
 	return fmt.Errorf("store: writer closed with %d results and %d changes not committed: %w", results, changes, cause)
+}
+
+// uncommitted counts the results and changes not committed, and among
+// the changes a stop's closes that are all that is left. Called with mu
+// held.
+func (w *Writer) uncommitted() (results, changes, closes int) {
+	results = w.pendingResults + w.inflightResults
+	changes = w.inflightChanges
+	if w.inflightCloses {
+		closes = w.inflightChanges
+	}
+	for i, it := range w.pending {
+		changes += len(it.changes)
+		if it.closes && i == 0 && w.inflightResults+w.inflightChanges == 0 {
+			closes = len(it.changes)
+		}
+	}
+	return results, changes, closes
 }
 
 // stop makes the goroutine give up: it cancels the running transaction and

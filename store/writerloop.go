@@ -122,19 +122,24 @@ func (w *Writer) cut() []*item {
 	}
 	n, results, changes := 0, 0, 0
 	for n < len(w.pending) {
-		r := len(w.pending[n].results)
-		if n > 0 && (results+r > limit || w.pending[n].fence != w.pending[0].fence) {
-			break // one batch, one term
+		it := w.pending[n]
+		r := len(it.results)
+		if n > 0 && (results+r > limit || it.fence != w.pending[0].fence || it.closes) {
+			break // one batch, one term; a stop's closes alone
 		}
 		results += r
-		changes += len(w.pending[n].changes)
+		changes += len(it.changes)
 		n++
+		if it.closes {
+			break
+		}
 	}
 	batch := slices.Clone(w.pending[:n])
 	clear(w.pending[:n])
 	w.pending = w.pending[n:]
 	w.pendingResults -= results
 	w.inflightResults, w.inflightChanges = results, changes
+	w.inflightCloses = batch[0].closes
 	return batch
 }
 
@@ -163,7 +168,7 @@ func (w *Writer) committed(batch []*item) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.committedSeq = batch[len(batch)-1].seq
-	w.inflightResults, w.inflightChanges = 0, 0
+	w.inflightResults, w.inflightChanges, w.inflightCloses = 0, 0, false
 	w.lastErr = nil
 	w.dropping = false
 	close(w.committedCh)

@@ -45,7 +45,9 @@ func (in *Ingest) Handle(r status.Result) {
 // Recover closes what an earlier run left open: a process that was killed
 // (or a leader that died) could not record that it stopped observing, so
 // every subject whose last recorded level is not no-data is moved to
-// no-data at the end of the last stored result. The engine starts over
+// no-data at the end of the last stored result; after a clean stop that
+// recorded its instant but not its closes in time (see Stop), at that
+// instant, with the stop's cause. The engine starts over
 // from the history (state.Engine.Restart): it learns where each timeline
 // ends, so a late result is not recorded before it, and shows each
 // subject's level before the gap until its own first verdict. Call it at
@@ -63,22 +65,35 @@ func (in *Ingest) Recover(ctx context.Context, st *store.Store) (int, error) {
 	if !ok {
 		last = time.Time{}
 	}
-	closed := state.CloseOpen(latest, last, state.CauseNotRunning)
+	cause := state.CauseNotRunning
+	stopped, ok, err := st.StoppedAt(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("recover open states: %w", err)
+	}
+	if ok {
+		// A clean stop recorded when observation ended but could not
+		// store its closes in time: they are written now, the same.
+		last, cause = stopped, state.CauseStopped
+	}
+	closed := state.CloseOpen(latest, last, cause)
 	in.engine.Restart(append(latest, closed...), time.Now())
-	if len(closed) > 0 {
+	if len(closed) > 0 || ok {
 		in.mu.Lock()
-		in.writer.Write(nil, closed)
+		in.writer.WriteRecovery(closed)
 		in.mu.Unlock()
 	}
 	return len(closed), nil
 }
 
 // Stop records that observation ends now: every subject moves to no-data,
-// so the time until the next start is not counted as up or down.
+// so the time until the next start is not counted as up or down. The
+// instant commits first and alone: when the closes do not commit before
+// the writer is closed (201,000 of them at 100,000 checks), the next
+// start writes them (see Recover and store.Writer.WriteStop).
 func (in *Ingest) Stop(at time.Time) {
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	if changes := in.engine.Stop(at, state.CauseStopped); len(changes) > 0 {
-		in.writer.Write(nil, changes)
+		in.writer.WriteStop(at, changes)
 	}
 }
