@@ -59,20 +59,7 @@ func writeAll(b *testing.B, s *Store, results []status.Result, changes []status.
 func BenchmarkScaleRollups(b *testing.B) {
 	scaleStores(b, func(b *testing.B, s *Store) {
 		day := time.Date(2026, 12, 6, 0, 0, 0, 0, time.UTC)
-		var changes []status.Change
-		up := func(kind status.Kind, subject, zone string, i int) {
-			changes = append(changes, status.Change{Kind: kind, Subject: subject, Zone: zone,
-				At: day.Add(time.Duration(i) * time.Millisecond), From: status.NoData, To: status.Up, Cause: "all checks up"})
-		}
-		for i := range scaleChecks {
-			name := fmt.Sprintf("check-%d", i)
-			up(status.CheckZone, name, "local", i)
-			up(status.Check, name, "", i)
-			if i%scalePerComponent == 0 {
-				up(status.Component, fmt.Sprintf("svc-%d", i/scalePerComponent), "", i)
-			}
-		}
-		writeAll(b, s, nil, changes)
+		changes := openFleet(b, s, day)
 		now := day.Add(36 * time.Hour)
 		ctx := context.Background()
 		if err := s.BuildRollups(ctx, time.UTC, now); err != nil {
