@@ -21,22 +21,21 @@ const pageCacheControl = "public, max-age=10, stale-while-revalidate=30, stale-i
 // changes, for its relative times and today's bar.
 const refreshEvery = time.Minute
 
-// Costly builds settle in a large fleet (issue 18): at 100,000 checks
-// the state changes many times a second, and / at 1,000 components costs
-// a fifth of a second of CPU to build, so rebuilding it at every state
-// version keeps a core busy for each page a crowd reads. On a site of
-// settleComponents or more, a response whose build took settleFrom or
-// more is built for a newer state only once settleTimes its cost (at
-// most maxSettle) has passed since, the previous build answering
-// meanwhile: its rebuilds take at most a fifth of a core, and the page
-// lags the state by at most that (the live events move the banner and
-// the rows at once). Cheaper builds, and every build of a smaller site
-// (whose cost is no more than the machine's load makes it), are made at
-// every state; an operator's edit shows at once.
+// Builds settle in a large fleet (issue 18): at 100,000 checks the
+// state changes many times a second, and / at 1,000 components costs a
+// fifth of a second of CPU to build, summary.json a tenth, so rebuilding
+// them at every state version keeps a core busy for the pages a crowd
+// reads. On a site of settleComponents or more, a response is built for
+// a newer state only once settleTimes its last build's cost (at most
+// maxSettle) has passed since, the previous build answering meanwhile:
+// each response's rebuilds take at most a tenth of a core, and a page
+// lags the state by nine times its cost (the live events move the banner
+// and the rows at once). A smaller site's builds, whose cost is no more
+// than the machine's load makes it, are made at every state; an
+// operator's edit shows at once either way.
 const (
 	settleComponents = 100
-	settleFrom       = 100 * time.Millisecond
-	settleTimes      = 4
+	settleTimes      = 9
 	maxSettle        = 10 * time.Second
 )
 
@@ -50,14 +49,14 @@ type rendered struct {
 	version stamp     // what it was built from
 	built   time.Time // by the site's clock
 	// cost is how long the build took, and done when it ended, by the
-	// machine's clock: what settles a costly build (see settleFrom).
+	// machine's clock: what settles a build (see settleComponents).
 	cost time.Duration
 	done time.Time
 }
 
 // cache holds rendered responses by key. A key is rebuilt when the state
-// version differs from its build's (once a costly build has settled, see
-// settleFrom) or the build is older than refreshEvery. One request rebuilds; meanwhile the others get the
+// version differs from its build's (once the build has settled, see
+// settleComponents) or the build is older than refreshEvery. One request rebuilds; meanwhile the others get the
 // previous build at once rather than waiting or rendering too (only the
 // very first build is waited for). It holds at most maxBytes of
 // responses, evicting the least recently used (see cache_lru.go).
@@ -66,8 +65,7 @@ type cache struct {
 	entries  map[string]*cacheEntry // guarded by mu
 	order    cacheOrder             // guarded by mu
 	maxBytes int64
-	// settles: costly builds settle (see settleComponents). Set before
-	// use.
+	// settles: builds settle (see settleComponents). Set before use.
 	settles bool
 	// builds counts the responses built, for benchmarks and tests.
 	builds atomic.Uint64
@@ -99,7 +97,7 @@ const (
 )
 
 // fresh reports whether r may answer at version and now; settles says
-// whether a costly build settles (see settleComponents).
+// whether builds settle (see settleComponents).
 func (r *rendered) fresh(version stamp, now time.Time, settles bool) bool {
 	if r == nil || r.version.edits != version.edits || now.Sub(r.built) >= refreshEvery || now.Before(r.built) {
 		return false
@@ -107,10 +105,10 @@ func (r *rendered) fresh(version stamp, now time.Time, settles bool) bool {
 	return r.version.state == version.state || settles && r.settling()
 }
 
-// settling reports whether the build was costly and too recent to be
-// made again for a newer state (see settleFrom).
+// settling reports whether the build is too recent, for its cost, to be
+// made again for a newer state (see settleComponents).
 func (r *rendered) settling() bool {
-	return r.cost >= settleFrom && time.Since(r.done) < min(settleTimes*r.cost, maxSettle)
+	return time.Since(r.done) < min(settleTimes*r.cost, maxSettle)
 }
 
 // get returns the cached response for key, rebuilding it with build when

@@ -70,7 +70,7 @@ func BenchmarkScrape(b *testing.B) {
 			results := fleetResults()
 			before := heapHeld()
 			m := scrapeFleet(perZone, results)
-			held := heapHeld() - before
+			held := int64(heapHeld()) - int64(before)
 			h := promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{})
 			var gz int
 			cpu := cpuTime(b)
