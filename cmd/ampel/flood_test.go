@@ -196,6 +196,9 @@ func TestEventsFloodKeepsServingAndProbing(t *testing.T) {
 		{"many clients", loopbackRange(10, 20), 100},
 	}
 	limits := loggedLimits(t, logs.String())
+	if limits["probe_workers"] != 4 || limits["reserve"] != 128+2*4 {
+		t.Fatalf("scheduler.max_concurrent = 4 gave probe_workers=%d reserve=%d, want 4 and 136", limits["probe_workers"], limits["reserve"])
+	}
 	streams := 0
 	for _, ph := range phases {
 		began := time.Now()

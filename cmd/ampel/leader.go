@@ -80,7 +80,7 @@ func (l *leader) start(ctx context.Context) error {
 	l.refresh(ctx)
 
 	sched := schedule.New(recordInstances(jobs(l.cfg, l.probers), l.in.Handle), schedule.Options{
-		MaxConcurrent: l.cfg.Scheduler.MaxConcurrent,
+		MaxConcurrent: l.cfg.ProbeWorkers(),
 		Emit:          l.in.Handle,
 		OnStart:       func(_ *schedule.Job, lag time.Duration) { l.m.ObserveLag(lag) },
 		OnSkip:        func(*schedule.Job) { l.m.Skipped() },

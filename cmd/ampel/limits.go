@@ -20,11 +20,11 @@ func limitInbound(ln net.Listener, cfg *config.Config, m *metrics.Metrics, logge
 		logger.Warn("cannot read the descriptor limit; assuming 1024", "err", err)
 		files = 1024
 	}
-	probes := cfg.Scheduler.MaxConcurrent
+	probes := cfg.ProbeWorkers()
 	b := connlimit.Plan(files, probes, cfg.Server.StreamsPerClient)
 	logger.Info("connection limits", "files", b.Files, "reserve", b.Reserve,
 		"connections", b.Connections, "connections_per_client", b.PerClient,
-		"streams", b.Streams, "streams_per_client", b.StreamsPerClient)
+		"streams", b.Streams, "streams_per_client", b.StreamsPerClient, "probe_workers", probes)
 	if b.Starved(probes) {
 		logger.Warn("descriptor limit too low for the probes and the crowd; raise it (systemd LimitNOFILE=, ulimit -n)",
 			"files", b.Files, "max_concurrent", probes)

@@ -60,7 +60,7 @@ func TestDefaults(t *testing.T) {
 		{"server.listen", cfg.Server.Listen, "127.0.0.1:8080"},
 		{"server.shutdown_timeout", cfg.Server.ShutdownTimeout.D(), 10 * time.Second},
 		{"storage.retention", cfg.Storage.Retention.D(), 30 * 24 * time.Hour},
-		{"scheduler.max_concurrent", cfg.Scheduler.MaxConcurrent, 256},
+		{"scheduler.max_concurrent", cfg.ProbeWorkers(), 256},
 		{"zones", len(cfg.Zones), 1},
 		{"zones[0]", cfg.Zones[0], Zone{Name: "local", Kind: "local"}},
 		{"summary", cfg.Summary(), "0 components, 0 checks, 1 zone"},
@@ -276,6 +276,47 @@ func TestSummary(t *testing.T) {
 	c := &Config{Zones: make([]Zone, 2), Components: []Component{{Checks: make([]Check, 2)}, {Checks: make([]Check, 3)}, {}}}
 	if got, want := c.Summary(), "3 components, 5 checks, 2 zones"; got != want {
 		t.Errorf("Summary() = %q, want %q", got, want)
+	}
+}
+
+// TestProbeWorkers: an absent scheduler.max_concurrent gives one
+// second's worth of the local zones' runs, between 256 and 4,096; a set
+// one is kept.
+func TestProbeWorkers(t *testing.T) {
+	fleet := func(checks int, interval time.Duration, zones ...Zone) *Config {
+		c := &Config{Zones: zones, Components: []Component{{}}}
+		names := make([]string, len(zones))
+		for i, z := range zones {
+			names[i] = z.Name
+		}
+		for range checks {
+			c.Components[0].Checks = append(c.Components[0].Checks, Check{Kind: "http", Interval: Duration(interval), Zones: names})
+		}
+		return c
+	}
+	local, remote := Zone{Name: "local", Kind: "local"}, Zone{Name: "eu", Kind: "remote"}
+	heartbeats := fleet(100000, time.Second, local)
+	for i := range heartbeats.Components[0].Checks {
+		heartbeats.Components[0].Checks[i].Kind = "heartbeat"
+	}
+	set := fleet(100000, time.Second, local)
+	set.Scheduler.MaxConcurrent = 4
+	for _, c := range []struct {
+		name string
+		cfg  *Config
+		want int
+	}{
+		{"100,000 at 60 s", fleet(100000, time.Minute, local), 1667},
+		{"100,000 at 60 s, one zone remote", fleet(100000, time.Minute, local, remote), 1667},
+		{"100,000 at 60 s, only remote", fleet(100000, time.Minute, remote), 256},
+		{"1,000 at 10 s", fleet(1000, 10*time.Second, local), 256},
+		{"100,000 at 10 s", fleet(100000, 10*time.Second, local), 4096},
+		{"heartbeats", heartbeats, 256},
+		{"set", set, 4},
+	} {
+		if got := c.cfg.ProbeWorkers(); got != c.want {
+			t.Errorf("%s: ProbeWorkers() = %d, want %d", c.name, got, c.want)
+		}
 	}
 }
 

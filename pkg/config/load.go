@@ -92,7 +92,6 @@ func defaults() *Config {
 		Site:      Site{Title: "Status", Timezone: "UTC", Language: "en", SLO: 99.9},
 		Server:    Server{Listen: "127.0.0.1:8080", ShutdownTimeout: Duration(10 * time.Second), StreamsPerClient: 32},
 		Storage:   defaultStorage(),
-		Scheduler: Scheduler{MaxConcurrent: 256},
 		Backup:    defaultBackup(),
 		Cluster:   defaultCluster(),
 		Console:   defaultConsole(),

@@ -93,8 +93,8 @@ func (v *checker) validate(c *Config) {
 	v.console(&c.Console)
 	v.mail(c)
 	v.subscriptions(&c.Subscriptions)
-	if c.Scheduler.MaxConcurrent < 1 {
-		v.addf("scheduler.max_concurrent", "must be at least 1")
+	if c.Scheduler.MaxConcurrent < 0 {
+		v.addf("scheduler.max_concurrent", "must be at least 1, or 0 to size it from the checks")
 	}
 	zones := v.zones(c.Zones)
 	v.components(c.Components, zones)
