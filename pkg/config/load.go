@@ -89,12 +89,12 @@ func decode(data []byte, cfg *Config) (err error) {
 // which complete adds when the file declares none.
 func defaults() *Config {
 	return &Config{
-		Site:      Site{Title: "Status", Timezone: "UTC", Language: "en", SLO: 99.9},
-		Server:    Server{Listen: "127.0.0.1:8080", ShutdownTimeout: Duration(10 * time.Second), StreamsPerClient: 32},
-		Storage:   defaultStorage(),
-		Backup:    defaultBackup(),
-		Cluster:   defaultCluster(),
-		Console:   defaultConsole(),
+		Site:    Site{Title: "Status", Timezone: "UTC", Language: "en", SLO: 99.9},
+		Server:  Server{Listen: "127.0.0.1:8080", ShutdownTimeout: Duration(10 * time.Second), StreamsPerClient: 32},
+		Storage: defaultStorage(),
+		Backup:  defaultBackup(),
+		Cluster: defaultCluster(),
+		Console: defaultConsole(),
 
 		Availability:  defaultAvailability(),
 		Notify:        defaultNotify(),
