@@ -59,10 +59,15 @@ func startTarget(ports int) (*target, error) {
 
 // config has checks-1 healthy checks in components of per, and the flip
 // check, probed every second and down at its first failure; concurrent
-// is scheduler.max_concurrent, 0 for Ampel's default.
-func config(checks, per, concurrent int, interval time.Duration, t *target) string {
+// is scheduler.max_concurrent, 0 for Ampel's default; pprof, when set,
+// is server.pprof_listen.
+func config(checks, per, concurrent int, pprof string, interval time.Duration, t *target) string {
 	var b strings.Builder
-	b.WriteString("[site]\ntitle = \"Load Status\"\n\n[server]\nlisten = \"127.0.0.1:0\"\n\n[storage]\npath = \"data/ampel.db\"\n\n[[zones]]\nname = \"local\"\nkind = \"local\"\n")
+	b.WriteString("[site]\ntitle = \"Load Status\"\n\n[server]\nlisten = \"127.0.0.1:0\"\n")
+	if pprof != "" {
+		fmt.Fprintf(&b, "pprof_listen = %q\n", pprof)
+	}
+	b.WriteString("\n[storage]\npath = \"data/ampel.db\"\n\n[[zones]]\nname = \"local\"\nkind = \"local\"\n")
 	if concurrent > 0 {
 		fmt.Fprintf(&b, "\n[scheduler]\nmax_concurrent = %d\n", concurrent)
 	}

@@ -35,6 +35,7 @@ func main() {
 	flag.IntVar(&o.subscribers, "sse", 10000, "idle /events subscribers to hold open (0: skip that part and the state change)")
 	flag.StringVar(&o.generators, "generator", "go", "load generators to measure with, in turn: go (this program's own), wrk (apt-get install wrk), or both as go,wrk")
 	flag.BoolVar(&o.keep, "keep", false, "keep the temp dir")
+	flag.StringVar(&o.pprof, "pprof", "", "server.pprof_listen for ampel (a loopback host:port), to take a profile or an execution trace while the load runs")
 	flag.StringVar(&o.bin, "ampel", "", "an ampel binary to measure (default: build ./cmd/ampel), to compare builds on one machine")
 	ceiling := flag.String("ceiling-serve", "", "internal: serve the bodies saved in this folder as the ceiling server")
 	flag.Parse()
@@ -59,6 +60,7 @@ type options struct {
 	checks        int
 	interval      time.Duration
 	maxConcurrent int
+	pprof         string
 	perComponent  int
 	each          time.Duration
 	rounds        int
