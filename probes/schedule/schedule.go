@@ -41,7 +41,9 @@ type Options struct {
 	// Emit receives every result, from the probe's worker. It must not
 	// block for long: it holds one of the MaxConcurrent workers.
 	Emit func(status.Result)
-	// OnStart is told how late each run started against its due time.
+	// OnStart is told how late each run started against its due time,
+	// from the run's worker as the probe starts: a run handed to a worker
+	// has not started until the worker gets a core.
 	OnStart func(job *Job, lag time.Duration)
 	// OnSkip is told when a run is skipped because the previous run of the
 	// same job is still going or the scheduler fell more than an interval
@@ -54,10 +56,10 @@ type Options struct {
 type Scheduler struct {
 	opts  Options
 	queue runQueue
-	// work hands due entries to a fixed pool of workers: long-lived
+	// work hands due runs to a fixed pool of workers: long-lived
 	// goroutines keep their grown stacks, where a goroutine per run would
 	// grow a fresh one a thousand times a second.
-	work    chan *entry
+	work    chan handoff
 	workers sync.WaitGroup
 	wg      sync.WaitGroup // runs in flight
 	// probeCtx outlives Run's context so in-flight probes may finish during
@@ -73,6 +75,13 @@ type entry struct {
 	running atomic.Bool
 }
 
+// handoff is one run for a worker; due is copied, as the dispatch loop
+// moves the entry's on.
+type handoff struct {
+	e   *entry
+	due time.Time
+}
+
 // New prepares a scheduler for jobs. Nothing runs until Run.
 func New(jobs []Job, opts Options) *Scheduler {
 	if opts.MaxConcurrent <= 0 {
@@ -81,7 +90,7 @@ func New(jobs []Job, opts Options) *Scheduler {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Scheduler{opts: opts, work: make(chan *entry)}
+	s := &Scheduler{opts: opts, work: make(chan handoff)}
 	for i := range jobs {
 		j := jobs[i]
 		if j.Interval <= 0 {
@@ -156,10 +165,7 @@ func (s *Scheduler) dispatch(ctx context.Context, e *entry) bool {
 	}
 	s.wg.Add(1)
 	select {
-	case s.work <- e:
-		if s.opts.OnStart != nil {
-			s.opts.OnStart(e.job, time.Since(e.due))
-		}
+	case s.work <- handoff{e, e.due}:
 		return true
 	case <-ctx.Done():
 		s.wg.Done()
@@ -170,8 +176,8 @@ func (s *Scheduler) dispatch(ctx context.Context, e *entry) bool {
 
 func (s *Scheduler) worker() {
 	defer s.workers.Done()
-	for e := range s.work {
-		s.run(e)
+	for h := range s.work {
+		s.run(h.e, h.due)
 	}
 }
 
@@ -195,9 +201,12 @@ func (s *Scheduler) skip(e *entry) {
 	}
 }
 
-func (s *Scheduler) run(e *entry) {
+func (s *Scheduler) run(e *entry, due time.Time) {
 	defer s.wg.Done()
 	defer e.running.Store(false)
+	if s.opts.OnStart != nil {
+		s.opts.OnStart(e.job, time.Since(due))
+	}
 	r, ok := s.probe(e.job)
 	if ok {
 		s.opts.Emit(r)
