@@ -16,9 +16,16 @@ import (
 
 // newMetrics builds Ampel's own metrics, per check or per zone as
 // metrics.per_check says (or, when it says nothing, by the number of
-// check-zone pairs).
-func newMetrics(cfg *config.Config) *metrics.Metrics {
-	return metrics.NewWith(metrics.Options{PerZone: !perCheckMetrics(cfg)})
+// check-zone pairs). When the number chose per zone it says so: a fleet
+// that grows past the limit loses ampel_check_up, and an alert or panel
+// on it goes quiet rather than failing.
+func newMetrics(cfg *config.Config, logger *slog.Logger) *metrics.Metrics {
+	perCheck := perCheckMetrics(cfg)
+	if !perCheck && cfg.Metrics.PerCheck == nil {
+		logger.Info("metrics per zone: ampel_checks_up{zone} and ampel_checks_down{zone} replace ampel_check_up{check,zone}, and the probe histogram and failure counter are per zone; set [metrics] per_check = true to keep them per check",
+			"check_zone_pairs", checkZonePairs(cfg), "per_check_limit", config.PerCheckLimit)
+	}
+	return metrics.NewWith(metrics.Options{PerZone: !perCheck})
 }
 
 func perCheckMetrics(cfg *config.Config) bool {

@@ -71,7 +71,7 @@ func runServer(ctx context.Context, cfg *config.Config, probers map[string]probe
 		hintFirstAdmin(ctx, st, logger)
 	}
 
-	m := newMetrics(cfg)
+	m := newMetrics(cfg, logger)
 	stopPprof, err := startPprof(cfg, logger)
 	if err != nil {
 		return err
