@@ -24,8 +24,8 @@ type Options struct {
 	PullInterval time.Duration
 	// BatchSize is the most results per push (default 500).
 	BatchSize int
-	// MaxConcurrent caps probes running at once (the scheduler's default
-	// when 0).
+	// MaxConcurrent caps probes running at once; when 0, one second's
+	// worth of the checks' runs, 256 to 4,096 (config.ProbePool).
 	MaxConcurrent int
 	Version       string
 	Logger        *slog.Logger

@@ -180,6 +180,12 @@ func (c *Config) ProbeWorkers() int {
 			}
 		}
 	}
+	return ProbePool(perSecond)
+}
+
+// ProbePool is the worker pool for perSecond probe runs a second: one
+// second's worth, between 256 and 4,096 (see ProbeWorkers).
+func ProbePool(perSecond float64) int {
 	return min(max(int(math.Ceil(perSecond)), minProbeWorkers), maxProbeWorkers)
 }
 
