@@ -23,6 +23,24 @@ type oneShot struct {
 
 var readerPool = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 4<<10) }}
 
+// writerPool: Request.Write wraps a bare connection in a new 4 KB
+// bufio.Writer; at 1,667 runs a second that was a fifth of all Ampel
+// allocated under a read flood, and so of how often the collector ran.
+var writerPool = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 4<<10) }}
+
+// writeRequest writes req to conn through a pooled buffer.
+func writeRequest(req *http.Request, conn net.Conn) error {
+	bw := writerPool.Get().(*bufio.Writer)
+	bw.Reset(conn)
+	err := req.Write(bw)
+	if err == nil {
+		err = bw.Flush()
+	}
+	bw.Reset(nil)
+	writerPool.Put(bw)
+	return err
+}
+
 // RoundTrip dials, writes the request with "Connection: close" (so the
 // server, not the prober, holds the TIME_WAIT), and reads the response
 // head. The connection closes with the body, or when the request's
@@ -44,7 +62,7 @@ func (o *oneShot) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	out := *req
 	out.Close = true
-	if err := out.Write(conn); err != nil {
+	if err := writeRequest(&out, conn); err != nil {
 		return fail(err)
 	}
 	br := readerPool.Get().(*bufio.Reader)
