@@ -20,19 +20,16 @@ import (
 // that grows past the limit loses ampel_check_up, and an alert or panel
 // on it goes quiet rather than failing.
 func newMetrics(cfg *config.Config, logger *slog.Logger) *metrics.Metrics {
-	perCheck := perCheckMetrics(cfg)
-	if !perCheck && cfg.Metrics.PerCheck == nil {
-		logger.Info("metrics per zone: ampel_checks_up{zone} and ampel_checks_down{zone} replace ampel_check_up{check,zone}, and the probe histogram and failure counter are per zone; set [metrics] per_check = true to keep them per check",
-			"check_zone_pairs", checkZonePairs(cfg), "per_check_limit", config.PerCheckLimit)
-	}
-	return metrics.NewWith(metrics.Options{PerZone: !perCheck})
-}
-
-func perCheckMetrics(cfg *config.Config) bool {
 	if cfg.Metrics.PerCheck != nil {
-		return *cfg.Metrics.PerCheck
+		return metrics.NewWith(metrics.Options{PerZone: !*cfg.Metrics.PerCheck})
 	}
-	return checkZonePairs(cfg) <= config.PerCheckLimit
+	pairs := checkZonePairs(cfg)
+	perZone := pairs > config.PerCheckLimit
+	if perZone {
+		logger.Info("metrics per zone: ampel_checks_up{zone} and ampel_checks_down{zone} replace ampel_check_up{check,zone}, and the probe histogram and failure counter are per zone; set [metrics] per_check = true to keep them per check",
+			"check_zone_pairs", pairs, "per_check_limit", config.PerCheckLimit)
+	}
+	return metrics.NewWith(metrics.Options{PerZone: perZone})
 }
 
 // checkZonePairs counts the checks in each of their zones: the subjects
