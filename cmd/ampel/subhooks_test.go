@@ -122,22 +122,24 @@ func TestSubscriberHooksSurviveSIGKILL(t *testing.T) {
 // secret the page showed.
 func TestSubscriberHookEndToEnd(t *testing.T) {
 	target, failing := flipTarget(t)
-	var mu sync.Mutex
-	var got []map[string]any
 	// The verification request can arrive before the sign-up's answer
 	// has shown the secret, so signatures are checked at the end.
-	type signed struct{ id, ts, sig, raw string }
-	var sigs []signed
+	type delivery struct {
+		header http.Header
+		raw    []byte
+		body   map[string]any
+	}
+	var mu sync.Mutex
+	var got []delivery
 	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		raw, _ := io.ReadAll(r.Body)
+		d := delivery{header: r.Header}
+		d.raw, _ = io.ReadAll(r.Body)
+		json.Unmarshal(d.raw, &d.body)
 		mu.Lock()
 		defer mu.Unlock()
-		sigs = append(sigs, signed{r.Header.Get("webhook-id"), r.Header.Get("webhook-timestamp"), r.Header.Get("webhook-signature"), string(raw)})
-		var body map[string]any
-		json.Unmarshal(raw, &body)
-		got = append(got, body)
-		if body["type"] == "subscription.verify" {
-			fmt.Fprint(w, body["challenge"])
+		got = append(got, d)
+		if d.body["type"] == "subscription.verify" {
+			fmt.Fprint(w, d.body["challenge"])
 		}
 	}))
 	t.Cleanup(rcv.Close)
@@ -181,19 +183,19 @@ func TestSubscriberHookEndToEnd(t *testing.T) {
 	mu.Lock()
 	defer mu.Unlock()
 	key, _ := base64.StdEncoding.DecodeString(strings.TrimPrefix(secret, "whsec_"))
-	for _, s := range sigs {
+	for _, d := range got {
 		mac := hmac.New(sha256.New, key)
-		fmt.Fprintf(mac, "%s.%s.%s", s.id, s.ts, s.raw)
-		if s.sig != "v1,"+base64.StdEncoding.EncodeToString(mac.Sum(nil)) {
-			t.Errorf("bad signature on %s", s.raw)
+		fmt.Fprintf(mac, "%s.%s.%s", d.header.Get("webhook-id"), d.header.Get("webhook-timestamp"), d.raw)
+		if d.header.Get("webhook-signature") != "v1,"+base64.StdEncoding.EncodeToString(mac.Sum(nil)) {
+			t.Errorf("bad signature on %s", d.raw)
 		}
 	}
 	var moves []string
-	for _, b := range got[1:] {
-		cu, _ := b["component_update"].(map[string]any)
-		comp, _ := b["component"].(map[string]any)
+	for _, d := range got[1:] {
+		cu, _ := d.body["component_update"].(map[string]any)
+		comp, _ := d.body["component"].(map[string]any)
 		if cu == nil || comp["id"] != "api" {
-			t.Fatalf("not a component update of api: %v\n%s", b, stderr.String())
+			t.Fatalf("not a component update of api: %v\n%s", d.body, stderr.String())
 		}
 		moves = append(moves, fmt.Sprint(cu["old_status"], ">", cu["new_status"]))
 	}
