@@ -57,27 +57,28 @@ func startTarget(ports int) (*target, error) {
 	return t, nil
 }
 
-// config has checks-1 healthy checks in components of per, and the flip
-// check, probed every second and down at its first failure; concurrent
-// is scheduler.max_concurrent, 0 for Ampel's default; pprof, when set,
-// is server.pprof_listen.
-func config(checks, per, concurrent int, pprof string, interval time.Duration, t *target) string {
+// config has o.checks-1 healthy checks in components of o.perComponent,
+// and the flip check, probed every second and down at its first failure;
+// o.maxConcurrent (0 for Ampel's default) and o.pprof (when set) become
+// scheduler.max_concurrent and server.pprof_listen.
+func config(o options, t *target) string {
 	var b strings.Builder
 	b.WriteString("[site]\ntitle = \"Load Status\"\n\n[server]\nlisten = \"127.0.0.1:0\"\n")
-	if pprof != "" {
-		fmt.Fprintf(&b, "pprof_listen = %q\n", pprof)
+	if o.pprof != "" {
+		fmt.Fprintf(&b, "pprof_listen = %q\n", o.pprof)
 	}
 	b.WriteString("\n[storage]\npath = \"data/ampel.db\"\n\n[[zones]]\nname = \"local\"\nkind = \"local\"\n")
-	if concurrent > 0 {
-		fmt.Fprintf(&b, "\n[scheduler]\nmax_concurrent = %d\n", concurrent)
+	if o.maxConcurrent > 0 {
+		fmt.Fprintf(&b, "\n[scheduler]\nmax_concurrent = %d\n", o.maxConcurrent)
 	}
 	fmt.Fprintf(&b, "\n[[components]]\nslug = %q\nname = \"Flip\"\ngroup = \"Bench\"\n  [[components.checks]]\n  name = \"flip\"\n  kind = \"http\"\n  target = %q\n  interval = \"1s\"\n  timeout = \"1s\"\n  failures_to_down = 1\n", flipSlug, t.flipURL)
-	for i := range checks - 1 {
+	per := o.perComponent
+	for i := range o.checks - 1 {
 		if i%per == 0 {
 			fmt.Fprintf(&b, "\n[[components]]\nslug = \"svc-%d\"\nname = \"Service %d\"\ngroup = \"Group %d\"\n", i/per, i/per, i/(10*per))
 		}
 		fmt.Fprintf(&b, "  [[components.checks]]\n  name = \"check-%d\"\n  kind = \"http\"\n  target = %q\n  interval = %q\n  timeout = \"5s\"\n",
-			i, t.urls[i%len(t.urls)], interval.String())
+			i, t.urls[i%len(t.urls)], o.interval.String())
 	}
 	return b.String()
 }

@@ -94,7 +94,7 @@ func run(o options) error {
 		return err
 	}
 	cfgPath := filepath.Join(dir, "ampel.toml")
-	if err := os.WriteFile(cfgPath, []byte(config(o.checks, o.perComponent, o.maxConcurrent, o.pprof, o.interval, tg)), 0o600); err != nil {
+	if err := os.WriteFile(cfgPath, []byte(config(o, tg)), 0o600); err != nil {
 		return err
 	}
 	amp, err := startChild(bin, []string{"serve", "--config", cfgPath}, filepath.Join(dir, "ampel.log"))
