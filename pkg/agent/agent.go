@@ -25,7 +25,7 @@ type Options struct {
 	// BatchSize is the most results per push (default 500).
 	BatchSize int
 	// MaxConcurrent caps probes running at once; when 0, one second's
-	// worth of the checks' runs, 256 to 4,096 (as the scheduler sizes it).
+	// worth of the checks' runs, 256 to 4,096 (config.ProbePool).
 	MaxConcurrent int
 	Version       string
 	Logger        *slog.Logger

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/ampelstatus/ampel/pkg/config"
 	"github.com/ampelstatus/ampel/probes"
 	"github.com/ampelstatus/ampel/probes/schedule"
 )
@@ -25,7 +26,7 @@ func (a *Agent) runChecks(ctx context.Context) error {
 	if ok {
 		jobs := a.jobs(cached)
 		cur = a.start(jobs)
-		a.log.Info("agent: running the checks last pulled", "checks", len(cached.Checks), "jobs", len(jobs), "probe_workers", cur.sched.Workers())
+		a.log.Info("agent: running the checks last pulled", "checks", len(cached.Checks), "jobs", len(jobs), "probe_workers", a.workers(jobs))
 	}
 	backoff := time.Duration(0)
 	failing := false
@@ -57,7 +58,7 @@ func (a *Agent) runChecks(ctx context.Context) error {
 			jobs := a.jobs(cs)
 			cur.stop()
 			cur = a.start(jobs)
-			a.log.Info("agent: checks loaded", "checks", len(cs.Checks), "jobs", len(jobs), "probe_workers", cur.sched.Workers())
+			a.log.Info("agent: checks loaded", "checks", len(cs.Checks), "jobs", len(jobs), "probe_workers", a.workers(jobs))
 		default:
 			if failing {
 				a.log.Info("agent: server reachable again")
@@ -108,10 +109,26 @@ type running struct {
 	done   chan struct{}
 }
 
+// workers is Options.MaxConcurrent, or when that is 0 the pool
+// config.ProbePool gives for the jobs' runs a second, as serve sizes its
+// own.
+func (a *Agent) workers(jobs []schedule.Job) int {
+	if a.opts.MaxConcurrent > 0 {
+		return a.opts.MaxConcurrent
+	}
+	perSecond := 0.0
+	for _, j := range jobs {
+		if j.Interval > 0 {
+			perSecond += 1 / j.Interval.Seconds()
+		}
+	}
+	return config.ProbePool(perSecond)
+}
+
 func (a *Agent) start(jobs []schedule.Job) *running {
 	r := &running{
 		sched: schedule.New(jobs, schedule.Options{
-			MaxConcurrent: a.opts.MaxConcurrent, Emit: a.emit, Logger: a.log,
+			MaxConcurrent: a.workers(jobs), Emit: a.emit, Logger: a.log,
 		}),
 		done: make(chan struct{}),
 	}

@@ -15,7 +15,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/ampelstatus/ampel/pkg/config"
 	"github.com/ampelstatus/ampel/pkg/status"
 	"github.com/ampelstatus/ampel/probes"
 )
@@ -37,8 +36,7 @@ type Job struct {
 
 // Options tune a Scheduler. Emit is required.
 type Options struct {
-	// MaxConcurrent caps probes running at once; when 0, one second's
-	// worth of the jobs' runs, 256 to 4,096 (config.ProbePool).
+	// MaxConcurrent caps probes running at once (default 256).
 	MaxConcurrent int
 	// Emit receives every result, from the probe's worker. It must not
 	// block for long: it holds one of the MaxConcurrent workers.
@@ -86,6 +84,9 @@ type handoff struct {
 
 // New prepares a scheduler for jobs. Nothing runs until Run.
 func New(jobs []Job, opts Options) *Scheduler {
+	if opts.MaxConcurrent <= 0 {
+		opts.MaxConcurrent = 256
+	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -99,13 +100,6 @@ func New(jobs []Job, opts Options) *Scheduler {
 			j.Timeout = j.Interval
 		}
 		s.queue = append(s.queue, &entry{job: &j})
-	}
-	if s.opts.MaxConcurrent <= 0 {
-		perSecond := 0.0
-		for _, e := range s.queue {
-			perSecond += 1 / e.job.Interval.Seconds()
-		}
-		s.opts.MaxConcurrent = config.ProbePool(perSecond)
 	}
 	s.probeCtx, s.cancelProbes = context.WithCancel(context.Background())
 	return s
@@ -265,9 +259,6 @@ func (s *Scheduler) Wait(ctx context.Context) {
 func (s *Scheduler) LastBeat() time.Time {
 	return time.Unix(0, s.beat.Load())
 }
-
-// Workers returns how many probes may run at once.
-func (s *Scheduler) Workers() int { return s.opts.MaxConcurrent }
 
 // Jobs returns how many jobs are scheduled.
 func (s *Scheduler) Jobs() int { return len(s.queue) }

@@ -304,31 +304,3 @@ func TestResultCarriesValue(t *testing.T) {
 		t.Fatalf("a probe without a value gave %+v", r)
 	}
 }
-
-// TestWorkersFromJobs: a scheduler not told its workers sizes them from
-// its jobs as serve does (one second's worth of runs, 256 to 4,096); an
-// agent relies on it.
-func TestWorkersFromJobs(t *testing.T) {
-	fleet := func(n int, interval time.Duration) []Job {
-		js := make([]Job, n)
-		for i := range js {
-			js[i].Interval = interval
-		}
-		return js
-	}
-	for _, c := range []struct {
-		name string
-		set  int
-		jobs []Job
-		want int
-	}{
-		{"100,000 at 60 s", 0, fleet(100000, time.Minute), 1667},
-		{"1,000 at 10 s", 0, fleet(1000, 10*time.Second), 256},
-		{"100,000 at 10 s", 0, fleet(100000, 10*time.Second), 4096},
-		{"set", 8, fleet(100000, time.Minute), 8},
-	} {
-		if got := New(c.jobs, Options{MaxConcurrent: c.set}).Workers(); got != c.want {
-			t.Errorf("%s: %d workers, want %d", c.name, got, c.want)
-		}
-	}
-}
