@@ -60,14 +60,20 @@ func startTarget(ports int) (*target, error) {
 // config has o.checks-1 healthy checks in components of o.perComponent,
 // and the flip check, probed every second and down at its first failure;
 // o.maxConcurrent (0 for Ampel's default) and o.pprof (when set) become
-// scheduler.max_concurrent and server.pprof_listen.
+// scheduler.max_concurrent and server.pprof_listen. With o.agent the one
+// zone is the remote agentZone.
 func config(o options, t *target) string {
 	var b strings.Builder
 	b.WriteString("[site]\ntitle = \"Load Status\"\n\n[server]\nlisten = \"127.0.0.1:0\"\n")
 	if o.pprof != "" {
 		fmt.Fprintf(&b, "pprof_listen = %q\n", o.pprof)
 	}
-	b.WriteString("\n[storage]\npath = \"data/ampel.db\"\n\n[[zones]]\nname = \"local\"\nkind = \"local\"\n")
+	b.WriteString("\n[storage]\npath = \"data/ampel.db\"\n\n")
+	if o.agent {
+		fmt.Fprintf(&b, "[[zones]]\nname = %q\nkind = \"remote\"\n", agentZone)
+	} else {
+		b.WriteString("[[zones]]\nname = \"local\"\nkind = \"local\"\n")
+	}
 	if o.maxConcurrent > 0 {
 		fmt.Fprintf(&b, "\n[scheduler]\nmax_concurrent = %d\n", o.maxConcurrent)
 	}
@@ -81,6 +87,48 @@ func config(o options, t *target) string {
 			i, t.urls[i%len(t.urls)], o.interval.String())
 	}
 	return b.String()
+}
+
+// agentZone is the remote zone of -agent.
+const agentZone = "near"
+
+// startAgent creates a token for agentZone and starts an agent for it,
+// whose metrics are at the returned child's base.
+func startAgent(bin, dir, cfgPath, server string) (*child, error) {
+	tok, err := exec.Command(bin, "token", "create", "--config", cfgPath, "--zone", agentZone, "--name", "siteload").Output()
+	if err != nil {
+		return nil, fmt.Errorf("token create: %w", err)
+	}
+	tokPath := filepath.Join(dir, "agent.token")
+	if err := os.WriteFile(tokPath, tok, 0o600); err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	cmd := exec.Command(bin, "agent", "--server", server, "--zone", agentZone, "--token-file", tokPath,
+		"--spool", filepath.Join(dir, "spool"), "--metrics-listen", addr)
+	logPath := filepath.Join(dir, "agent.log")
+	logf, err := os.Create(logPath)
+	if err != nil {
+		return nil, err
+	}
+	cmd.Stderr = logf
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	a := &child{cmd: cmd, base: "http://" + addr}
+	for range 100 {
+		if _, err := scrapeSched(a.base); err == nil {
+			return a, nil
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	cmd.Process.Kill()
+	return nil, fmt.Errorf("the agent serves no metrics at %s (log %s)", a.base, logPath)
 }
 
 // child is a process the harness started, with the URL it printed.
@@ -123,6 +171,8 @@ func startChild(bin string, args []string, logPath string) (*child, error) {
 type schedStats struct {
 	runs, within100ms, within1s uint64
 	skipped                     float64
+	// spool is an agent's spool depth: results not yet acknowledged.
+	spool float64
 }
 
 func scrapeSched(base string) (schedStats, error) {
@@ -154,6 +204,10 @@ func scrapeSched(base string) (schedStats, error) {
 			}
 		case "ampel_scheduler_skipped_total":
 			s.skipped = mf.GetMetric()[0].GetCounter().GetValue()
+		case "ampel_agent_spool_results":
+			if m := mf.GetMetric(); len(m) == 1 && len(m[0].GetLabel()) == 0 { // the agent's own, not the server's view
+				s.spool = m[0].GetGauge().GetValue()
+			}
 		}
 	}
 }

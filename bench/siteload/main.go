@@ -6,6 +6,10 @@
 // the time one state change takes to reach all of them; and how many probe
 // runs started late or not at all while the load ran.
 //
+// With -agent the checks run in a remote zone and an "ampel agent" on the
+// same machine probes them: the probes then have a process, a heap and a
+// garbage collector of their own.
+//
 //	go run ./bench/siteload -checks 1000 -interval 10s
 //	go run ./bench/siteload -generator go,wrk -sse 0   # also with wrk; CPU per request
 //
@@ -36,6 +40,7 @@ func main() {
 	flag.StringVar(&o.generators, "generator", "go", "load generators to measure with, in turn: go (this program's own), wrk (apt-get install wrk), or both as go,wrk")
 	flag.BoolVar(&o.keep, "keep", false, "keep the temp dir")
 	flag.StringVar(&o.pprof, "pprof", "", "server.pprof_listen for ampel (a loopback host:port), to take a profile or an execution trace while the load runs")
+	flag.BoolVar(&o.agent, "agent", false, "probe from an \"ampel agent\" process beside \"ampel serve\" (a remote zone), reading the probes' lag from the agent's own metrics")
 	flag.StringVar(&o.bin, "ampel", "", "an ampel binary to measure (default: build ./cmd/ampel), to compare builds on one machine")
 	ceiling := flag.String("ceiling-serve", "", "internal: serve the bodies saved in this folder as the ceiling server")
 	flag.Parse()
@@ -69,6 +74,7 @@ type options struct {
 	generators    string
 	keep          bool
 	bin           string
+	agent         bool
 }
 
 // generatorNames parses -generator.

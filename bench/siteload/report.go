@@ -14,6 +14,9 @@ type report struct {
 	before, after                 schedStats
 	missed, checks                int
 	window                        time.Duration
+	// rssAmpel and rssAgent are the processes' peak resident sets
+	// (rssAgent 0 without -agent).
+	rssAmpel, rssAgent int64
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond)) }
@@ -44,8 +47,24 @@ func (r report) print(w io.Writer) {
 		fmt.Fprintf(w, "  target flipped (incl. waiting for the 1 s probe) -> last subscriber %s\n", ms(r.last.Sub(r.flipAt)))
 	}
 	runs := r.after.runs - r.before.runs
-	fmt.Fprintf(w, "\nprobes while the load ran (%v):\n", r.window.Round(time.Second))
+	where := "inside ampel serve"
+	if r.o.agent {
+		where = "in an ampel agent beside it"
+	}
+	fmt.Fprintf(w, "\nprobes, %s, while the load ran (%v):\n", where, r.window.Round(time.Second))
 	fmt.Fprintf(w, "  runs started: %d; later than 100 ms: %d; later than 1 s: %d; skipped: %.0f\n",
 		runs, runs-(r.after.within100ms-r.before.within100ms), runs-(r.after.within1s-r.before.within1s), r.after.skipped-r.before.skipped)
 	fmt.Fprintf(w, "  results in the database: %d runs missing across %d checks (each should have run at least window/interval times)\n", r.missed, r.checks)
+	mib := func(b int64) float64 { return float64(b) / (1 << 20) }
+	if r.o.agent {
+		spool := 0.0
+		for _, m := range r.rows {
+			spool = max(spool, m.spool)
+		}
+		fmt.Fprintf(w, "  the agent's spool held at most %.0f results at the end of a row (pushed, not yet committed)\n", spool)
+		fmt.Fprintf(w, "peak RSS: ampel serve %.1f MiB + ampel agent %.1f MiB = %.1f KB a check\n",
+			mib(r.rssAmpel), mib(r.rssAgent), float64(r.rssAmpel+r.rssAgent)/1000/float64(r.o.checks))
+	} else {
+		fmt.Fprintf(w, "peak RSS: ampel serve %.1f MiB = %.1f KB a check\n", mib(r.rssAmpel), float64(r.rssAmpel)/1000/float64(r.o.checks))
+	}
 }

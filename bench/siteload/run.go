@@ -23,6 +23,8 @@ type measurement struct {
 	// late is how many probe runs started more than 100 ms late, and
 	// runs how many started, while this row's load ran.
 	late, runs uint64
+	// spool is the agent's spool depth as the row ended (-agent).
+	spool float64
 	// load is the 1-minute load average when the row ended.
 	load string
 	// idleAmpel and idleBare are each server's CPU at rest, CPU
@@ -102,6 +104,15 @@ func run(o options) error {
 		return err
 	}
 	defer amp.cmd.Process.Kill()
+	// probes is the process whose /metrics tell the probes' lag.
+	probes := amp
+	if o.agent {
+		if probes, err = startAgent(bin, dir, cfgPath, amp.base); err != nil {
+			return err
+		}
+		defer probes.cmd.Process.Kill()
+		log.Printf("ampel agent probing zone %s, its metrics at %s", agentZone, probes.base)
+	}
 	log.Printf("ampel serving %s with %d checks every %v; warming up for one interval", amp.base, o.checks, o.interval)
 	time.Sleep(o.interval + 2*time.Second)
 
@@ -130,7 +141,14 @@ func run(o options) error {
 		}
 	}
 	log.Printf("CPU at rest: ampel %.3f, ceiling %.3f CPU-s a second (taken off CPU per request)", idle["ampel"], idle["ceiling"])
-	before, err := scrapeSched(amp.base)
+	if o.agent {
+		agentIdle, err := idleCPU(probes.cmd.Process.Pid, 10*time.Second)
+		if err != nil {
+			return err
+		}
+		log.Printf("CPU at rest: ampel agent %.3f CPU-s a second", agentIdle)
+	}
+	before, err := scrapeSched(probes.base)
 	if err != nil {
 		return err
 	}
@@ -145,7 +163,7 @@ func run(o options) error {
 			for _, p := range paths {
 				for _, n := range conns {
 					m := measurement{generator: g, path: p, conns: n, sseSubscribed: sub}
-					s0, err := scrapeSched(amp.base)
+					s0, err := scrapeSched(probes.base)
 					if err != nil {
 						return err
 					}
@@ -163,12 +181,13 @@ func run(o options) error {
 						}
 						m.bare.add(r)
 					}
-					s1, err := scrapeSched(amp.base)
+					s1, err := scrapeSched(probes.base)
 					if err != nil {
 						return err
 					}
 					m.runs = s1.runs - s0.runs
 					m.late = m.runs - (s1.within100ms - s0.within100ms)
+					m.spool = s1.spool
 					m.load = loadavg()
 					m.idleAmpel, m.idleBare = idle["ampel"], idle["ceiling"]
 					log.Printf("%-4s %-22s %5d conns, %5d subscribers: ampel %8.0f req/s p99 %-8v %5.1f µs CPU/req  ceiling %8.0f req/s p99 %-8v %5.1f µs CPU/req; %d of %d probe runs late; load %s",
@@ -185,7 +204,7 @@ func run(o options) error {
 	}
 
 	if o.subscribers == 0 {
-		return finish(o, dir, amp, before, loadFrom, rows, report{})
+		return finish(o, dir, amp, probes, before, loadFrom, rows, report{})
 	}
 	log.Printf("opening %d /events subscribers", o.subscribers)
 	marker := fmt.Sprintf(`{"id":%q,"level":"s-down"`, flipSlug)
@@ -203,18 +222,32 @@ func run(o options) error {
 	first, last, got := subs.wait(30 * time.Second)
 	changeAt := time.Unix(0, tg.firstFail.Load())
 	stillOpen := o.subscribers - int(subs.closed.Load())
-	return finish(o, dir, amp, before, loadFrom, rows, report{
+	return finish(o, dir, amp, probes, before, loadFrom, rows, report{
 		flipAt: flipAt, changeAt: changeAt, first: first, last: last, got: got, stillOpen: stillOpen,
 	})
 }
 
-// finish stops ampel, counts the probe runs over the load and prints the
-// report r, filled in with the rest.
-func finish(o options, dir string, amp *child, before schedStats, loadFrom time.Time, rows []measurement, r report) error {
+// finish stops the agent (when probes is one) and ampel, counts the probe
+// runs over the load and prints the report r, filled in with the rest.
+func finish(o options, dir string, amp, probes *child, before schedStats, loadFrom time.Time, rows []measurement, r report) error {
 	loadTo := time.Now()
-	after, err := scrapeSched(amp.base)
+	after, err := scrapeSched(probes.base)
 	if err != nil {
 		return err
+	}
+	if r.rssAmpel, err = peakRSS(amp.cmd.Process.Pid); err != nil {
+		return err
+	}
+	if probes != amp {
+		if r.rssAgent, err = peakRSS(probes.cmd.Process.Pid); err != nil {
+			return err
+		}
+		// It pushes what it holds as it stops, so the results counted
+		// below are all in.
+		probes.cmd.Process.Signal(syscall.SIGTERM)
+		if err := probes.cmd.Wait(); err != nil {
+			return fmt.Errorf("agent exit: %w (log in %s)", err, dir)
+		}
 	}
 	amp.cmd.Process.Signal(syscall.SIGTERM)
 	if err := amp.cmd.Wait(); err != nil {

@@ -7,11 +7,17 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"net/http"
 	"os"
 	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/ampelstatus/ampel/pkg/agent"
 	"github.com/ampelstatus/ampel/pkg/config"
+	"github.com/ampelstatus/ampel/pkg/metrics"
 	"github.com/ampelstatus/ampel/pkg/spool"
 )
 
@@ -26,6 +32,7 @@ func agentCmd(ctx context.Context, args []string, stderr io.Writer) int {
 	maxBytes := fs.Int64("spool-max-bytes", 64<<20, "largest spool on disk; the oldest results beyond it are dropped and counted")
 	maxAge := fs.String("spool-max-age", "7d", "results older than this are dropped from the spool and counted")
 	pull := fs.String("pull-interval", "30s", "how often the checks are re-pulled")
+	metricsAddr := fs.String("metrics-listen", "", "serve this agent's own metrics (probe lag, spool) at http://ADDR/metrics; keep ADDR on loopback or a private network")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -51,18 +58,56 @@ func agentCmd(ctx context.Context, args []string, stderr io.Writer) int {
 		*spoolDir = "ampel-spool-" + *zone
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
-	a, err := agent.New(agent.Options{
+	opts := agent.Options{
 		Server: *server, Zone: *zone, Token: strings.TrimSpace(string(tok)), SpoolDir: *spoolDir,
 		Spool:        spool.Options{MaxBytes: *maxBytes, MaxAge: age},
 		PullInterval: pullEvery, Version: version, Logger: logger,
-	})
+	}
+	var a *agent.Agent
+	var own *metrics.Agent
+	if *metricsAddr != "" {
+		own = metrics.NewAgent(func() metrics.SpoolCounts {
+			st := a.Spool().Stats()
+			return metrics.SpoolCounts{Depth: int64(st.Depth), Dropped: st.Dropped}
+		})
+		opts.OnStart, opts.OnSkip = own.ObserveLag, own.Skipped
+	}
+	a, err = agent.New(opts)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return 1
+	}
+	if own != nil {
+		stop, err := serveAgentMetrics(*metricsAddr, own, logger)
+		if err != nil {
+			fmt.Fprintf(stderr, "ampel agent: --metrics-listen: %v\n", err)
+			return 1
+		}
+		defer stop()
 	}
 	if err := a.Run(ctx); err != nil {
 		logger.Error("agent failed", "err", err)
 		return 1
 	}
 	return 0
+}
+
+// serveAgentMetrics serves own at http://addr/metrics until stop is
+// called. The metrics name no check, so they need no token; the address
+// keeps strangers out.
+func serveAgentMetrics(addr string, own *metrics.Agent, logger *slog.Logger) (stop func() error, err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(own.Registry, promhttp.HandlerOpts{
+		EnableOpenMetrics: true,
+		ErrorHandling:     promhttp.ContinueOnError,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}))
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second}
+	go srv.Serve(ln)
+	logger.Info("agent metrics", "url", "http://"+ln.Addr().String()+"/metrics")
+	return srv.Close, nil
 }

@@ -11,6 +11,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -142,11 +144,11 @@ type agentProc struct {
 	stderr      *syncBuffer
 }
 
-func startAgent(t *testing.T, base, zone, tokenFile, spoolDir string) *agentProc {
+func startAgent(t *testing.T, base, zone, tokenFile, spoolDir string, flags ...string) *agentProc {
 	t.Helper()
 	a := &agentProc{zone: zone, spool: spoolDir, stderr: &syncBuffer{}}
-	a.cmd = ampelCmd("agent", "--server", base, "--zone", zone, "--token-file", tokenFile,
-		"--spool", spoolDir, "--pull-interval", "1s")
+	a.cmd = ampelCmd(append([]string{"agent", "--server", base, "--zone", zone, "--token-file", tokenFile,
+		"--spool", spoolDir, "--pull-interval", "1s"}, flags...)...)
 	a.cmd.Stderr = a.stderr
 	if err := a.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -206,9 +208,11 @@ func TestRemoteZonesQuorumStalenessAndKills(t *testing.T) {
 	}
 	server, base, serverErr := startAmpel(t, cfgPath)
 	agents := map[string]*agentProc{}
-	for _, z := range []string{"z1", "z2", "z3"} {
+	for _, z := range []string{"z2", "z3"} {
 		agents[z] = startAgent(t, base, z, tokens[z], filepath.Join(dir, "spool-"+z))
 	}
+	z1Metrics := freePort(t)
+	agents["z1"] = startAgent(t, base, "z1", tokens["z1"], filepath.Join(dir, "spool-z1"), "--metrics-listen", z1Metrics)
 	api := func() string { return componentStatus(t, base, "api") }
 	eventually(t, 15*time.Second, "api observed up from the agents", func() bool { return observedUp(t, base, "api") })
 	// The quorum counts only zones with data: wait until all three report.
@@ -262,6 +266,9 @@ func TestRemoteZonesQuorumStalenessAndKills(t *testing.T) {
 		server.Process.Signal(syscall.SIGKILL)
 		server.Wait()
 		waitSpooling(t, agents)
+		if i == 0 {
+			agentSelfMetrics(t, "http://"+z1Metrics)
+		}
 		server, base, serverErr = startAmpel(t, cfgPath)
 		eventually(t, 15*time.Second, "api observed up after the restart", func() bool { return observedUp(t, base, "api") })
 	}
@@ -280,6 +287,35 @@ func TestRemoteZonesQuorumStalenessAndKills(t *testing.T) {
 		t.Fatalf("server: %v\n%s", err, serverErr.String())
 	}
 	checkExactlyOnce(t, dbPath, agents)
+}
+
+// agentSelfMetrics checks what an agent serves about itself while its
+// server is away: how late its runs started, and the results it holds.
+func agentSelfMetrics(t *testing.T, base string) {
+	t.Helper()
+	m := readZoneMetrics(base)
+	value := func(series string) float64 {
+		v := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(series) + ` (\S+)$`).FindStringSubmatch(m)
+		if v == nil {
+			t.Fatalf("agent metrics lack %s:\n%s", series, m)
+		}
+		f, err := strconv.ParseFloat(v[1], 64)
+		if err != nil {
+			t.Fatalf("%s: %v", series, err)
+		}
+		return f
+	}
+	// api-health every 2s and 20 checks every 1s, for several seconds.
+	runs, onTime := value("ampel_scheduler_lag_seconds_count"), value(`ampel_scheduler_lag_seconds_bucket{le="1"}`)
+	if runs < 50 || onTime == 0 {
+		t.Errorf("agent metrics count %.0f runs (%.0f within 1s), want at least 50", runs, onTime)
+	}
+	if value("ampel_agent_spool_results") == 0 {
+		t.Errorf("agent metrics show no spooled results while the server is down:\n%s", m)
+	}
+	if !strings.Contains(m, "ampel_agent_spool_dropped_results_total 0") {
+		t.Errorf("agent metrics lack the dropped counter at 0:\n%s", m)
+	}
 }
 
 // waitSpooling waits until every agent has spooled at least two results

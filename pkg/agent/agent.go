@@ -27,8 +27,12 @@ type Options struct {
 	// MaxConcurrent caps probes running at once; when 0, one second's
 	// worth of the checks' runs, 256 to 4,096 (config.ProbePool).
 	MaxConcurrent int
-	Version       string
-	Logger        *slog.Logger
+	// OnStart is told how late each probe run started against its due
+	// time, and OnSkip of each run skipped; both optional.
+	OnStart func(lag time.Duration)
+	OnSkip  func()
+	Version string
+	Logger  *slog.Logger
 	// HTTPClient talks to the server; a client with a 30s timeout when nil.
 	HTTPClient *http.Client
 }

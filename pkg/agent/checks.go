@@ -129,6 +129,16 @@ func (a *Agent) start(jobs []schedule.Job) *running {
 	r := &running{
 		sched: schedule.New(jobs, schedule.Options{
 			MaxConcurrent: a.workers(jobs), Emit: a.emit, Logger: a.log,
+			OnStart: func(_ *schedule.Job, lag time.Duration) {
+				if a.opts.OnStart != nil {
+					a.opts.OnStart(lag)
+				}
+			},
+			OnSkip: func(*schedule.Job) {
+				if a.opts.OnSkip != nil {
+					a.opts.OnSkip()
+				}
+			},
 		}),
 		done: make(chan struct{}),
 	}

@@ -82,15 +82,8 @@ func NewWith(opts Options) *Metrics {
 			Name: "ampel_component_status",
 			Help: "Current status of a component: 1 for its status, 0 for the others.",
 		}, []string{"component", "status"}),
-		schedLag: prometheus.NewHistogram(prometheus.HistogramOpts{
-			Name:    "ampel_scheduler_lag_seconds",
-			Help:    "How late probe runs start against their due time.",
-			Buckets: []float64{.001, .005, .01, .025, .05, .1, .25, .5, 1, 5},
-		}),
-		schedSkipped: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "ampel_scheduler_skipped_total",
-			Help: "Probe runs skipped because the previous run was still going or the scheduler fell behind.",
-		}),
+		schedLag:     newSchedLag(),
+		schedSkipped: newSchedSkipped(),
 		batchResults: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "ampel_store_batch_results",
 			Help:    "Results committed per store transaction.",
