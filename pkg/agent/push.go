@@ -36,6 +36,7 @@ func (a *Agent) pushLoop(stopCtx, runCtx context.Context) error {
 	backoff := time.Duration(0)
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
+	var lastPush time.Time
 	for {
 		if stopCtx.Err() != nil {
 			return nil
@@ -53,6 +54,16 @@ func (a *Agent) pushLoop(stopCtx, runCtx context.Context) error {
 			}
 			continue
 		}
+		if wait := a.opts.PushGap - time.Since(lastPush); wait > 0 && len(recs) < batch && runCtx.Err() == nil {
+			// Let more results gather: a push costs the server a commit
+			// and a bookkeeping write however little it carries.
+			select {
+			case <-time.After(wait):
+			case <-runCtx.Done():
+			}
+			continue
+		}
+		lastPush = time.Now()
 		err := a.pushBatch(stopCtx, recs)
 		if err == nil {
 			backoff, batch = 0, a.opts.BatchSize

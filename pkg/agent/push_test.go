@@ -209,3 +209,49 @@ func TestPushCarriesValue(t *testing.T) {
 		t.Fatalf("pushed %+v", got)
 	}
 }
+
+// TestPushGathersResults: results spooled one by one, as a busy zone's
+// are, go out in a few pushes, not one push each: every push costs the
+// server a commit whatever it carries.
+func TestPushGathersResults(t *testing.T) {
+	f := &fakeServer{answer: func(int, *Push) (int, string) { return http.StatusOK, "" }}
+	a := newPushAgent(t, f, 0)
+	a.opts.BatchSize, a.opts.PushGap = 500, 200*time.Millisecond
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.pushLoop(ctx, ctx) }()
+	const n = 100
+	for i := range n {
+		r := status.Result{Check: "c", Zone: "eu", Start: time.Unix(int64(i), 0), Outcome: status.Up}
+		if _, err := a.spool.Append(encodeResult(r)); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case a.spooled <- struct{}{}:
+		default:
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	for deadline := time.Now().Add(10 * time.Second); a.spool.Stats().Depth > 0 && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.stored) != n {
+		t.Fatalf("server stored %d of %d results", len(f.stored), n)
+	}
+	for seq, times := range f.stored {
+		if times != 1 {
+			t.Errorf("result %d stored %d times", seq, times)
+		}
+	}
+	// At one result every 10 ms for a second or more, a push every
+	// 200 ms makes about 6; one push per result would make 100.
+	if len(f.pushes) > n/3 {
+		t.Errorf("%d results went out in %d pushes (sizes %v); want them gathered", n, len(f.pushes), f.sizes)
+	}
+}
