@@ -61,12 +61,16 @@ func startTarget(ports int) (*target, error) {
 // and the flip check, probed every second and down at its first failure;
 // o.maxConcurrent (0 for Ampel's default) and o.pprof (when set) become
 // scheduler.max_concurrent and server.pprof_listen. With o.agent the one
-// zone is the remote agentZone.
+// zone is the remote agentZone. One client may hold o.subscribers streams.
 func config(o options, t *target) string {
 	var b strings.Builder
 	b.WriteString("[site]\ntitle = \"Load Status\"\n\n[server]\nlisten = \"127.0.0.1:0\"\n")
 	if o.pprof != "" {
 		fmt.Fprintf(&b, "pprof_listen = %q\n", o.pprof)
+	}
+	if o.subscribers > 0 {
+		// The subscribers all come from this one loopback client.
+		fmt.Fprintf(&b, "streams_per_client = %d\n", o.subscribers)
 	}
 	b.WriteString("\n[storage]\npath = \"data/ampel.db\"\n\n")
 	if o.agent {

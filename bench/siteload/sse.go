@@ -82,22 +82,27 @@ func (s *subscribers) open(i int, host string, req []byte) (*bufio.Reader, error
 	return bufio.NewReaderSize(resp.Body, 8192), nil
 }
 
-// read follows one stream until it ends.
+// read follows one stream until it ends. A state event names every
+// component on one data line, longer than the buffer at a large site:
+// each piece is searched with the previous piece's tail, so a marker
+// across two pieces is found too.
 func (s *subscribers) read(i int, br *bufio.Reader) {
+	var tail []byte
 	for {
-		line, err := br.ReadSlice('\n')
-		if err == bufio.ErrBufferFull {
-			continue // a long data line: its start was looked at
-		}
-		if err != nil {
+		piece, err := br.ReadSlice('\n')
+		if err != nil && err != bufio.ErrBufferFull {
 			s.closed.Add(1)
 			return
 		}
-		if s.got[i].Load() == 0 && strings.Contains(string(line), s.marker) {
+		if s.got[i].Load() == 0 && strings.Contains(string(tail)+string(piece), s.marker) {
 			s.got[i].Store(time.Now().UnixNano())
 			if s.received.Add(1) == int64(len(s.conns)) {
 				s.allOnce.Do(func() { close(s.all) })
 			}
+		}
+		tail = tail[:0]
+		if err == bufio.ErrBufferFull {
+			tail = append(tail, piece[max(0, len(piece)-len(s.marker)+1):]...)
 		}
 	}
 }
