@@ -178,7 +178,7 @@ func (r *Receiver) checkClock(as *agentState, p *agent.Push, zone string, now ti
 // be true and would push the timeline forward; results older than the
 // retention would be pruned at once.
 func (r *Receiver) result(zone string, wr agent.Result, now time.Time) (status.Result, bool) {
-	if !r.zoneOf[wr.Check][zone] {
+	if !r.runs[checkZone{wr.Check, zone}] {
 		return status.Result{}, false
 	}
 	out, err := status.ParseLevel(wr.Outcome)

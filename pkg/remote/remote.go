@@ -47,8 +47,8 @@ type Receiver struct {
 	opts   Options
 	log    *slog.Logger
 	checks map[string]zoneChecks // by remote zone name
-	// zoneOf maps each check to the remote zones it runs in.
-	zoneOf map[string]map[string]bool
+	// runs holds each check in each remote zone it runs in.
+	runs map[checkZone]bool
 
 	mu      sync.Mutex
 	agents  map[string]*agentState // guarded by mu
@@ -103,21 +103,11 @@ func New(opts Options) (*Receiver, error) {
 	if opts.MaxQueued <= 0 {
 		opts.MaxQueued = 200_000
 	}
-	r := &Receiver{opts: opts, log: opts.Logger, agents: map[string]*agentState{}, zoneOf: map[string]map[string]bool{}}
-	checks, err := buildZoneChecks(opts.Config)
+	checks, runs, err := buildZoneChecks(opts.Config)
 	if err != nil {
 		return nil, err
 	}
-	r.checks = checks
-	for zone, zc := range checks {
-		for _, chk := range zc.list.Checks {
-			if r.zoneOf[chk.Name] == nil {
-				r.zoneOf[chk.Name] = map[string]bool{}
-			}
-			r.zoneOf[chk.Name][zone] = true
-		}
-	}
-	return r, nil
+	return &Receiver{opts: opts, log: opts.Logger, agents: map[string]*agentState{}, checks: checks, runs: runs}, nil
 }
 
 var errUnavailable = &Error{Status: http.StatusServiceUnavailable, Msg: "the server cannot record results right now", RetryAfter: 2 * time.Second}
