@@ -175,6 +175,20 @@ func TestSubscriberHookEndToEnd(t *testing.T) {
 	secret := html.UnescapeString(string(sm[1]))
 	count := func() int { mu.Lock(); defer mu.Unlock(); return len(got) }
 	eventually(t, 30*time.Second, "the verification request", func() bool { return count() >= 1 })
+	// Only a confirmed endpoint is sent updates, and the confirmation
+	// commits after the challenge is answered; a move from no data is not
+	// sent either (Ampel's own gap, not news): an outage before both
+	// would rightly not reach it.
+	db, err := sql.Open("sqlite3", "file:"+filepath.Join(dir, "ampel.db")+"?mode=ro&_busy_timeout=5000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	eventually(t, 30*time.Second, "the subscription confirmed", func() bool {
+		var n int
+		return db.QueryRow(`SELECT count(*) FROM hook_subscribers WHERE confirmed_at_ms IS NOT NULL`).Scan(&n) == nil && n == 1
+	})
+	eventually(t, 30*time.Second, "api observed up", func() bool { return observedUp(t, base, "api") })
 
 	failing.Store(true)
 	eventually(t, 30*time.Second, "the outage's component_update", func() bool { return count() >= 2 })
