@@ -1,11 +1,14 @@
 package ui
 
 import (
+	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -59,17 +62,28 @@ func (a *agentAPI) checks(c echo.Context) error {
 	if q := c.QueryParam("zone"); q != "" && q != zone {
 		return c.JSON(http.StatusForbidden, apiError{Error: "this token is for zone " + strconv.Quote(zone) + ", not " + strconv.Quote(q), Field: "zone"})
 	}
-	body, etag, err := a.r.Checks(zone)
+	gz, etag, err := a.r.Checks(zone)
 	if err != nil {
 		return agentError(c, err)
 	}
 	h := c.Response().Header()
 	h.Set("ETag", etag)
 	h.Set("Cache-Control", "no-store")
-	if c.Request().Header.Get("If-None-Match") == etag {
+	addVary(h, "Accept-Encoding")
+	if etagMatch(c.Request().Header.Get("If-None-Match"), strings.TrimPrefix(etag, "W/")) {
 		return c.NoContent(http.StatusNotModified)
 	}
-	return c.JSONBlob(http.StatusOK, body)
+	// Agents ask for gzip (Go's client does by default): 29 MiB of JSON
+	// at 100,000 checks is a twentieth of that on the wire.
+	if acceptsGzip(firstValue(c.Request().Header["Accept-Encoding"])) {
+		h.Set("Content-Encoding", "gzip")
+		return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, gz)
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(gz))
+	if err != nil {
+		return err
+	}
+	return c.Stream(http.StatusOK, echo.MIMEApplicationJSON, zr)
 }
 
 // results answers POST /api/v1/agent/results once the pushed results are

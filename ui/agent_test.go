@@ -2,9 +2,11 @@ package ui
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
 	"net/http"
 	"net/http/httptest"
@@ -162,6 +164,19 @@ func TestAgentChecksPerZoneWithETag(t *testing.T) {
 		t.Fatalf("secret file not inlined or defaults lost: %+v", h)
 	}
 	etag := rec.Header().Get("ETag")
+	// Agents ask for gzip: the same list, compressed, under the same tag.
+	zrec := f.do(http.MethodGet, agent.ChecksPath+"?zone=eu", f.tokens["eu"], nil, map[string]string{"Accept-Encoding": "gzip"})
+	if zrec.Code != http.StatusOK || zrec.Header().Get("Content-Encoding") != "gzip" || zrec.Header().Get("ETag") != etag ||
+		!strings.Contains(zrec.Header().Get("Vary"), "Accept-Encoding") || rec.Header().Get("Content-Encoding") != "" {
+		t.Fatalf("gzip pull: %d %v (plain: %v)", zrec.Code, zrec.Header(), rec.Header())
+	}
+	zr, err := gzip.NewReader(zrec.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if plain, err := io.ReadAll(zr); err != nil || !bytes.Equal(plain, rec.Body.Bytes()) {
+		t.Fatalf("gzipped list differs from the plain one: %v\n%s", err, plain)
+	}
 	if rec := f.do(http.MethodGet, agent.ChecksPath+"?zone=eu", f.tokens["eu"], nil, map[string]string{"If-None-Match": etag}); rec.Code != http.StatusNotModified {
 		t.Fatalf("same etag: %d", rec.Code)
 	}

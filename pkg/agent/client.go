@@ -14,6 +14,10 @@ import (
 	"time"
 )
 
+// maxChecksBytes bounds the check list an agent reads, as JSON: 100,000
+// checks are about 29 MiB, so this allows some 800,000.
+const maxChecksBytes = 256 << 20
+
 // client talks to the server's agent API.
 type client struct {
 	base  string // server URL without a trailing slash
@@ -21,6 +25,8 @@ type client struct {
 	token string
 	http  *http.Client
 	ua    string
+	// maxChecks bounds the check list read (maxChecksBytes when 0).
+	maxChecks int64
 }
 
 // statusError is an answer other than success. RetryAfter is set for 429
@@ -76,7 +82,15 @@ func (c *client) pullChecks(ctx context.Context, etag string) (cs Checks, newETa
 	if resp.StatusCode != http.StatusOK {
 		return cs, "", false, fmt.Errorf("pull checks: %w", readError(resp))
 	}
-	if err := json.NewDecoder(io.LimitReader(resp.Body, 32<<20)).Decode(&cs); err != nil {
+	limit := c.maxChecks
+	if limit <= 0 {
+		limit = maxChecksBytes
+	}
+	lr := &io.LimitedReader{R: resp.Body, N: limit + 1}
+	if err := json.NewDecoder(lr).Decode(&cs); err != nil {
+		if lr.N <= 0 {
+			return cs, "", false, fmt.Errorf("pull checks: the list is larger than the %d MiB an agent reads", limit>>20)
+		}
 		return cs, "", false, fmt.Errorf("pull checks: decode: %w", err)
 	}
 	return cs, resp.Header.Get("ETag"), true, nil

@@ -1,6 +1,8 @@
 package remote
 
 import (
+	"bytes"
+	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -13,10 +15,11 @@ import (
 	"github.com/ampelstatus/ampel/pkg/config"
 )
 
-// zoneChecks is one zone's check list, encoded once. Only the encoding
-// is kept: at 100,000 checks the decoded list would hold about 90 MB more.
+// zoneChecks is one zone's check list, encoded once as gzipped JSON. Only
+// that is kept: at 100,000 checks the JSON is 29 MiB, gzipped about a
+// twentieth of it, and the decoded list would hold about 90 MB more.
 type zoneChecks struct {
-	body []byte
+	gz   []byte
 	etag string
 }
 
@@ -55,8 +58,16 @@ func buildZoneChecks(cfg *config.Config) (map[string]zoneChecks, map[checkZone]b
 		if err != nil {
 			return nil, nil, fmt.Errorf("encode checks of zone %s: %w", z.Name, err)
 		}
+		var gz bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&gz, gzip.BestSpeed)
+		zw.Write(body)
+		if err := zw.Close(); err != nil {
+			return nil, nil, fmt.Errorf("compress checks of zone %s: %w", z.Name, err)
+		}
 		sum := sha256.Sum256(body)
-		out[z.Name] = zoneChecks{body: body, etag: `"` + hex.EncodeToString(sum[:16]) + `"`}
+		// Weak: the same list is served gzipped or not, and If-None-Match
+		// compares weakly.
+		out[z.Name] = zoneChecks{gz: bytes.Clone(gz.Bytes()), etag: `W/"` + hex.EncodeToString(sum[:16]) + `"`}
 	}
 	return out, runs, nil
 }
@@ -105,11 +116,11 @@ func readSecret(path string) (string, error) {
 	return strings.TrimSpace(string(b)), nil
 }
 
-// Checks returns the encoded check list of zone and its ETag.
-func (r *Receiver) Checks(zone string) (body []byte, etag string, err error) {
+// Checks returns the check list of zone as gzipped JSON, and its ETag.
+func (r *Receiver) Checks(zone string) (gz []byte, etag string, err error) {
 	zc, ok := r.checks[zone]
 	if !ok {
 		return nil, "", refuse(http.StatusForbidden, "zone", "zone %q is not a remote zone of this server", zone)
 	}
-	return zc.body, zc.etag, nil
+	return zc.gz, zc.etag, nil
 }
