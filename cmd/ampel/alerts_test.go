@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -182,11 +181,7 @@ levels = ["down"]
 	}
 
 	_, _, stderr := startAmpel(t, cfgPath)
-	db, err := sql.Open("sqlite3", "file:"+filepath.Join(dir, "ampel.db")+"?mode=ro&_busy_timeout=5000")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := readDB(t, filepath.Join(dir, "ampel.db"))
 	eventually(t, 120*time.Second, "every alert sent", func() bool {
 		var pending int
 		err := db.QueryRow(`SELECT count(*) FROM alert_outbox WHERE sent_at_ms IS NULL AND failed_at_ms IS NULL AND cancelled_at_ms IS NULL`).Scan(&pending)
@@ -262,11 +257,7 @@ url_file = "slack-url"
 	if len(sids) != 1 {
 		t.Errorf("slack answered 404 and was tried %d times, want once (a 4xx is not retried)", len(sids))
 	}
-	db, err := sql.Open("sqlite3", "file:"+filepath.Join(dir, "ampel.db")+"?mode=ro&_busy_timeout=5000")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := readDB(t, filepath.Join(dir, "ampel.db"))
 	var codes string
 	if err := db.QueryRow(`SELECT group_concat(channel || ' ' || outcome || ' ' || status_code, ', ') FROM (SELECT * FROM alert_attempts ORDER BY id)`).Scan(&codes); err != nil {
 		t.Fatal(err)

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -44,6 +45,18 @@ func flipTarget(t *testing.T) (*httptest.Server, *atomic.Bool) {
 	}))
 	t.Cleanup(srv.Close)
 	return srv, &failing
+}
+
+// readDB opens the SQLite database at path read-only beside a running
+// server, until the test ends.
+func readDB(t *testing.T, path string) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("sqlite3", "file:"+path+"?mode=ro&_busy_timeout=5000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
 }
 
 // writeConfig writes a config with one component "api" probing target

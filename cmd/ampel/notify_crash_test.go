@@ -137,11 +137,7 @@ func TestMailSurvivesSIGKILL(t *testing.T) {
 	}
 
 	_, _, stderr := startAmpel(t, cfgPath)
-	db, err := sql.Open("sqlite3", "file:"+dbPath+"?mode=ro&_busy_timeout=5000")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := readDB(t, dbPath)
 	eventually(t, 120*time.Second, "every outbox row sent or failed", func() bool {
 		var pending int
 		err := db.QueryRow(`SELECT count(*) FROM outbox WHERE sent_at_ms IS NULL AND failed_at_ms IS NULL`).Scan(&pending)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"database/sql"
 	"encoding/json"
 	"io"
 	"mime"
@@ -85,11 +84,7 @@ func TestSubscribeToUnsubscribeEndToEnd(t *testing.T) {
 	} else {
 		defer stop()
 	}
-	db, err := sql.Open("sqlite3", "file:"+filepath.Join(dir, "ampel.db")+"?mode=ro&_busy_timeout=5000")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := readDB(t, filepath.Join(dir, "ampel.db"))
 	state := func() string {
 		var s string
 		db.QueryRow(`SELECT CASE WHEN unsubscribed_at_ms IS NOT NULL THEN 'unsubscribed' WHEN confirmed_at_ms IS NOT NULL THEN 'confirmed' ELSE 'pending' END

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -87,11 +86,7 @@ func TestSubscriberHooksSurviveSIGKILL(t *testing.T) {
 	}
 
 	_, _, stderr := startAmpel(t, cfgPath)
-	db, err := sql.Open("sqlite3", "file:"+filepath.Join(dir, "ampel.db")+"?mode=ro&_busy_timeout=5000")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := readDB(t, filepath.Join(dir, "ampel.db"))
 	eventually(t, 120*time.Second, "every delivery made", func() bool {
 		var pending int
 		err := db.QueryRow(`SELECT count(*) FROM hook_outbox WHERE sent_at_ms IS NULL AND failed_at_ms IS NULL`).Scan(&pending)
@@ -179,11 +174,7 @@ func TestSubscriberHookEndToEnd(t *testing.T) {
 	// commits after the challenge is answered; a move from no data is not
 	// sent either (Ampel's own gap, not news): an outage before both
 	// would rightly not reach it.
-	db, err := sql.Open("sqlite3", "file:"+filepath.Join(dir, "ampel.db")+"?mode=ro&_busy_timeout=5000")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := readDB(t, filepath.Join(dir, "ampel.db"))
 	eventually(t, 30*time.Second, "the subscription confirmed", func() bool {
 		var n int
 		return db.QueryRow(`SELECT count(*) FROM hook_subscribers WHERE confirmed_at_ms IS NOT NULL`).Scan(&n) == nil && n == 1
