@@ -47,9 +47,9 @@ func (h *handlers) metrics(c echo.Context) error {
 	return nil
 }
 
-// promHandlerOf serves g through promhttp; a gathering error is logged
+// PromHandler serves g through promhttp; a gathering error is logged
 // and the metrics that could be gathered are still served.
-func promHandlerOf(g prometheus.Gatherer, logger *slog.Logger) http.Handler {
+func PromHandler(g prometheus.Gatherer, logger *slog.Logger) http.Handler {
 	if g == nil {
 		g = prometheus.NewRegistry()
 	}

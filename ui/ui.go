@@ -102,7 +102,7 @@ func New(d Deps) http.Handler {
 		// caught by every test that calls New.
 		panic(err)
 	}
-	h := &handlers{d: d, site: s, promHandler: promHandlerOf(d.Gatherer, d.Logger)}
+	h := &handlers{d: d, site: s, promHandler: PromHandler(d.Gatherer, d.Logger)}
 	s.routes(e)
 	subscribeRoutes(e, s)
 	agentRoutes(e, d.Agents, d.Now, newSharedLimits(d))

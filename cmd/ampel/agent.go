@@ -7,18 +7,15 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"strings"
-	"time"
-
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/ampelstatus/ampel/pkg/agent"
 	"github.com/ampelstatus/ampel/pkg/config"
 	"github.com/ampelstatus/ampel/pkg/metrics"
 	"github.com/ampelstatus/ampel/pkg/spool"
+	"github.com/ampelstatus/ampel/ui"
 )
 
 // agentCmd runs "ampel agent": probes for one remote zone.
@@ -78,7 +75,11 @@ func agentCmd(ctx context.Context, args []string, stderr io.Writer) int {
 		return 1
 	}
 	if own != nil {
-		stop, err := serveAgentMetrics(*metricsAddr, own, logger)
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", ui.PromHandler(own.Registry, logger))
+		// The metrics name no check, so they need no token; the address
+		// keeps strangers out.
+		stop, err := serveAside(*metricsAddr, "agent metrics", mux, logger)
 		if err != nil {
 			fmt.Fprintf(stderr, "ampel agent: --metrics-listen: %v\n", err)
 			return 1
@@ -90,24 +91,4 @@ func agentCmd(ctx context.Context, args []string, stderr io.Writer) int {
 		return 1
 	}
 	return 0
-}
-
-// serveAgentMetrics serves own at http://addr/metrics until stop is
-// called. The metrics name no check, so they need no token; the address
-// keeps strangers out.
-func serveAgentMetrics(addr string, own *metrics.Agent, logger *slog.Logger) (stop func() error, err error) {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, err
-	}
-	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", promhttp.HandlerFor(own.Registry, promhttp.HandlerOpts{
-		EnableOpenMetrics: true,
-		ErrorHandling:     promhttp.ContinueOnError,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-	}))
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second}
-	go srv.Serve(ln)
-	logger.Info("agent metrics", "url", "http://"+ln.Addr().String()+"/metrics")
-	return srv.Close, nil
 }

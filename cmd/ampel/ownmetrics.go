@@ -52,23 +52,33 @@ func startPprof(cfg *config.Config, logger *slog.Logger) (stop func(), err error
 	if cfg.Server.PprofListen == "" {
 		return func() {}, nil
 	}
-	ln, err := net.Listen("tcp", cfg.Server.PprofListen)
-	if err != nil {
-		return nil, fmt.Errorf("listen on %s (server.pprof_listen): %w", cfg.Server.PprofListen, err)
-	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
 	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	stop, err = serveAside(cfg.Server.PprofListen, "profiler", mux, logger)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s (server.pprof_listen): %w", cfg.Server.PprofListen, err)
+	}
+	return stop, nil
+}
+
+// serveAside serves h on a listener of its own at addr until stop is
+// called: the profiler, an agent's metrics. what names it in the log.
+func serveAside(addr, what string, h http.Handler, logger *slog.Logger) (stop func(), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			logger.Warn("pprof server", "err", err)
+			logger.Warn(what+" server", "err", err)
 		}
 	}()
-	logger.Info("profiler listening", "addr", ln.Addr().String())
+	logger.Info(what+" listening", "addr", ln.Addr().String())
 	return func() {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
